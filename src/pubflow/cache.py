@@ -1,0 +1,147 @@
+"""Remember per-file verdicts so an unchanged repository re-validates in a blink.
+
+Keyed on content: an entry is reused when the file's size and mtime are unchanged (as git's
+index does) or, when they changed, when its sha256 is unchanged. Entries whose mtime is too
+close to the moment they were checked are "racy" (the file may have changed within the clock's
+granularity) and are always re-hashed. The whole cache is dropped when pubflow's version, the
+schema or the relevant configuration changes.
+
+It lives inside `.git/` (or the user's cache folder outside a repository), never in the work
+tree, so it can never make `git status` dirty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pubflow.findings import FileResult, Finding, PatternFacts
+
+CACHE_FORMAT = 1
+RACY_NS = 2_000_000_000
+
+
+@dataclass(slots=True)
+class _Entry:
+    size: int
+    mtime_ns: int
+    sha256: str
+    checked_ns: int
+    result: dict[str, Any]
+
+
+def cache_path(root: Path) -> Path:
+    git = root / ".git"
+    if git.is_dir():
+        return git / "pubflow" / "validate-cache.json"
+    if git.is_file():  # a worktree or submodule: ".git" names the real git dir
+        text = git.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            gitdir = Path(text.split(":", 1)[1].strip())
+            gitdir = gitdir if gitdir.is_absolute() else (root / gitdir)
+            return gitdir / "pubflow" / "validate-cache.json"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return base / "pubflow" / f"validate-{digest}.json"
+
+
+def file_sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+class ResultCache:
+    """Load once, look up per file, save once if anything changed."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path = path
+        self.key = key
+        self._entries: dict[str, _Entry] = {}
+        self._dirty = False
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT or raw.get("key") != self.key:
+            return
+        try:
+            self._entries = {name: _Entry(*values) for name, values in raw["entries"].items()}
+        except (TypeError, KeyError, AttributeError):
+            self._entries = {}
+
+    def lookup(self, display: str, path: Path) -> FileResult | None:
+        entry = self._entries.get(display)
+        if entry is None:
+            return None
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        racy = st.st_mtime_ns + RACY_NS >= entry.checked_ns
+        if not racy and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns:
+            return _result_from_dict(display, entry.result)
+        try:
+            digest = file_sha256(path.read_bytes())
+        except OSError:
+            return None
+        if digest != entry.sha256:
+            return None
+        entry.size, entry.mtime_ns = st.st_size, st.st_mtime_ns
+        entry.checked_ns = time.time_ns()
+        self._dirty = True
+        return _result_from_dict(display, entry.result)
+
+    def store(self, display: str, path: Path, sha256: str, result: FileResult) -> None:
+        try:
+            st = path.stat()
+        except OSError:
+            return
+        self._entries[display] = _Entry(st.st_size, st.st_mtime_ns, sha256, time.time_ns(),
+                                        _result_to_dict(result))
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write atomically; a cache that cannot be written is simply not kept."""
+        if not self._dirty:
+            return
+        payload = {
+            "format": CACHE_FORMAT,
+            "key": self.key,
+            "entries": {
+                name: [e.size, e.mtime_ns, e.sha256, e.checked_ns, e.result]
+                for name, e in self._entries.items()
+            },
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(payload, handle, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except OSError:
+            return
+        self._dirty = False
+
+
+def _result_to_dict(result: FileResult) -> dict[str, Any]:
+    facts = result.facts
+    return {
+        "findings": [f.to_dict() for f in result.findings],
+        "facts": [facts.id, facts.name, facts.version, list(facts.related), facts.score_total,
+                  facts.marginal],
+    }
+
+
+def _result_from_dict(display: str, data: dict[str, Any]) -> FileResult:
+    findings = tuple(Finding.from_dict(f) for f in data["findings"])
+    fid, name, version, related, total, marginal = data["facts"]
+    facts = PatternFacts(fid, name, version, tuple(related), total, marginal)
+    return FileResult(display, findings, facts)

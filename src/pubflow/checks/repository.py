@@ -1,0 +1,69 @@
+"""Checks that need more than one file: id = file name, unique ids, related patterns exist.
+
+They work on `PatternFacts` (id and related ids) rather than documents, so a cached run can
+repeat them over ten thousand files without reading any of them again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pubflow.checks.base import CheckContext, Issue
+
+
+class IdMatchesFileCheck:
+    """Per file, because the file name is all it needs."""
+
+    name = "id-filename"
+
+    def __call__(self, data: Any, context: CheckContext) -> Iterable[Issue]:
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            return []
+        if data["id"] != context.file_stem:
+            return [Issue("/id", "repo.id-filename",
+                          f"id '{data['id']}' does not match the file name "
+                          f"'{context.file_stem}.json'",
+                          f"Rename the file to '{data['id']}.json' or set id to "
+                          f"'{context.file_stem}'.")]
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class RepoEntry:
+    """One pattern as the cross-file checks see it."""
+
+    file: str
+    id: str | None
+    related: tuple[str, ...]
+
+
+def cross_file_issues(entries: list[RepoEntry], known_ids: set[str]) -> Iterator[tuple[str, Issue]]:
+    """(file, issue) pairs for duplicate ids and unresolved relatedPatterns.
+
+    `known_ids` holds every id in the patterns folder, including files not being validated
+    in this run, so validating one file still checks its links against the whole repository.
+    """
+    by_id: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        if entry.id is not None:
+            by_id[entry.id].append(entry.file)
+    for entry in entries:
+        if entry.id is not None and len(by_id[entry.id]) > 1:
+            others = [f for f in by_id[entry.id] if f != entry.file]
+            yield entry.file, Issue("/id", "repo.duplicate-id",
+                                    f"id '{entry.id}' is also used by {', '.join(others)}",
+                                    "Every pattern needs its own id; rename one of them.")
+        all_ids = known_ids | by_id.keys()
+        for index, related in enumerate(entry.related):
+            if related == entry.id:
+                yield entry.file, Issue(f"/relatedPatterns/{index}", "repo.related-self",
+                                        f"relatedPatterns[{index}] names the pattern itself",
+                                        "Remove it; a pattern is not related to itself.")
+            elif related not in all_ids:
+                yield entry.file, Issue(f"/relatedPatterns/{index}", "repo.related-missing",
+                                        f"relatedPatterns[{index}] '{related}' does not exist "
+                                        "in the repository",
+                                        "Fix the id, or add the related pattern first.")

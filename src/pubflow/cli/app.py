@@ -1,0 +1,61 @@
+"""The `pubflow` command: global options and the list of subcommands, nothing else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pubflow import __version__
+from pubflow.cli import score as score_cmd
+from pubflow.cli import validate as validate_cmd
+from pubflow.cli.common import STATE
+
+app = typer.Typer(
+    name="pubflow",
+    help="Publication toolkit for git repositories of orchestration patterns.\n\n"
+    "Validate and score patterns, lint their Mermaid diagrams, and (soon) run their "
+    "publication tickets, promotions and rollbacks, all as files and commits in the repo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pubflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    directory: Annotated[Path | None, typer.Option(
+        "-C", "--directory", help="Run as if pubflow was started in this folder (like git -C).",
+        show_default=False)] = None,
+    actor: Annotated[str | None, typer.Option(
+        "--actor", envvar="PUBFLOW_ACTOR",
+        help="Who is acting (id or email); default: git config user.email.")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """Global options go before the command: `pubflow -C examples/repo validate`."""
+    STATE.debug = debug
+    STATE.actor = actor
+    if directory is not None:
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot change to {directory}: {exc.strerror}",
+                                     param_hint="-C") from None
+
+
+app.command("validate")(validate_cmd.validate)
+app.command("score")(score_cmd.score)
+
+
+def main() -> None:
+    app()

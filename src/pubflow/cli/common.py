@@ -1,0 +1,102 @@
+"""What every command shares: the error-to-exit-code mapping, output streams, colour choice.
+
+This is the only place that turns a `PubflowError` into a message and an exit code, so the
+exit codes of the whole tool can be read in one screen.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from pubflow.errors import EXIT_INTERNAL, PubflowError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(slots=True)
+class GlobalState:
+    """Options given before the command name (`pubflow --debug validate`)."""
+
+    debug: bool = False
+    actor: str | None = None
+
+
+STATE = GlobalState()
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Explain what was checked.")]
+Paths = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Pattern files or folders (default: the patterns folder).",
+                   show_default=False),
+]
+
+
+def handle_errors(func: F) -> F:
+    """Run a command body; map pubflow errors to their exit codes, anything else to 3."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PubflowError as exc:
+            print_error(exc.message, exc.hint)
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if STATE.debug:
+                traceback.print_exc()
+            print_error(f"internal error: {type(exc).__name__}: {exc}",
+                        "This is a bug in pubflow; run again with --debug for the traceback "
+                        "and report it.")
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_error(message: str, hint: str | None = None) -> None:
+    color = use_color(sys.stderr)
+    prefix = "\x1b[1;31mpubflow: error:\x1b[0m" if color else "pubflow: error:"
+    lines = message.splitlines() or [message]
+    sys.stderr.write(f"{prefix} {lines[0]}\n")
+    for line in lines[1:]:
+        sys.stderr.write(f"  {line}\n")
+    if hint:
+        sys.stderr.write(f"  hint: {hint}\n")
+
+
+def use_color(stream: Any) -> bool:
+    """Colour only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write a report to `--output FILE` (atomically) or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from pubflow.errors import InputError
+    from pubflow.fsutil import atomic_write_text
+
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc

@@ -1,0 +1,105 @@
+"""`pubflow score`: the HQO scorecard of each pattern as a table (or JSON)."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, use_color
+from pubflow.errors import EXIT_FINDINGS, EXIT_OK
+
+if TYPE_CHECKING:
+    from pubflow.scoring import PatternScore
+
+
+class ScoreFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
+@handle_errors
+def score(
+    paths: Paths = None,
+    output_format: Annotated[ScoreFormat, typer.Option("--format", "-f",
+                                                       help="Output format.")] = ScoreFormat.text,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Show the 8-dimension HQO scorecard of each pattern against the thresholds.
+
+    Exit 0 when every scorecard passes (each dimension >= 3, total >= 30), 1 otherwise.
+
+    Examples:
+
+      pubflow score
+
+      pubflow score patterns/incident-escalation.json --format json
+    """
+    from pubflow.config import find_root, load_config
+    from pubflow.discovery import collect_targets
+    from pubflow.scoring import score_targets
+
+    config = load_config(find_root(Path.cwd()))
+    targets = collect_targets(paths or (config.patterns_path,), config.root)
+    results = score_targets(targets, config)
+    if output_format is ScoreFormat.json:
+        sys.stdout.write(json.dumps(_as_json(results, config), indent=2, ensure_ascii=False) + "\n")
+    else:
+        _print_table(results, quiet=quiet, verbose=verbose)
+    raise typer.Exit(EXIT_OK if all(r.passed for r in results) else EXIT_FINDINGS)
+
+
+def _as_json(results: list[PatternScore], config: Any) -> dict[str, Any]:
+    t = config.scorecard
+    return {
+        "schemaVersion": 1,
+        "thresholds": {"dimensionMin": t.dimension_min, "totalMin": t.total_min,
+                       "marginalMax": t.marginal_max},
+        "patterns": [r.to_dict() for r in results],
+    }
+
+
+def _print_table(results: list[PatternScore], *, quiet: bool, verbose: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from pubflow.checks.scorecard import DIMENSIONS, MAX_TOTAL
+
+    console = Console(no_color=not use_color(sys.stdout), highlight=False,
+                      force_terminal=use_color(sys.stdout) or None)
+    shown = [r for r in results if not quiet or not r.passed or r.marginal]
+    if not shown:
+        return
+    table = Table(title="HQO scorecard", title_justify="left")
+    table.add_column("pattern", overflow="fold")
+    for dimension in DIMENSIONS:
+        table.add_column(dimension, justify="right")
+    table.add_column("total", justify="right")
+    table.add_column("verdict")
+    for r in shown:
+        if r.scores is None:
+            table.add_row(r.label, *["–"] * len(DIMENSIONS), "–", f"[red]{r.problem}[/red]")
+            continue
+        cells = [
+            f"[red]{s}[/red]" if dim in r.weak else str(s)
+            for dim, s in r.scores.items()
+        ]
+        verdict = ("[red]fail[/red]" if not r.passed
+                   else "[yellow]marginal (priority review)[/yellow]" if r.marginal
+                   else "[green]pass[/green]")
+        table.add_row(r.label, *cells, f"{r.total}/{MAX_TOTAL}", verdict)
+    console.print(table)
+    if verbose or not quiet:
+        failed = sum(1 for r in results if not r.passed)
+        marginal = sum(1 for r in results if r.marginal)
+        console.print(f"{len(results)} pattern(s): {len(results) - failed} pass, {failed} fail, "
+                      f"{marginal} marginal")
+    if verbose:
+        for r in results:
+            for message in r.messages:
+                console.print(f"{r.file}: {message}", markup=False)

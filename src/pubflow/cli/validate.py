@@ -1,0 +1,127 @@
+"""`pubflow validate`: options in, one `validate()` call, a reporter's text out."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, use_color, write_output
+from pubflow.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from pubflow.discovery import Target
+    from pubflow.findings import ValidationReport
+    from pubflow.validate import ValidateRequest
+
+
+class OutputFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+    github = "github"
+    junit = "junit"
+
+
+@handle_errors
+def validate(
+    paths: Paths = None,
+    output_format: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="Report format.")] = OutputFormat.text,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the report to this file instead of stdout.",
+        show_default=False)] = None,
+    changed: Annotated[bool, typer.Option(
+        "--changed", help="Only pattern files changed against --base (and uncommitted ones).")] = False,
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Git ref to compare with for --changed (default: HEAD).",
+        show_default=False)] = None,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Check every file again instead of reusing unchanged results.")] = False,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=0, help="Worker processes (0 = automatic).")] = 0,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Check patterns: schema, HQO scorecard, diagram budgets and repository rules.
+
+    Exit 0 when every file passes, 1 when there are findings, 2 on usage errors.
+
+    Examples:
+
+      pubflow validate                       # the whole patterns folder
+
+      pubflow validate patterns/incident-escalation.json --format json
+
+      pubflow validate --changed --base origin/main --format sarif -o pubflow.sarif
+    """
+    from pubflow import __version__
+    from pubflow.config import find_root, load_config
+    from pubflow.reporters import REPORTER_BY_NAME, ReportOptions
+    from pubflow.validate import ValidateRequest
+
+    if base is not None and not changed:
+        raise UsageError("--base only makes sense with --changed")
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose contradict each other; pick one")
+    root = find_root(Path.cwd())
+    config = load_config(root)
+    request = ValidateRequest(config=config, paths=tuple(paths or ()), use_cache=not no_cache,
+                              jobs=jobs)
+    targets = _targets(request, changed, base)
+    if not targets:
+        if not quiet:
+            sys.stderr.write("pubflow: no changed pattern files to validate\n")
+        raise typer.Exit(EXIT_OK)
+    report = _run_with_progress(targets, request, quiet)
+    options = ReportOptions(
+        color=output is None and output_format is OutputFormat.text and use_color(sys.stdout),
+        verbose=verbose,
+        quiet=quiet,
+        tool_version=__version__,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    write_output(REPORTER_BY_NAME[output_format.value](report, options), output)
+    if output is not None and not quiet:
+        verdict = "passed" if report.passed else f"{report.error_count} error(s)"
+        sys.stderr.write(f"pubflow: {len(report.files)} file(s) checked, {verdict}; "
+                         f"{output_format.value} report written to {output}\n")
+    raise typer.Exit(EXIT_OK if report.passed else EXIT_FINDINGS)
+
+
+def _targets(request: ValidateRequest, changed: bool, base: str | None) -> list[Target]:
+    from pubflow.discovery import collect_targets
+
+    config = request.config
+    if not changed:
+        return collect_targets(request.paths or (config.patterns_path,), config.root)
+    from pubflow import gitrepo
+
+    scope = request.paths or (config.patterns_path,)
+    files = [p for p in gitrepo.changed_files(config.root, base)
+             if p.suffix == ".json" and any(_within(p, s) for s in scope)]
+    return collect_targets(files, config.root) if files else []
+
+
+def _within(path: Path, scope: Path) -> bool:
+    scope = scope if scope.is_absolute() else Path.cwd() / scope
+    return path == scope or scope in path.parents
+
+
+def _run_with_progress(targets: list[Target], request: ValidateRequest,
+                       quiet: bool) -> ValidationReport:
+    from pubflow.validate import validate_targets
+
+    if quiet or len(targets) < 500 or not sys.stderr.isatty():
+        return validate_targets(targets, request)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("validating", total=len(targets))
+        return validate_targets(targets, request,
+                                lambda done, total: bar.update(task, completed=done, total=total))

@@ -1,0 +1,250 @@
+"""`pubflow.yaml`: one typed, validated configuration object with defaults for every key.
+
+The file is optional. When present it is checked against `schemas/config.schema.json`; an
+unknown key or a bad value stops the command (exit 2) with the file, line and key, because a
+typo in a threshold must never silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pubflow.errors import ConfigError
+
+CONFIG_FILE = "pubflow.yaml"
+DEFAULT_TOTAL_MIN = 30
+
+
+@dataclass(frozen=True, slots=True)
+class ScorecardThresholds:
+    """Beat 5: every dimension at least `dimension_min`, the total at least `total_min`."""
+
+    dimension_min: int = 3
+    total_min: int = DEFAULT_TOTAL_MIN
+    marginal_max: int = 32
+
+
+@dataclass(frozen=True, slots=True)
+class DiagramBudgets:
+    """Beat 6: how big a sequence diagram may grow before readers stop following it."""
+
+    max_actors: int = 7
+    max_steps: int = 18
+    max_alt_blocks: int = 2
+    allow_nested_alt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    id: str
+    email: str | None = None
+    name: str | None = None
+    industries: tuple[str, ...] = ()
+    max_queue: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything configurable, with the defaults the specification names."""
+
+    root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+    patterns_dir: str = "patterns"
+    scorecard: ScorecardThresholds = field(default_factory=ScorecardThresholds)
+    diagrams: DiagramBudgets = field(default_factory=DiagramBudgets)
+    max_file_bytes: int = 5 * 1024 * 1024
+    reviewers: tuple[Reviewer, ...] = ()
+    review_sla_days: float = 3
+    environments: tuple[str, ...] = ("staging", "production")
+    notifications: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def patterns_path(self) -> Path:
+        return self.root / self.patterns_dir
+
+    def check_fingerprint(self) -> str:
+        """A digest of every setting that changes a validation verdict (for the cache)."""
+        relevant = {
+            "patterns_dir": self.patterns_dir,
+            "scorecard": asdict(self.scorecard),
+            "diagrams": asdict(self.diagrams),
+            "max_file_bytes": self.max_file_bytes,
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def find_root(start: Path) -> Path:
+    """The repository root: the nearest folder holding `.git` or `pubflow.yaml`.
+
+    Walks the file system instead of asking git, so a pre-commit run pays no git start-up.
+    """
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists() or (folder / CONFIG_FILE).is_file():
+            return folder
+    return start
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return Config(root=root)
+    raw = _read_yaml_mapping(path)
+    _validate(raw, path)
+    return _build(root, path, raw)
+
+
+def _read_yaml_mapping(path: Path) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path.name}: not valid UTF-8 (byte offset {exc.start})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
+    yaml = YAML(typ="rt")
+    try:
+        _refuse_aliases(yaml, text, path)
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        raise ConfigError(f"{where}: invalid YAML: {exc.problem}") from exc
+    except YAMLError as exc:
+        raise ConfigError(f"{path.name}: invalid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name}:1:1: the top level must be a mapping of keys, "
+                          f"not a {type(data).__name__}")
+    return data
+
+
+def _refuse_aliases(yaml: Any, text: str, path: Path) -> None:
+    """YAML aliases can expand exponentially ("billion laughs"); configuration never needs them."""
+    if "*" not in text:
+        return
+    from ruamel.yaml.events import AliasEvent
+
+    for event in yaml.parse(text):
+        if isinstance(event, AliasEvent):
+            mark = event.start_mark
+            raise ConfigError(
+                f"{path.name}:{mark.line + 1}:{mark.column + 1}: YAML aliases (*{event.anchor}) "
+                "are not allowed in pubflow configuration",
+                hint="Write the value out in full.",
+            )
+
+
+def _validate(raw: Any, path: Path) -> None:
+    import jsonschema
+
+    from pubflow.resources import load_schema
+
+    validator = jsonschema.Draft7Validator(load_schema("config.schema.json"))
+    problems = []
+    for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
+        keys = list(error.absolute_path)
+        if error.validator == "additionalProperties":
+            extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            for extra in extras:
+                line, col = _yaml_position(raw, [*keys, extra], at_value=False)
+                allowed = ", ".join(sorted(error.schema.get("properties", {})))
+                problems.append(f"{path.name}:{line}:{col}: unknown key "
+                                f"'{_dotted([*keys, extra])}' (allowed here: {allowed})")
+            continue
+        line, col = _yaml_position(raw, keys)
+        problems.append(f"{path.name}:{line}:{col}: key '{_dotted(keys) or '(top level)'}': "
+                        f"{_config_message(error)}")
+    if problems:
+        raise ConfigError("\n".join(problems),
+                          hint="See schemas/config.schema.json for every key and its type.")
+    scorecard = raw.get("scorecard") or {}
+    total_min = scorecard.get("total_min", DEFAULT_TOTAL_MIN)
+    if scorecard.get("marginal_max", total_min) < total_min:
+        line, col = _yaml_position(raw, ["scorecard", "marginal_max"])
+        raise ConfigError(f"{path.name}:{line}:{col}: key 'scorecard.marginal_max' must be at "
+                          f"least scorecard.total_min ({total_min})")
+
+
+def _config_message(error: Any) -> str:
+    if error.validator == "type":
+        return f"{error.instance!r} is not {_a(error.validator_value)}"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    return str(error.message)
+
+
+def _a(type_name: Any) -> str:
+    names = [type_name] if isinstance(type_name, str) else list(type_name)
+    return " or ".join(("an " if n[0] in "aeiou" else "a ") + n for n in names)
+
+
+def _dotted(keys: list[Any]) -> str:
+    out = ""
+    for key in keys:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
+def _yaml_position(raw: Any, keys: list[Any], *, at_value: bool = True) -> tuple[int, int]:
+    """Line and column (1-based) of the value at `keys` (or of its key), as ruamel recorded."""
+    node = raw
+    line, col = 1, 1
+    for depth, key in enumerate(keys):
+        lc = getattr(node, "lc", None)
+        last = depth == len(keys) - 1
+        try:
+            if lc is not None:
+                if isinstance(key, int):
+                    ln, cl = lc.item(key)
+                elif last and at_value:
+                    ln, cl = lc.value(key)
+                else:
+                    ln, cl = lc.key(key)
+                line, col = ln + 1, cl + 1
+            node = node[key]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return line, col
+
+
+def _build(root: Path, path: Path, raw: Any) -> Config:
+    def section(name: str) -> dict[str, Any]:
+        return dict(raw.get(name) or {})
+
+    reviewers = tuple(
+        Reviewer(
+            id=str(r["id"]),
+            email=r.get("email"),
+            name=r.get("name"),
+            industries=tuple(r.get("industries") or ()),
+            max_queue=int(r.get("max_queue", 5)),
+        )
+        for r in raw.get("reviewers") or ()
+    )
+    defaults = Config(root=root)
+    thresholds = section("scorecard")
+    # "Marginal" is the two points above the pass mark unless the team says otherwise.
+    thresholds.setdefault(
+        "marginal_max", min(40, thresholds.get("total_min", DEFAULT_TOTAL_MIN) + 2)
+    )
+    scorecard = ScorecardThresholds(**thresholds)
+    return Config(
+        root=root,
+        source=path,
+        patterns_dir=str(raw.get("patterns_dir", defaults.patterns_dir)),
+        scorecard=scorecard,
+        diagrams=DiagramBudgets(**section("diagrams")),
+        max_file_bytes=int(section("limits").get("max_file_bytes", defaults.max_file_bytes)),
+        reviewers=reviewers,
+        review_sla_days=float(raw.get("review_sla_days", defaults.review_sla_days)),
+        environments=tuple(raw.get("environments") or defaults.environments),
+        notifications=json.loads(json.dumps(raw.get("notifications") or {})),
+    )

@@ -1,0 +1,72 @@
+"""The only module that talks to git. It offers a few intention-named functions that return
+plain values, and turns every git failure into a `GitError` naming the command and git's words.
+
+gitpython is imported lazily inside the functions: most pubflow runs never need git at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pubflow.errors import GitError
+
+
+def _repo(root: Path) -> Any:
+    try:
+        import git
+    except ImportError as exc:  # pragma: no cover - gitpython is a dependency
+        raise GitError("gitpython is not installed") from exc
+    try:
+        return git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise GitError(f"{root}: not a git repository",
+                       hint="Run pubflow inside a git checkout (git init).") from exc
+    except git.GitCommandNotFound as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+
+
+def _git(repo: Any, *args: str) -> str:
+    import git
+
+    try:
+        return str(repo.git.execute(["git", *args]))
+    except git.GitCommandError as exc:
+        stderr = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
+        raise GitError(f"`git {' '.join(args)}` failed (exit {exc.status}): {stderr}") from exc
+
+
+def changed_files(root: Path, base: str | None) -> list[Path]:
+    """Files added or modified since `base` (default HEAD), staged or not, plus untracked ones.
+
+    With a base such as `origin/main` the comparison starts at the merge base, as a pull
+    request's diff does. Deleted files are left out: there is nothing left to validate.
+    """
+    repo = _repo(root)
+    top = Path(_git(repo, "rev-parse", "--show-toplevel"))
+    names: set[str] = set()
+    has_head = _has_head(repo)
+    if base is not None:
+        _git(repo, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+        start = _git(repo, "merge-base", base, "HEAD") if has_head else base
+        names.update(_lines(_git(repo, "diff", "--name-only", "--diff-filter=ACMR", "-z", start)))
+    elif has_head:
+        names.update(_lines(_git(repo, "diff", "--name-only", "--diff-filter=ACMR", "-z", "HEAD")))
+    else:
+        names.update(_lines(_git(repo, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z")))
+    names.update(_lines(_git(repo, "ls-files", "--others", "--exclude-standard", "-z")))
+    return sorted(top / name for name in names if (top / name).exists())
+
+
+def _has_head(repo: Any) -> bool:
+    import git
+
+    try:
+        repo.git.execute(["git", "rev-parse", "--verify", "--quiet", "HEAD"])
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def _lines(output: str) -> list[str]:
+    return [name for name in output.split("\0") if name]

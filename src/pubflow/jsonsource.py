@@ -1,0 +1,317 @@
+"""Reading pattern files as JSON, and finding where in the file any value sits.
+
+`json.loads` is fast but forgets positions; check-jsonschema and ajv cannot say which line a
+schema error is on for that reason. pubflow parses with the C decoder first (the fast path for
+files that pass) and only when a finding needs a place does it build a position index of the
+document with one regex-driven, non-recursive scan.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pubflow.findings import Finding, Severity
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^ \t\r\n{}\[\]:,"]+))', re.S)
+
+
+@dataclass(slots=True)
+class Position:
+    """Where a value starts in the file (1-based line and column, column in code points)."""
+
+    offset: int
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class _Index:
+    values: dict[str, int] = field(default_factory=dict)
+    keys: dict[str, int] = field(default_factory=dict)
+
+
+class JsonDocument:
+    """A parsed JSON file that can say where each of its values is written."""
+
+    def __init__(self, file: str, text: str, data: Any) -> None:
+        self.file = file
+        self.text = text
+        self.data = data
+        self._index: _Index | None = None
+        self._line_starts: list[int] | None = None
+
+    def position_of_offset(self, offset: int) -> Position:
+        if self._line_starts is None:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i != -1:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts = starts
+        line = bisect.bisect_right(self._line_starts, offset)
+        return Position(offset, line, offset - self._line_starts[line - 1] + 1)
+
+    def _ensure_index(self) -> _Index:
+        if self._index is None:
+            self._index = build_index(self.text)
+        return self._index
+
+    def value_position(self, pointer: str) -> Position:
+        """The value at `pointer`, or the nearest enclosing value that exists."""
+        index = self._ensure_index()
+        probe = pointer
+        while probe not in index.values and probe:
+            probe = probe.rsplit("/", 1)[0]
+        return self.position_of_offset(index.values.get(probe, 0))
+
+    def key_position(self, pointer: str) -> Position:
+        """The member name of `pointer` (for unknown fields), else the value."""
+        index = self._ensure_index()
+        if pointer in index.keys:
+            return self.position_of_offset(index.keys[pointer])
+        return self.value_position(pointer)
+
+    def string_line_position(self, pointer: str, line_in_string: int) -> Position:
+        """Where line `line_in_string` (1-based) of the string value at `pointer` begins.
+
+        Diagrams are JSON strings with `\\n` escapes; an error on diagram line 7 should take
+        the editor to that spot inside the string, not merely to the start of the field.
+        """
+        index = self._ensure_index()
+        start = index.values.get(pointer)
+        if start is None or line_in_string <= 1:
+            return self.value_position(pointer)
+        text = self.text
+        i = start + 1
+        newlines = 0
+        end = len(text)
+        while i < end:
+            ch = text[i]
+            if ch == '"':
+                break
+            if ch == "\\" and i + 1 < end:
+                if text[i + 1] == "n":
+                    newlines += 1
+                    if newlines == line_in_string - 1:
+                        return self.position_of_offset(i + 2)
+                i += 6 if text[i + 1] == "u" else 2
+                continue
+            if ch == "\n":  # not valid JSON, but be robust
+                newlines += 1
+                if newlines == line_in_string - 1:
+                    return self.position_of_offset(i + 1)
+            i += 1
+        return self.position_of_offset(start)
+
+
+def escape_pointer_token(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_of(path: Any) -> str:
+    """JSON pointer (RFC 6901) for a sequence of keys and indexes."""
+    return "".join("/" + escape_pointer_token(str(p)) for p in path)
+
+
+def build_index(text: str) -> _Index:
+    """Map every JSON pointer in a well-formed document to the offset of its value (and key).
+
+    Iterative on purpose: documents nested thousands deep must not exhaust the Python stack.
+    """
+    index = _Index()
+    # Each frame: [pointer, is_object, next_array_index, pending_key_pointer]
+    stack: list[list[Any]] = []
+    expecting_key = False
+    pending: str = ""
+    for match in _TOKEN.finditer(text):
+        string, punct, _bare = match.groups()
+        start = match.start(1) if string is not None else (
+            match.start(2) if punct is not None else match.start(3)
+        )
+        if punct is not None:
+            if punct in "{[":
+                pointer = _value_pointer(stack, pending)
+                index.values[pointer] = start
+                stack.append([pointer, punct == "{", 0])
+                expecting_key = punct == "{"
+            elif punct in "}]":
+                if stack:
+                    stack.pop()
+                expecting_key = False
+            elif punct == ",":
+                expecting_key = bool(stack) and stack[-1][1]
+            continue
+        if expecting_key and string is not None:
+            try:
+                key = json.loads(string)
+            except ValueError:
+                key = string[1:-1]
+            pending = stack[-1][0] + "/" + escape_pointer_token(str(key))
+            index.keys[pending] = start
+            expecting_key = False
+            continue
+        index.values[_value_pointer(stack, pending)] = start
+    return index
+
+
+def _value_pointer(stack: list[list[Any]], pending: str) -> str:
+    if not stack:
+        return ""
+    frame = stack[-1]
+    if frame[1]:
+        return pending
+    pointer = f"{frame[0]}/{frame[2]}"
+    frame[2] += 1
+    return pointer
+
+
+@dataclass(frozen=True, slots=True)
+class LoadFailure:
+    """A file that could not be turned into a JSON document; the findings say why and where."""
+
+    findings: tuple[Finding, ...]
+
+
+def load_json_file(path: Path, display: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> JsonDocument | LoadFailure:
+    """Read, decode and parse one file; every way that can fail becomes a located finding."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _fail(
+                display, 1, 1, "json.too-large",
+                f"file is {size / 1_048_576:.1f} MiB, larger than the {max_bytes / 1_048_576:.1f} MiB limit for a pattern",
+                "A pattern is a few kilobytes; check that this is the right file, or raise "
+                "`limits.max_file_bytes` in pubflow.yaml.",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        return _fail(display, 1, 1, "file.unreadable", f"cannot read file: {exc.strerror or exc}",
+                     "Check that the file exists and is readable.")
+    return parse_json_bytes(raw, display)
+
+
+def parse_json_bytes(raw: bytes, display: str) -> JsonDocument | LoadFailure:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return _fail(
+            display, line, column, "json.encoding",
+            f"file is not valid UTF-8: byte 0x{raw[exc.start]:02x} at byte offset {exc.start}",
+            "Save the file as UTF-8 (JSON files must be UTF-8).",
+        )
+    if not text.strip():
+        return _fail(display, 1, 1, "json.empty", "file is empty; a pattern is one JSON object",
+                     "Start from a valid pattern in examples/ or run `pubflow validate --help`.")
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        return _fail(display, exc.lineno, exc.colno, "json.syntax", _syntax_message(text, exc),
+                     "Fix the JSON syntax at this place; JSON allows no comments, trailing "
+                     "commas or single quotes.")
+    except _NonStandardConstant as exc:
+        doc = JsonDocument(display, text, None)
+        offset = _find_bare_token(text, exc.token)
+        pos = doc.position_of_offset(offset)
+        return _fail(display, pos.line, pos.column, "json.syntax",
+                     f"'{exc.token}' is not valid JSON", "Use a number or null instead.")
+    except RecursionError:
+        return _deep_failure(display, text)
+    doc = JsonDocument(display, text, data)
+    depth_offset = _depth_exceeded_at(text, MAX_DEPTH)
+    if depth_offset is not None:
+        pos = doc.position_of_offset(depth_offset)
+        return _fail(display, pos.line, pos.column, "json.too-deep",
+                     f"document is nested more than {MAX_DEPTH} levels deep",
+                     "A pattern is at most a few levels deep; remove the nesting.")
+    return doc
+
+
+class _NonStandardConstant(ValueError):
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
+
+
+def _reject_constant(token: str) -> Any:
+    raise _NonStandardConstant(token)
+
+
+def _find_bare_token(text: str, token: str) -> int:
+    for match in _TOKEN.finditer(text):
+        if match.group(3) is not None and token in match.group(3):
+            return match.start(3)
+    return 0
+
+
+def _depth_exceeded_at(text: str, limit: int) -> int | None:
+    """Offset of the first bracket nested deeper than `limit`, or None.
+
+    Valid patterns are four levels deep; counting brackets outside strings is linear and
+    only runs in full when the text contains a long run of opening brackets at all.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        punct = match.group(2)
+        if punct is None:
+            continue
+        if punct in "[{":
+            depth += 1
+            if depth > limit:
+                return match.start(2)
+        elif punct in "]}":
+            depth -= 1
+    return None
+
+
+def _deep_failure(display: str, text: str) -> LoadFailure:
+    offset = _depth_exceeded_at(text, MAX_DEPTH) or 0
+    doc = JsonDocument(display, text, None)
+    pos = doc.position_of_offset(offset)
+    return _fail(display, pos.line, pos.column, "json.too-deep",
+                 f"document is nested more than {MAX_DEPTH} levels deep",
+                 "A pattern is at most a few levels deep; remove the nesting.")
+
+
+def _syntax_message(text: str, exc: json.JSONDecodeError) -> str:
+    """Say what is wrong in an author's words; the decoder's own wording is kept as a fallback."""
+    before = text[: exc.pos].rstrip()
+    at = text[exc.pos : exc.pos + 1]
+    if before.endswith(",") and at in "}]":
+        return f"trailing comma before '{at}'"
+    if exc.msg.startswith("Expecting property name") and at == "'":
+        return "property names must use double quotes, not single quotes"
+    if exc.msg == "Extra data":
+        return "unexpected content after the end of the JSON document"
+    if exc.msg.startswith("Invalid control character"):
+        return "raw control character (such as a newline or tab) inside a string; write it as \\n or \\t"
+    if exc.msg.startswith("Unterminated string"):
+        return "string is never closed (missing '\"')"
+    if exc.msg.startswith("Expecting value") and exc.pos >= len(text.rstrip()):
+        return "unexpected end of file: the document is incomplete"
+    if exc.msg.startswith("Expecting ',' delimiter"):
+        return f"expected ',' or a closing bracket, found {_describe(at)}"
+    return f"{exc.msg[0].lower()}{exc.msg[1:]}, found {_describe(at)}"
+
+
+def _describe(ch: str) -> str:
+    return "end of file" if not ch else repr(ch)
+
+
+def _fail(display: str, line: int, column: int, rule: str, message: str, hint: str) -> LoadFailure:
+    return LoadFailure((Finding(display, line, column, "", rule, Severity.ERROR, message, hint),))

@@ -1,0 +1,239 @@
+"""The validation core: files in, a `ValidationReport` out. No printing, no exiting.
+
+Every other part of pubflow (the CLI, tickets, promotion gates, the pre-commit hook and the
+GitHub Action) calls `validate()` or `check_document()`; reporters turn the result into text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pubflow import __version__
+from pubflow.checks import PATTERN_CHECKS, CheckContext, Issue
+from pubflow.checks.repository import RepoEntry, cross_file_issues
+from pubflow.checks.scorecard import evaluate, read_scores
+from pubflow.config import Config
+from pubflow.discovery import PATTERN_SUFFIX, Target, collect_targets, pattern_stems
+from pubflow.findings import FileResult, Finding, PatternFacts, Severity, ValidationReport
+from pubflow.jsonsource import JsonDocument, LoadFailure, load_json_file, parse_json_bytes
+
+ProgressCallback = Callable[[int, int], None]
+FILES_PER_WORKER = 200
+"""Below this many files per extra process, forking costs more than it saves."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValidateRequest:
+    """A parsed `validate` invocation: what to check and how."""
+
+    config: Config
+    paths: tuple[Path, ...] = ()
+    use_cache: bool = True
+    jobs: int = 0
+    """Worker processes; 0 picks a number from the file count and the CPUs."""
+
+
+def validate(request: ValidateRequest, progress: ProgressCallback | None = None) -> ValidationReport:
+    config = request.config
+    paths = request.paths or (config.patterns_path,)
+    targets = collect_targets(paths, config.root)
+    return validate_targets(targets, request, progress)
+
+
+def validate_targets(targets: list[Target], request: ValidateRequest,
+                     progress: ProgressCallback | None = None) -> ValidationReport:
+    config = request.config
+    cache = _open_cache(config) if request.use_cache else None
+    results: dict[str, FileResult] = {}
+    pending: list[Target] = []
+    for target in targets:
+        cached = cache.lookup(target.display, target.path) if cache and not target.outside_repo else None
+        if cached is not None:
+            results[target.display] = cached
+        else:
+            pending.append(target)
+    done = len(results)
+    if progress:
+        progress(done, len(targets))
+    for target, result, digest in _check_all(pending, config, request.jobs):
+        results[target.display] = result
+        if cache is not None and digest is not None:
+            cache.store(target.display, target.path, digest, result)
+        done += 1
+        if progress:
+            progress(done, len(targets))
+    if cache is not None:
+        cache.save()
+    ordered = [results[t.display] for t in targets]
+    return ValidationReport(tuple(_with_repository_findings(ordered, targets, config)),
+                            root=str(config.root))
+
+
+def _open_cache(config: Config) -> Any:
+    from pubflow.cache import ResultCache, cache_path
+    from pubflow.resources import schema_text
+
+    schema_digest = hashlib.sha256(schema_text("pattern.schema.json").encode()).hexdigest()[:16]
+    key = f"{__version__}:{schema_digest}:{config.check_fingerprint()}"
+    return ResultCache(cache_path(config.root), key)
+
+
+def _check_all(targets: list[Target], config: Config,
+               jobs: int) -> Iterator[tuple[Target, FileResult, str | None]]:
+    workers = _worker_count(len(targets), jobs)
+    if workers <= 1:
+        for target in targets:
+            result, digest = check_target(target, config)
+            yield target, result, digest
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    chunk = max(1, min(FILES_PER_WORKER, len(targets) // (workers * 4) or 1))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        batches = [targets[i : i + chunk] for i in range(0, len(targets), chunk)]
+        for batch, outcomes in zip(batches, pool.map(_check_batch, batches,
+                                                      [config] * len(batches)), strict=True):
+            for target, (result, digest) in zip(batch, outcomes, strict=True):
+                yield target, result, digest
+
+
+def _check_batch(targets: list[Target], config: Config) -> list[tuple[FileResult, str | None]]:
+    return [check_target(t, config) for t in targets]
+
+
+def _worker_count(files: int, jobs: int) -> int:
+    if jobs > 0:
+        return min(jobs, max(1, files))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cpus, files // FILES_PER_WORKER))
+
+
+def check_target(target: Target, config: Config) -> tuple[FileResult, str | None]:
+    """Check one file on its own; returns the result and the sha256 of the bytes checked."""
+    if target.outside_repo:
+        real = os.path.realpath(target.path)
+        finding = Finding(target.display, 1, 1, "", "file.outside-repo", Severity.ERROR,
+                          f"file resolves to {real}, outside the repository; it was not read",
+                          "Patterns must live inside the repository; replace the symlink with "
+                          "the file itself.")
+        return FileResult(target.display, (finding,)), None
+    try:
+        size = target.path.stat().st_size
+    except OSError:
+        size = 0
+    if size > config.max_file_bytes:
+        loaded = load_json_file(target.path, target.display, max_bytes=config.max_file_bytes)
+        assert isinstance(loaded, LoadFailure)
+        return FileResult(target.display, loaded.findings), None
+    try:
+        raw = target.path.read_bytes()
+    except OSError as exc:
+        finding = Finding(target.display, 1, 1, "", "file.unreadable", Severity.ERROR,
+                          f"cannot read file: {exc.strerror or exc}",
+                          "Check that the file exists and that you may read it.")
+        return FileResult(target.display, (finding,)), None
+    digest = hashlib.sha256(raw).hexdigest()
+    return check_bytes(raw, target.display, config, stem=_stem(target.path)), digest
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    return name[: -len(PATTERN_SUFFIX)] if name.endswith(PATTERN_SUFFIX) else path.stem
+
+
+def check_bytes(raw: bytes, display: str, config: Config, *, stem: str) -> FileResult:
+    loaded = parse_json_bytes(raw, display)
+    if isinstance(loaded, LoadFailure):
+        return FileResult(display, loaded.findings)
+    return check_document(loaded, config, stem=stem)
+
+
+def check_document(doc: JsonDocument, config: Config, *, stem: str) -> FileResult:
+    """Run every registered check on a parsed document and place each finding in the file."""
+    data = doc.data
+    if not isinstance(data, dict):
+        finding = Finding(doc.file, 1, 1, "", "schema.type", Severity.ERROR,
+                          f"a pattern must be a JSON object, not {_kind(data)}",
+                          "Wrap the pattern's fields in { ... }; one pattern per file.")
+        return FileResult(doc.file, (finding,))
+    context = CheckContext(config=config, file_stem=stem)
+    issues: list[Issue] = []
+    for check in PATTERN_CHECKS:
+        issues.extend(check(data, context))
+    findings = tuple(locate(doc, issue) for issue in issues)
+    return FileResult(doc.file, findings, _facts(data, config, findings))
+
+
+def locate(doc: JsonDocument, issue: Issue) -> Finding:
+    if issue.line_in_string is not None:
+        pos = doc.string_line_position(issue.pointer, issue.line_in_string)
+    elif issue.at_key:
+        pos = doc.key_position(issue.pointer)
+    else:
+        pos = doc.value_position(issue.pointer)
+    return Finding(doc.file, pos.line, pos.column, issue.pointer, issue.rule, issue.severity,
+                   issue.message, issue.hint)
+
+
+def _kind(data: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(data), "a number")
+
+
+def _facts(data: dict[str, Any], config: Config, findings: tuple[Finding, ...]) -> PatternFacts:
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    related = data.get("relatedPatterns")
+    related_ids = tuple(r for r in related if isinstance(r, str)) if isinstance(related, list) else ()
+    scores = read_scores(data.get("scorecard"))
+    total = marginal = None
+    if scores is not None:
+        result = evaluate(scores, config.scorecard)
+        total, marginal = result.total, result.marginal
+    return PatternFacts(text("id"), text("name"), text("version"), related_ids, total,
+                        bool(marginal))
+
+
+def _with_repository_findings(results: list[FileResult], targets: list[Target],
+                              config: Config) -> Iterable[FileResult]:
+    """Add duplicate-id and unresolved-link findings, which depend on the whole folder."""
+    in_run = {t.display for t in targets}
+    others = {d: s for d, s in pattern_stems(config.patterns_path, config.root).items()
+              if d not in in_run}
+    entries = [RepoEntry(r.file, r.facts.id, r.facts.related) for r in results]
+    entries += [RepoEntry(display, stem, ()) for display, stem in others.items()]
+    extra: dict[str, list[Issue]] = {}
+    for file, issue in cross_file_issues(entries, set(others.values())):
+        if file in in_run:
+            extra.setdefault(file, []).append(issue)
+    if not extra:
+        yield from results
+        return
+    by_display = {t.display: t for t in targets}
+    for result in results:
+        issues = extra.get(result.file)
+        if not issues:
+            yield result
+            continue
+        doc = _reparse(by_display[result.file])
+        located = tuple(
+            locate(doc, issue) if doc else Finding(result.file, 1, 1, issue.pointer, issue.rule,
+                                                   issue.severity, issue.message, issue.hint)
+            for issue in issues
+        )
+        yield replace(result, findings=result.findings + located)
+
+
+def _reparse(target: Target) -> JsonDocument | None:
+    loaded = load_json_file(target.path, target.display)
+    return loaded if isinstance(loaded, JsonDocument) else None
