@@ -36,19 +36,43 @@ class _Entry:
     result: dict[str, Any]
 
 
-def cache_path(root: Path) -> Path:
+def cache_dir(root: Path) -> Path:
+    """Where pubflow keeps caches for this repository: inside the git dir, never the work tree."""
     git = root / ".git"
     if git.is_dir():
-        return git / "pubflow" / "validate-cache.json"
+        return git / "pubflow"
     if git.is_file():  # a worktree or submodule: ".git" names the real git dir
         text = git.read_text(encoding="utf-8", errors="replace").strip()
         if text.startswith("gitdir:"):
             gitdir = Path(text.split(":", 1)[1].strip())
-            gitdir = gitdir if gitdir.is_absolute() else (root / gitdir)
-            return gitdir / "pubflow" / "validate-cache.json"
+            return (gitdir if gitdir.is_absolute() else root / gitdir) / "pubflow"
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    return base / "pubflow" / f"validate-{digest}.json"
+    return base / "pubflow" / digest
+
+
+def cache_path(root: Path) -> Path:
+    return cache_dir(root) / "validate-cache.json"
+
+
+def read_json_cache(path: Path) -> Any:
+    """A cache file's content, or None when it is missing or unreadable (caches may vanish)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json_cache(path: Path, payload: Any) -> None:
+    """Write atomically; a cache that cannot be written is simply not kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        return
 
 
 def file_sha256(raw: bytes) -> str:
@@ -66,10 +90,7 @@ class ResultCache:
         self._load()
 
     def _load(self) -> None:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
+        raw = read_json_cache(self.path)
         if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT or raw.get("key") != self.key:
             return
         try:
@@ -109,7 +130,6 @@ class ResultCache:
         self._dirty = True
 
     def save(self) -> None:
-        """Write atomically; a cache that cannot be written is simply not kept."""
         if not self._dirty:
             return
         payload = {
@@ -120,14 +140,7 @@ class ResultCache:
                 for name, e in self._entries.items()
             },
         }
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, separators=(",", ":"))
-            os.replace(tmp, self.path)
-        except OSError:
-            return
+        write_json_cache(self.path, payload)
         self._dirty = False
 
 

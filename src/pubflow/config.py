@@ -90,24 +90,42 @@ def find_root(start: Path) -> Path:
 
 
 def load_config(root: Path) -> Config:
+    """Read and check `pubflow.yaml`, reusing the last verdict when its bytes are unchanged.
+
+    Parsing YAML and importing jsonschema would cost a pre-commit run ~100 ms; a config file
+    that already passed is remembered (keyed on its sha256 and pubflow's version) in the
+    repository's cache folder.
+    """
     path = root / CONFIG_FILE
-    if not path.is_file():
+    try:
+        content = path.read_bytes()
+    except FileNotFoundError:
         return Config(root=root)
-    raw = _read_yaml_mapping(path)
+    except OSError as exc:
+        raise ConfigError(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
+    from pubflow import __version__
+    from pubflow.cache import cache_dir, read_json_cache, write_json_cache
+
+    key = f"{__version__}:{hashlib.sha256(content).hexdigest()}"
+    memo = cache_dir(root) / "config-cache.json"
+    cached = read_json_cache(memo)
+    if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("raw"), dict):
+        return _build(root, path, cached["raw"])
+    raw = _read_yaml_mapping(path, content)
     _validate(raw, path)
-    return _build(root, path, raw)
+    plain = json.loads(json.dumps(raw))
+    write_json_cache(memo, {"key": key, "raw": plain})
+    return _build(root, path, plain)
 
 
-def _read_yaml_mapping(path: Path) -> Any:
+def _read_yaml_mapping(path: Path, content: bytes) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid UTF-8 (byte offset {exc.start})") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
     yaml = YAML(typ="rt")
     try:
         _refuse_aliases(yaml, text, path)

@@ -109,3 +109,15 @@ def test_root_is_found_from_a_subfolder(tmp_path: Path) -> None:
     sub = tmp_path / "patterns" / "deep"
     sub.mkdir(parents=True)
     assert find_root(sub) == tmp_path
+
+
+def test_remembered_config_follows_every_edit(tmp_path: Path) -> None:
+    write(tmp_path, "scorecard:\n  total_min: 31\n")
+    assert load_config(tmp_path).scorecard.total_min == 31
+    assert load_config(tmp_path).scorecard.total_min == 31  # from the remembered verdict
+    write(tmp_path, "scorecard:\n  total_min: 33\n")
+    assert load_config(tmp_path).scorecard.total_min == 33
+    write(tmp_path, "scorecard:\n  total_min: 3x\n")
+    for _ in range(2):  # a bad file is never remembered as good
+        with pytest.raises(ConfigError):
+            load_config(tmp_path)

@@ -1,0 +1,130 @@
+"""Benchmark `pubflow validate` against the issue's speed bars and print the figures.
+
+Figures, not assertions: run it, read it, paste it in the closing note.
+
+    python bench/bench_validate.py [--count 10000] [--runs 11] [--out bench/out]
+
+Measures, each as a fresh process (what a pre-commit hook or CI job pays):
+1. one pattern, cold process: pubflow (all checks) vs check-jsonschema (schema only), median;
+2. N generated patterns (10 % invalid): pubflow --no-cache --jobs 1, pubflow --jobs 0 (auto),
+   check-jsonschema, and a bare "read + json.loads" loop; peak RSS at 1k and N;
+3. the same repository again with the cache warm, as a fraction of the cold run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+SCHEMA = PROJECT / "schemas" / "pattern.schema.json"
+sys.path.insert(0, str(HERE))
+
+from gen_patterns import generate  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in MiB and exit code of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "NO_COLOR": "1"})
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss // 1024, proc.returncode
+
+
+def median_of(cmd: list[str], cwd: Path, runs: int) -> float:
+    timed(cmd, cwd)  # warm the OS page cache and .pyc files
+    return statistics.median(timed(cmd, cwd)[0] for _ in range(runs))
+
+
+def read_and_parse_seconds(folder: Path) -> float:
+    code = (
+        "import json,os,sys,time\n"
+        "t=time.perf_counter()\n"
+        "for e in sorted(os.scandir(sys.argv[1]), key=lambda e: e.name):\n"
+        "    json.loads(open(e.path,'rb').read())\n"
+        "print(time.perf_counter()-t)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True,
+                         text=True, check=True).stdout
+    return float(out)
+
+
+def clear_cache(repo: Path) -> None:
+    shutil.rmtree(repo / ".git" / "pubflow", ignore_errors=True)
+
+
+def make_repo(out: Path, count: int) -> Path:
+    repo = out / f"repo-{count}"
+    if not (repo / "patterns").is_dir() or len(list((repo / "patterns").iterdir())) != count:
+        shutil.rmtree(repo, ignore_errors=True)
+        generate(repo, count, 0.1, 1)
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    pubflow = [str(BIN / "pubflow")]
+    cjs = [str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA)]
+    if not (BIN / "check-jsonschema").exists():
+        print("check-jsonschema is not installed: pip install -e '.[test]'", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    small = make_repo(args.out, 1000)
+    one = sorted((small / "patterns").iterdir())[0]
+    ours = median_of([*pubflow, "validate", "--no-cache", str(one)], small, args.runs)
+    theirs = median_of([*cjs, str(one)], small, args.runs)
+    print("\n## 1. one pattern, cold process (median of %d)" % args.runs)
+    print(f"pubflow validate (all checks)     {ours * 1000:8.1f} ms")
+    print(f"check-jsonschema (schema only)    {theirs * 1000:8.1f} ms")
+    print(f"ratio                             {ours / theirs:8.2f}   (bar: <= 0.50)")
+
+    print(f"\n## 2. throughput (10 % invalid), cache off")
+    rss: dict[int, int] = {}
+    for count in sorted({1000, args.count}):
+        repo = make_repo(args.out, count)
+        files = sorted(str(p) for p in (repo / "patterns").iterdir())
+        serial, rss[count], code = timed([*pubflow, "validate", "--no-cache", "--jobs", "1",
+                                          "--format", "json"], repo)
+        parallel, _, _ = timed([*pubflow, "validate", "--no-cache", "--format", "json"], repo)
+        baseline = read_and_parse_seconds(repo / "patterns")
+        theirs, _, _ = timed([*cjs, *files], repo)
+        print(f"{count:>6} patterns: pubflow -j1 {serial:6.2f} s (exit {code}), "
+              f"-j auto {parallel:6.2f} s, check-jsonschema {theirs:6.2f} s, "
+              f"read+json.loads {baseline:6.2f} s")
+        print(f"{'':>16}ratio to check-jsonschema {serial / theirs:5.2f} (bar <= 0.25), "
+              f"to read+loads {serial / baseline:5.1f}x (bar <= 5), "
+              f"-j auto speed-up {serial / parallel:4.2f}x, peak RSS {rss[count]} MiB")
+
+    print("\n## 3. second run with the cache warm")
+    repo = make_repo(args.out, args.count)
+    clear_cache(repo)
+    cold, _, _ = timed([*pubflow, "validate", "--format", "json"], repo)
+    warm = statistics.median(timed([*pubflow, "validate", "--format", "json"], repo)[0]
+                             for _ in range(5))
+    print(f"cold (fills cache) {cold:6.2f} s, warm {warm:6.3f} s, ratio {warm / cold:5.3f} "
+          "(bar <= 0.05)")
+    print(f"\npeak RSS: {', '.join(f'{c}: {m} MiB' for c, m in sorted(rss.items()))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

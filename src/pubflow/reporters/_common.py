@@ -1,0 +1,181 @@
+"""What several reporters need, written once so the formats cannot drift apart.
+
+Only the standard library and pubflow's own modules are imported here: the pre-commit hook
+renders text on every commit and must not pay for rich or jsonschema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pubflow.checks.scorecard import MAX_TOTAL
+from pubflow.findings import CHECK_GROUPS, FileResult, Finding, Severity, ValidationReport
+
+STATUS_READY = "ready_for_review"
+STATUS_FAILED = "validation_failed"
+
+CHECK_LABELS: dict[str, str] = {group: group.capitalize() for group in CHECK_GROUPS}
+"""Column and row titles for the check groups (`Schema`, `Scorecard`, ...), in report order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The counts every format reports, computed in one place so they always agree."""
+
+    files: int
+    errors: int
+    warnings: int
+    notes: int
+    files_with_findings: int
+    ready: int
+    marginal: int
+
+    @property
+    def passed(self) -> bool:
+        return self.errors == 0
+
+
+def summarize(report: ValidationReport) -> Summary:
+    notes = sum(1 for f in report.findings if f.severity is Severity.NOTE)
+    return Summary(
+        files=len(report.files),
+        errors=report.error_count,
+        warnings=report.warning_count,
+        notes=notes,
+        files_with_findings=sum(1 for r in report.files if r.findings),
+        ready=sum(1 for r in report.files if r.ready_for_review),
+        marginal=sum(1 for r in report.files if r.facts.marginal),
+    )
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summary_sentence(summary: Summary) -> str:
+    """One line that answers "can these patterns go to review?", shared by text and Markdown."""
+    if summary.files == 0:
+        return "no files checked"
+    marginal = f", {summary.marginal} marginal" if summary.marginal else ""
+    other = [plural(summary.warnings, "warning")] if summary.warnings else []
+    if summary.notes:
+        other.append(plural(summary.notes, "note"))
+    if summary.passed:
+        head = f"{plural(summary.files, 'file')} checked: all passed"
+        if other:
+            head += " with " + ", ".join(other)
+        return f"{head}; {summary.ready} ready for review{marginal}"
+    counts = ", ".join([plural(summary.errors, "error"), *other])
+    return (f"{counts} in {summary.files_with_findings} of {plural(summary.files, 'file')}; "
+            f"{plural(summary.ready, 'pattern')} ready for review{marginal}")
+
+
+def pattern_status(result: FileResult) -> str:
+    """Beat 7's verdict for one pattern, as a stable machine-readable word."""
+    return STATUS_READY if result.ready_for_review else STATUS_FAILED
+
+
+def score_text(result: FileResult) -> str | None:
+    """`31/40`, or None when the scorecard could not be read."""
+    total = result.facts.score_total
+    return None if total is None else f"{total}/{MAX_TOTAL}"
+
+
+# --- making untrusted text safe to show --------------------------------------------------------
+# Messages quote pattern content (field names, diagram lines), so they may hold control
+# characters or lone surrogates from JSON `\uXXXX` escapes. Written raw, those would drive the
+# terminal, break XML, or make the UTF-8 encoder raise when the report is saved.
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNPRINTABLE_KEEP_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """Show control characters and lone surrogates as `\\x1b`-style escapes.
+
+    Tabs always stay; newlines stay only where the caller lays out continuation lines itself.
+    """
+    pattern = _UNPRINTABLE_KEEP_NEWLINE if keep_newlines else _UNPRINTABLE
+    return pattern.sub(_escape_char, text)
+
+
+def without_surrogates(text: str) -> str:
+    """Replace lone surrogates (unencodable in UTF-8) and keep everything else exactly."""
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def dump_json(document: Any) -> str:
+    """JSON and SARIF: two-space indent, readable Unicode, always encodable, final newline."""
+    return without_surrogates(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+# --- compiler-style finding lines (text output, JUnit bodies) ----------------------------------
+
+
+Role = Literal["location", "error", "warning", "note", "hint", "good"]
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """ANSI SGR sequences per role; the default is all-empty, i.e. plain text."""
+
+    location: str = ""
+    error: str = ""
+    warning: str = ""
+    note: str = ""
+    hint: str = ""
+    good: str = ""
+    reset: str = ""
+
+    def paint(self, role: Role, text: str) -> str:
+        code: str = getattr(self, role)
+        return f"{code}{text}{self.reset}" if code else text
+
+    def severity(self, severity: Severity) -> str:
+        return self.paint(severity.value, severity.value)
+
+
+PLAIN = Palette()
+ANSI = Palette(
+    location="\x1b[1m",
+    error="\x1b[1;31m",
+    warning="\x1b[1;33m",
+    note="\x1b[1;36m",
+    hint="\x1b[2m",
+    good="\x1b[1;32m",
+    reset="\x1b[0m",
+)
+
+HINT_PREFIX = "  hint: "
+CONTINUATION = "  "
+
+
+def location(finding: Finding) -> str:
+    return f"{printable(finding.file)}:{finding.line}:{finding.column}"
+
+
+def finding_lines(finding: Finding, palette: Palette = PLAIN) -> list[str]:
+    """`file:line:col: severity[rule] message`, then the hint, one finding per first line.
+
+    Editors and CI problem matchers parse the first line only, so a multi-line message or
+    hint continues on indented lines instead of starting a line that looks like a new finding.
+    """
+    first, *rest = printable(finding.message, keep_newlines=True).split("\n")
+    lines = [f"{palette.paint('location', location(finding) + ':')} "
+             f"{palette.severity(finding.severity)}[{printable(finding.rule)}] {first}"]
+    lines.extend(CONTINUATION + line for line in rest)
+    if finding.hint:
+        hint_first, *hint_rest = printable(finding.hint, keep_newlines=True).split("\n")
+        indent = " " * len(HINT_PREFIX)
+        hint_lines = [HINT_PREFIX + hint_first, *(indent + line for line in hint_rest)]
+        lines.extend(palette.paint("hint", line) for line in hint_lines)
+    return lines

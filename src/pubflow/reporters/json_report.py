@@ -1,0 +1,62 @@
+"""The validation report as versioned JSON, for scripts, dashboards and the ticket workflow.
+
+The shape is a public contract, described by `schemas/validate-report.schema.json` and
+`docs/report-formats.md`: adding a field keeps `schemaVersion`; removing or renaming one
+bumps it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pubflow.findings import FileResult, ValidationReport
+from pubflow.reporters._common import dump_json, pattern_status, summarize
+
+if TYPE_CHECKING:
+    from pubflow.reporters import ReportOptions
+
+SCHEMA_VERSION = 1
+TOOL_NAME = "pubflow"
+
+
+def render(report: ValidationReport, options: ReportOptions) -> str:
+    return dump_json(report_document(report, options))
+
+
+def report_document(report: ValidationReport, options: ReportOptions) -> dict[str, Any]:
+    """The report as plain data; key order here is the documented output order."""
+    summary = summarize(report)
+    document: dict[str, Any] = {
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": options.tool_version},
+    }
+    if options.generated_at:
+        document["generatedAt"] = options.generated_at
+    document["summary"] = {
+        "files": summary.files,
+        "errors": summary.errors,
+        "warnings": summary.warnings,
+        "passed": summary.passed,
+        "readyForReview": summary.ready,
+        "marginal": summary.marginal,
+    }
+    document["patterns"] = [_pattern(result) for result in report.files]
+    return document
+
+
+def _pattern(result: FileResult) -> dict[str, Any]:
+    facts = result.facts
+    return {
+        "file": result.file,
+        "id": facts.id,
+        "name": facts.name,
+        "version": facts.version,
+        "readyForReview": result.ready_for_review,
+        "status": pattern_status(result),
+        "marginal": facts.marginal,
+        "scoreTotal": facts.score_total,
+        "checks": result.check_status(),
+        "errors": result.errors,
+        "warnings": result.warnings,
+        "findings": [finding.to_dict() for finding in result.findings],
+    }
