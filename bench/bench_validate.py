@@ -92,12 +92,12 @@ def main() -> int:
     one = sorted((small / "patterns").iterdir())[0]
     ours = median_of([*pubflow, "validate", "--no-cache", str(one)], small, args.runs)
     theirs = median_of([*cjs, str(one)], small, args.runs)
-    print("\n## 1. one pattern, cold process (median of %d)" % args.runs)
+    print(f"\n## 1. one pattern, cold process (median of {args.runs})")
     print(f"pubflow validate (all checks)     {ours * 1000:8.1f} ms")
     print(f"check-jsonschema (schema only)    {theirs * 1000:8.1f} ms")
     print(f"ratio                             {ours / theirs:8.2f}   (bar: <= 0.50)")
 
-    print(f"\n## 2. throughput (10 % invalid), cache off")
+    print("\n## 2. throughput (10 % invalid), cache off")
     rss: dict[int, int] = {}
     for count in sorted({1000, args.count}):
         repo = make_repo(args.out, count)

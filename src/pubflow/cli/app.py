@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pubflow import __version__
+from pubflow.cli import diagrams as diagrams_cmd
 from pubflow.cli import score as score_cmd
 from pubflow.cli import validate as validate_cmd
 from pubflow.cli.common import STATE
@@ -55,6 +56,7 @@ def main_options(
 
 app.command("validate")(validate_cmd.validate)
 app.command("score")(score_cmd.score)
+app.command("diagrams")(diagrams_cmd.diagrams)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from pubflow.checks.schema import detailed_errors, is_valid_fast
 from tests.conftest import EXAMPLES, PROJECT, valid_pattern
 
 sys.path.insert(0, str(PROJECT / "bench"))
-from gen_patterns import generate  # noqa: E402
+from gen_patterns import generate
 
 
 def agree(data: Any) -> None:
@@ -63,7 +63,7 @@ json_values = st.recursive(
     | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
-fields = st.sampled_from(sorted(valid_pattern()) + ["relatedPatterns", "$schema", "extra"])
+fields = st.sampled_from([*sorted(valid_pattern()), "relatedPatterns", "$schema", "extra"])
 nested = st.sampled_from(["author", "scorecard", "acceptanceCriteria"])
 
 

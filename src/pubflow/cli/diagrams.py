@@ -1,0 +1,105 @@
+"""`pubflow diagrams`: counts and budget verdicts for every sequence diagram."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, use_color
+from pubflow.errors import EXIT_FINDINGS, EXIT_OK
+
+if TYPE_CHECKING:
+    from pubflow.config import DiagramBudgets
+    from pubflow.diagramlint import DiagramResult
+
+
+class DiagramFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
+@handle_errors
+def diagrams(
+    paths: Paths = None,
+    output_format: Annotated[DiagramFormat, typer.Option(
+        "--format", "-f", help="Output format.")] = DiagramFormat.text,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Parse every Mermaid sequence diagram and measure it against the budgets.
+
+    Takes pattern files (both diagram fields) and plain .mmd files; a folder means every
+    .json and .mmd file in it. Exit 1 when a diagram does not parse or exceeds a budget.
+
+    Examples:
+
+      pubflow diagrams
+
+      pubflow diagrams docs/flow.mmd patterns/incident-escalation.json --format json
+    """
+    from pubflow.config import find_root, load_config
+    from pubflow.diagramlint import DIAGRAM_SUFFIXES, lint_targets
+    from pubflow.discovery import collect_targets
+
+    config = load_config(find_root(Path.cwd()))
+    targets = collect_targets(paths or (config.patterns_path,), config.root,
+                              suffixes=DIAGRAM_SUFFIXES,
+                              what="pattern files (*.json) or diagrams (*.mmd)")
+    results = lint_targets(targets, config)
+    if output_format is DiagramFormat.json:
+        payload = {"schemaVersion": 1, "diagrams": [r.to_dict() for r in results]}
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        _print(results, config.diagrams, quiet=quiet, verbose=verbose)
+    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS)
+
+
+def _print(results: list[DiagramResult], budgets: DiagramBudgets, *, quiet: bool,
+           verbose: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    color = use_color(sys.stdout)
+    console = Console(no_color=not color, highlight=False, force_terminal=color or None,
+                      width=None if color else 200)
+    for r in results:
+        if quiet and r.ok:
+            continue
+        where = f"{r.file} {r.field}" if r.field else r.file
+        if not r.parsed:
+            for e in r.errors:
+                console.print(f"[bold]{r.file}:{e.file_line}:{e.file_column}:[/bold] "
+                              f"[red]error[{e.rule}][/red] {r.title}: line {e.line}: ",
+                              end="")
+                console.print(e.message, markup=False)
+            continue
+        table = Table(title=where, title_justify="left", show_edge=True)
+        table.add_column("measure")
+        table.add_column("count", justify="right")
+        table.add_column("budget", justify="right")
+        table.add_column("verdict")
+        rows = [
+            ("actors", r.actors or 0, budgets.max_actors),
+            ("steps", r.steps or 0, budgets.max_steps),
+            ("alt blocks", r.alt_blocks or 0, budgets.max_alt_blocks),
+        ]
+        for name, count, limit in rows:
+            verdict = "[green]ok[/green]" if count <= limit else "[red]over budget[/red]"
+            table.add_row(name, str(count), str(limit), verdict)
+        nested_ok = not r.nested_alt or budgets.allow_nested_alt
+        table.add_row("nested alt", "yes" if r.nested_alt else "no",
+                      "allowed" if budgets.allow_nested_alt else "none",
+                      "[green]ok[/green]" if nested_ok else "[red]not allowed[/red]")
+        console.print(table)
+        for v in r.violations:
+            console.print(f"  {v.message}", style="red", markup=False)
+        if verbose and r.actor_ids:
+            console.print(f"  actors: {', '.join(r.actor_ids)}", markup=False)
+    if not quiet:
+        bad = sum(1 for r in results if not r.ok)
+        console.print(f"{len(results)} diagram(s): {len(results) - bad} ok, {bad} with problems")
