@@ -575,7 +575,7 @@ class SequenceParser:
                     'participant configuration such as \'"type": "database"\'',
                     " after '@{'",
                 )
-            config = following[1]
+            config = js_trim(following[1])  # the grammar trims CONFIG_CONTENT
             following = next_token()
             config_end = self.expect(following, CONFIG_END, "'}' to close '@{'")[2]
             following = next_token()
