@@ -204,6 +204,7 @@ _KEYWORDS: dict[str, tuple[int, int | None]] = {
 }
 # Words whose rules are more than "keyword\b" (checked with their own regex).
 _SPECIAL_WORDS = frozenset({"left", "right", "title", "acctitle", "accdescr"})
+_LONGEST_KEYWORD = max(len(word) for word in (*_KEYWORDS, *_SPECIAL_WORDS))
 
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -312,8 +313,14 @@ def tokenize(code: str) -> Iterator[tuple[int, str, int, int]]:
     state = _INITIAL
     keywords = _KEYWORDS
     whitespace = _WHITESPACE
+    letters = _LETTERS
+    name_match = _NAME.match
+    word_match = _WORD.match
+    text_match = _TEXT.match
     count = code.count
     find = code.find
+    # Rule 5 ("x%%..." is a comment) needs "%%" somewhere; most diagrams have none.
+    inline_comments = "%%" in code
     while True:
         if state == _INITIAL:
             if position >= length:
@@ -322,53 +329,76 @@ def tokenize(code: str) -> Iterator[tuple[int, str, int, int]]:
                 return
             char = code[position]
             if char == "\n":
-                end = _match_end(_NEWLINE_RUN, code, position)
+                end = position + 1
+                while end < length and code[end] == "\n":
+                    end += 1
                 yield NEWLINE, "", position, line
                 line += end - position
                 position = end
                 continue
             if char in whitespace:
-                end = _match_end(_WS_RUN, code, position)
-                line += count("\n", position, end)
+                end = position + 1
+                if end < length and code[end] in whitespace:
+                    end = _match_end(_WS_RUN, code, position)
+                    line += count("\n", position, end)
                 position = end
                 continue
             if (
                 char == "#"
                 or (char == "%" and not code.startswith("{", position + 1))
-                or (char != "}" and code.startswith("%%", position + 1))
+                or (inline_comments and char != "}" and code.startswith("%%", position + 1))
             ):
                 end = find("\n", position)
                 position = length if end < 0 else end
                 continue
+            if char in letters:
+                match = word_match(code, position)
+                word_end = match.end() if match else position
+                if word_end - position <= _LONGEST_KEYWORD:
+                    word = code[position:word_end].lower()
+                    keyword = keywords.get(word)
+                    if keyword is not None:
+                        yield keyword[0], "", position, line
+                        position = word_end
+                        if keyword[1] is not None:
+                            state = keyword[1]
+                            conditions.append(state)
+                        continue
+                    if word in _SPECIAL_WORDS:
+                        special = _keyword_rule(code, position, word)
+                        if special is not None:
+                            kind, end, value, push = special
+                            if kind:
+                                yield kind, value, position, line
+                            line += count("\n", position, end)
+                            position = end
+                            if push is not None:
+                                state = push
+                                conditions.append(state)
+                            continue
+                match = name_match(code, position)
+                if match:
+                    yield ACTOR, match.group().strip(JS_WHITESPACE_CHARS), position, line
+                    position = match.end()
+                    continue
+            if char == ":":
+                match = text_match(code, position)
+                end = match.end() if match else position + 1
+                yield TXT, code[position:end], position, line
+                position = end
+                continue
+            if char in "-</\\":
+                match = _ARROW.match(code, position)
+                if match:
+                    yield ARROW, match.group().lower(), position, line
+                    position = match.end()
+                    continue
             if char in _NUMBER_START:
                 match = _NUM.match(code, position)
                 if match:
                     yield NUM, match.group(), position, line
                     position = match.end()
                     continue
-            if char in _LETTERS:
-                word_end = _match_end(_WORD, code, position)
-                word = code[position:word_end].lower()
-                keyword = keywords.get(word)
-                if keyword is not None:
-                    yield keyword[0], "", position, line
-                    position = word_end
-                    if keyword[1] is not None:
-                        state = keyword[1]
-                        conditions.append(state)
-                    continue
-                if word in _SPECIAL_WORDS:
-                    special = _keyword_rule(code, position, word)
-                    if special is not None:
-                        kind, end, value, push = special
-                        if kind:
-                            yield kind, value, position, line
-                        line += count("\n", position, end)
-                        position = end
-                        if push is not None:
-                            state = push
-                            conditions.append(state)
-                        continue
             if char == ",":
                 yield COMMA, "", position, line
                 position += 1
@@ -378,22 +408,11 @@ def tokenize(code: str) -> Iterator[tuple[int, str, int, int]]:
                 position += 1
                 continue
             if char not in _NOT_NAME_START:
-                match = _NAME.match(code, position)
+                match = name_match(code, position)
                 if match:
-                    yield ACTOR, js_trim(match.group()), position, line
+                    yield ACTOR, match.group().strip(JS_WHITESPACE_CHARS), position, line
                     position = match.end()
                     continue
-            if char in "-</\\":
-                match = _ARROW.match(code, position)
-                if match:
-                    yield ARROW, match.group().lower(), position, line
-                    position = match.end()
-                    continue
-            if char == ":":
-                end = _match_end(_TEXT, code, position)
-                yield TXT, code[position:end], position, line
-                position = end
-                continue
             if char == "+":
                 yield PLUS, "", position, line
                 position += 1

@@ -76,7 +76,12 @@ from pubflow.mermaid._lexer import (
     LexicalError,
     tokenize,
 )
-from pubflow.mermaid._preprocess import PreparedText, decode_entities
+from pubflow.mermaid._preprocess import (
+    ENTITY_CLOSE,
+    ENTITY_OPEN,
+    PreparedText,
+    decode_entities,
+)
 from pubflow.mermaid.errors import ErrorKind, MermaidError
 from pubflow.mermaid.model import (
     Activation,
@@ -121,9 +126,9 @@ _BREAK_AND_INDENT = re.compile(f"\n{WS}+")
 
 def parse_message_text(text: str) -> str:
     """``SequenceDB.parseMessage``: trimmed, without a ``wrap:``/``nowrap:`` prefix."""
-    text = js_trim(text)
-    if text.startswith(_WRAP_PREFIXES):
-        text = js_trim(text[text.index("wrap:") + 5 :])
+    text = text.strip(JS_WHITESPACE_CHARS)
+    if text[:1] in "wn:" and text.startswith(_WRAP_PREFIXES):
+        text = text[text.index("wrap:") + 5 :].strip(JS_WHITESPACE_CHARS)
     return decode_entities(text)
 
 
@@ -186,6 +191,9 @@ class SequenceParser:
     def __init__(self, prepared: PreparedText) -> None:
         self.code = prepared.code
         self.line_map = prepared.line_map
+        self.line_origin = prepared.line_map.origin
+        self.line_offset = prepared.line_map.offset
+        self.has_entities = ENTITY_OPEN in prepared.code or ENTITY_CLOSE in prepared.code
         self.front_matter_title = prepared.front_matter_title
         self.tokens: Iterator[Token] = tokenize(self.code)
         self.next_token: Callable[[], Token] = self.tokens.__next__
@@ -209,36 +217,11 @@ class SequenceParser:
         self.acc_descr: str | None = None
         self.db_error: MermaidError | None = None
         self.previous_end_line = -1
-        self.handlers: dict[int, Callable[[Token], Token]] = {
-            ACTOR: self.signal,
-            PARTICIPANT: self.declaration,
-            PARTICIPANT_ACTOR: self.declaration,
-            DESTROY: self.declaration,
-            CREATE: self.create,
-            BOX: self.box,
-            AUTONUMBER: self.autonumber,
-            ACTIVATE: self.activation,
-            DEACTIVATE: self.activation,
-            NOTE: self.note,
-            LINKS: self.actor_link,
-            LINK: self.actor_link,
-            PROPERTIES: self.actor_link,
-            DETAILS: self.actor_link,
-            TITLE: self.diagram_title,
-            LEGACY_TITLE: self.diagram_title,
-            ACC_TITLE: self.accessibility,
-            ACC_DESCR: self.accessibility,
-            ACC_DESCR_MULTILINE_VALUE: self.accessibility,
-            END: self.close_block,
-            ELSE: self.section,
-            AND: self.section,
-            OPTION: self.section,
-        }
-        for kind in _BLOCK_KINDS:
-            self.handlers[kind] = self.open_block
 
     # ------------------------------------------------------------------ errors
     def original_line(self, line: int) -> int:
+        if self.line_origin is None:
+            return line + self.line_offset
         return self.line_map.original_line(line)
 
     def column(self, position: int) -> int:
@@ -306,7 +289,7 @@ class SequenceParser:
         if token[0] != SD:
             raise self.unexpected(token, "'sequenceDiagram' as the first statement")
         token = next_token()
-        handlers = self.handlers
+        handlers = _HANDLERS
         while True:
             kind = token[0]
             if kind in (NEWLINE, INVALID):
@@ -316,7 +299,7 @@ class SequenceParser:
                 continue
             handler = handlers.get(kind)
             if handler is not None:
-                token = handler(token)
+                token = handler(self, token)
                 continue
             if kind == EOF:
                 if self.blocks:
@@ -414,8 +397,9 @@ class SequenceParser:
 
     # ------------------------------------------------------------------ statements
     def signal(self, token: Token) -> Token:
+        """``A->>B: text`` with optional ``+``/``-`` activation or ``()`` connections."""
         next_token = self.next_token
-        source = decode_entities(token[1])
+        source = decode_entities(token[1]) if self.has_entities else token[1]
         following = next_token()
         central_source = following[0] == CENTRAL
         if central_source:
@@ -430,20 +414,22 @@ class SequenceParser:
         following = next_token()
         activation: Activation | None = None
         central_target = False
-        if following[0] == PLUS and not central_source:
-            activation = "activate"
-            following = next_token()
-        elif following[0] == MINUS and not central_source:
-            activation = "deactivate"
-            following = next_token()
-        elif following[0] == CENTRAL:
-            central_target = True
-            following = next_token()
-        if following[0] != ACTOR:
-            raise self.unexpected(
-                following, "the name of the message target", f" after '{source}{arrow}'"
-            )
-        target = decode_entities(following[1])
+        kind = following[0]
+        if kind != ACTOR:
+            if kind == PLUS and not central_source:
+                activation = "activate"
+                following = next_token()
+            elif kind == MINUS and not central_source:
+                activation = "deactivate"
+                following = next_token()
+            elif kind == CENTRAL:
+                central_target = True
+                following = next_token()
+            if following[0] != ACTOR:
+                raise self.unexpected(
+                    following, "the name of the message target", f" after '{source}{arrow}'"
+                )
+        target = decode_entities(following[1]) if self.has_entities else following[1]
         following = next_token()
         if following[0] != TXT:
             raise self.unexpected(
@@ -455,38 +441,44 @@ class SequenceParser:
         following = next_token()
         if following[0] != NEWLINE:
             raise self.unexpected(following, "the end of the statement")
-        if self.db_error is None:
-            line = token[3]
+        if self.db_error is not None:
+            return next_token()
+        line = token[3]
+        actors = self.actors
+        if source not in actors:
             self.add_implicit_actor(source, line)
+        if target not in actors:
             self.add_implicit_actor(target, line)
+        if self.last_created is not None or self.last_destroyed is not None:
             self.check_create_destroy(source, target, token[2], line)
-            central: CentralConnection | None = None
-            if central_source or central_target:
-                central = (
-                    "both"
-                    if central_source and central_target
-                    else ("source" if central_source else "target")
-                )
-            original_line = self.original_line(line)
-            self.messages.append(
-                Message(
-                    source,
-                    target,
-                    arrow,
-                    ARROW_LINE_TYPES[arrow],
-                    parse_message_text(js_trim(text)[1:]),
-                    original_line,
-                    activation,
-                    central,
-                )
+        central: CentralConnection | None = None
+        if central_source or central_target:
+            if central_source and central_target:
+                central = "both"
+            else:
+                central = "source" if central_source else "target"
+        original_line = (
+            line + self.line_offset if self.line_origin is None else (self.original_line(line))
+        )
+        self.messages.append(
+            Message(
+                source,
+                target,
+                arrow,
+                ARROW_LINE_TYPES[arrow],
+                parse_message_text(text[1:]),
+                original_line,
+                activation,
+                central,
             )
-            if self.blocks:
-                self.blocks[-1].message_count += 1
-            if activation == "activate":
-                self.active_count[target] = self.active_count.get(target, 0) + 1
-                self.activations.append(ActivationChange(target, True, original_line))
-            elif activation == "deactivate":
-                self.deactivate(source, token[2], line)
+        )
+        if self.blocks:
+            self.blocks[-1].message_count += 1
+        if activation == "activate":
+            self.active_count[target] = self.active_count.get(target, 0) + 1
+            self.activations.append(ActivationChange(target, True, original_line))
+        elif activation == "deactivate":
+            self.deactivate(source, token[2], line)
         return next_token()
 
     def glued_arrow_hint(self, token: Token, source: str) -> str:
@@ -866,6 +858,35 @@ class SequenceParser:
             acc_title=self.acc_title or None,
             acc_descr=self.acc_descr or None,
         )
+
+
+_HANDLERS: dict[int, Callable[[SequenceParser, Token], Token]] = {
+    ACTOR: SequenceParser.signal,
+    PARTICIPANT: SequenceParser.declaration,
+    PARTICIPANT_ACTOR: SequenceParser.declaration,
+    DESTROY: SequenceParser.declaration,
+    CREATE: SequenceParser.create,
+    BOX: SequenceParser.box,
+    AUTONUMBER: SequenceParser.autonumber,
+    ACTIVATE: SequenceParser.activation,
+    DEACTIVATE: SequenceParser.activation,
+    NOTE: SequenceParser.note,
+    LINKS: SequenceParser.actor_link,
+    LINK: SequenceParser.actor_link,
+    PROPERTIES: SequenceParser.actor_link,
+    DETAILS: SequenceParser.actor_link,
+    TITLE: SequenceParser.diagram_title,
+    LEGACY_TITLE: SequenceParser.diagram_title,
+    ACC_TITLE: SequenceParser.accessibility,
+    ACC_DESCR: SequenceParser.accessibility,
+    ACC_DESCR_MULTILINE_VALUE: SequenceParser.accessibility,
+    END: SequenceParser.close_block,
+    ELSE: SequenceParser.section,
+    AND: SequenceParser.section,
+    OPTION: SequenceParser.section,
+    **dict.fromkeys(_BLOCK_KINDS, SequenceParser.open_block),
+}
+"""Which method parses a statement, by the kind of its first token."""
 
 
 def _collapse_indentation(text: str) -> str:
