@@ -1,0 +1,49 @@
+"""Mermaid sequence-diagram parser that agrees with Mermaid 11.17.2's own parser.
+
+Pure Python, standard library only, no output: it runs inside pre-commit hooks.
+:func:`parse_sequence_diagram` returns a :class:`SequenceDiagram` for every text
+``mermaid.parse`` accepts and raises :class:`MermaidError` for every text it
+rejects, with the counts (actors, steps, alt blocks, nesting) Mermaid would draw.
+"""
+
+from __future__ import annotations
+
+from pubflow.mermaid._parser import SequenceParser
+from pubflow.mermaid._preprocess import prepare
+from pubflow.mermaid.errors import ErrorKind, MermaidError
+from pubflow.mermaid.model import (
+    ActivationChange,
+    Actor,
+    Autonumber,
+    Block,
+    Box,
+    Message,
+    Note,
+    Section,
+    SequenceDiagram,
+)
+
+__all__ = [
+    "ActivationChange",
+    "Actor",
+    "Autonumber",
+    "Block",
+    "Box",
+    "ErrorKind",
+    "MermaidError",
+    "Message",
+    "Note",
+    "Section",
+    "SequenceDiagram",
+    "parse_sequence_diagram",
+]
+
+
+def parse_sequence_diagram(text: str) -> SequenceDiagram:
+    """Parse ``text`` exactly as Mermaid would; raise :class:`MermaidError` if it would not.
+
+    The whole pipeline of ``mermaid.parse`` is reproduced: front matter, ``%%{init}%%``
+    directives and ``%%`` comments, diagram-type detection, the jison grammar, and the
+    SequenceDB rules applied afterwards (create/destroy, deactivation, boxes).
+    """
+    return SequenceParser(prepare(text)).parse()

@@ -1,0 +1,34 @@
+"""Character classes that make Python regexes behave like Mermaid's JavaScript ones.
+
+JavaScript's ``\\s`` is a fixed set (it includes U+FEFF, excludes U+001C..U+001F and
+U+0085 that Python's ``\\s`` matches), ``.`` stops at four line terminators, and
+``\\w``/``\\b`` are ASCII-only. The patterns below spell those sets out so the port
+matches Mermaid character for character.
+"""
+
+from __future__ import annotations
+
+JS_WHITESPACE_CHARS = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_WS_BODY = r"\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+WS = f"[{_WS_BODY}]"
+"""JavaScript ``\\s``."""
+NOT_WS = f"[^{_WS_BODY}]"
+"""JavaScript ``\\S``."""
+WS_EXCEPT_NEWLINE = r"[\t\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+"""JavaScript ``((?!\\n)\\s)``."""
+WS_EXCEPT_LINE_BREAKS = r"[\t\x0b\x0c \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+"""JavaScript ``[^\\S\\n\\r]``."""
+DOT = r"[^\n\r\u2028\u2029]"
+"""JavaScript ``.`` without the ``s`` flag."""
+
+
+def js_trim(text: str) -> str:
+    """``String.prototype.trim``."""
+    return text.strip(JS_WHITESPACE_CHARS)
+
+
+def is_js_whitespace(char: str) -> bool:
+    return char in JS_WHITESPACE_CHARS

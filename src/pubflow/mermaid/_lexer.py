@@ -1,0 +1,591 @@
+"""Port of the lexer in Mermaid 11.17.2's ``sequenceDiagram.jison``.
+
+jison tries the rules of the active start condition in order and takes the first
+that matches (not the longest), so rule order is behaviour: ``alt x->>B`` is the
+keyword ``alt``, ``Endpoint`` is a name, ``svc-xyz`` hits the ``-x`` arrow. The
+rules are mirrored one by one; instead of trying ~90 regexes per token, the
+INITIAL condition dispatches on the first character to the few rules that can
+match there, in their original order. Rules whose regex backtracks quadratically
+on long lines (the participant-name rule) are decided by a linear scan that gives
+the same match.
+
+Tokens are ``(kind, value, position, line)`` tuples; ``position`` indexes the
+preprocessed text and ``line`` is its 1-based line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, WS_EXCEPT_NEWLINE, js_trim
+
+# Token kinds (the grammar's terminals).
+NEWLINE = 1
+SD = 2
+INVALID = 3
+CREATE = 4
+BOX = 5
+REST_OF_LINE = 6
+END = 7
+AUTONUMBER = 8
+NUM = 9
+OFF = 10
+ACTIVATE = 11
+DEACTIVATE = 12
+TITLE = 13
+LEGACY_TITLE = 14
+ACC_TITLE = 15
+ACC_TITLE_VALUE = 16
+ACC_DESCR = 17
+ACC_DESCR_VALUE = 18
+ACC_DESCR_MULTILINE_VALUE = 19
+LOOP = 20
+RECT = 21
+OPT = 22
+ALT = 23
+ELSE = 24
+PAR = 25
+PAR_OVER = 26
+AND = 27
+CRITICAL = 28
+OPTION = 29
+BREAK = 30
+PARTICIPANT = 31
+AS = 32
+PARTICIPANT_ACTOR = 33
+DESTROY = 34
+NOTE = 35
+OVER = 36
+LINKS = 37
+LINK = 38
+PROPERTIES = 39
+DETAILS = 40
+COMMA = 41
+LEFT_OF = 42
+RIGHT_OF = 43
+PLUS = 44
+MINUS = 45
+CENTRAL = 46
+ACTOR = 47
+CONFIG_START = 48
+CONFIG_CONTENT = 49
+CONFIG_END = 50
+ARROW = 51
+TXT = 52
+EOF = 53
+
+TOKEN_NAMES: dict[int, str] = {
+    NEWLINE: "end of line",
+    SD: "'sequenceDiagram'",
+    INVALID: "a stray character",
+    CREATE: "'create'",
+    BOX: "'box'",
+    REST_OF_LINE: "a label",
+    END: "'end'",
+    AUTONUMBER: "'autonumber'",
+    NUM: "a number",
+    OFF: "'off'",
+    ACTIVATE: "'activate'",
+    DEACTIVATE: "'deactivate'",
+    TITLE: "'title'",
+    LEGACY_TITLE: "'title:'",
+    ACC_TITLE: "'accTitle:'",
+    ACC_TITLE_VALUE: "an accessible title",
+    ACC_DESCR: "'accDescr:'",
+    ACC_DESCR_VALUE: "an accessible description",
+    ACC_DESCR_MULTILINE_VALUE: "'accDescr { ... }'",
+    LOOP: "'loop'",
+    RECT: "'rect'",
+    OPT: "'opt'",
+    ALT: "'alt'",
+    ELSE: "'else'",
+    PAR: "'par'",
+    PAR_OVER: "'par_over'",
+    AND: "'and'",
+    CRITICAL: "'critical'",
+    OPTION: "'option'",
+    BREAK: "'break'",
+    PARTICIPANT: "'participant'",
+    AS: "'as'",
+    PARTICIPANT_ACTOR: "'actor'",
+    DESTROY: "'destroy'",
+    NOTE: "'note'",
+    OVER: "'over'",
+    LINKS: "'links'",
+    LINK: "'link'",
+    PROPERTIES: "'properties'",
+    DETAILS: "'details'",
+    COMMA: "','",
+    LEFT_OF: "'left of'",
+    RIGHT_OF: "'right of'",
+    PLUS: "'+'",
+    MINUS: "'-'",
+    CENTRAL: "'()'",
+    ACTOR: "a name",
+    CONFIG_START: "'@{'",
+    CONFIG_CONTENT: "participant configuration",
+    CONFIG_END: "'}'",
+    ARROW: "an arrow",
+    TXT: "':' and a text",
+    EOF: "end of input",
+}
+
+# Mermaid's LINETYPE name for each arrow token.
+ARROW_LINE_TYPES: dict[str, str] = {
+    "->>": "SOLID",
+    "<<->>": "BIDIRECTIONAL_SOLID",
+    "-->>": "DOTTED",
+    "<<-->>": "BIDIRECTIONAL_DOTTED",
+    "->": "SOLID_OPEN",
+    "-->": "DOTTED_OPEN",
+    "-x": "SOLID_CROSS",
+    "--x": "DOTTED_CROSS",
+    "-)": "SOLID_POINT",
+    "--)": "DOTTED_POINT",
+    "--|\\": "SOLID_TOP_DOTTED",
+    "--|/": "SOLID_BOTTOM_DOTTED",
+    "--\\\\": "STICK_TOP_DOTTED",
+    "--//": "STICK_BOTTOM_DOTTED",
+    "/|--": "SOLID_ARROW_TOP_REVERSE_DOTTED",
+    "\\|--": "SOLID_ARROW_BOTTOM_REVERSE_DOTTED",
+    "//--": "STICK_ARROW_TOP_REVERSE_DOTTED",
+    "\\\\--": "STICK_ARROW_BOTTOM_REVERSE_DOTTED",
+    "-|\\": "SOLID_TOP",
+    "-|/": "SOLID_BOTTOM",
+    "-\\\\": "STICK_TOP",
+    "-//": "STICK_BOTTOM",
+    "/|-": "SOLID_ARROW_TOP_REVERSE",
+    "\\|-": "SOLID_ARROW_BOTTOM_REVERSE",
+    "//-": "STICK_ARROW_TOP_REVERSE",
+    "\\\\-": "STICK_ARROW_BOTTOM_REVERSE",
+}
+
+# Start conditions.
+_INITIAL = 0
+_ID = 1
+_ALIAS = 2
+_LINE = 3
+_CONFIG = 4
+_ACC_TITLE = 5
+_ACC_DESCR = 6
+_ACC_DESCR_MULTILINE = 7
+
+# keyword -> (token, start condition to push or None); all are "keyword\b", case-insensitive.
+_KEYWORDS: dict[str, tuple[int, int | None]] = {
+    "box": (BOX, _LINE),
+    "participant": (PARTICIPANT, _ID),
+    "actor": (PARTICIPANT_ACTOR, _ID),
+    "create": (CREATE, None),
+    "destroy": (DESTROY, _ID),
+    "loop": (LOOP, _LINE),
+    "rect": (RECT, _LINE),
+    "opt": (OPT, _LINE),
+    "alt": (ALT, _LINE),
+    "else": (ELSE, _LINE),
+    "par": (PAR, _LINE),
+    "par_over": (PAR_OVER, _LINE),
+    "and": (AND, _LINE),
+    "critical": (CRITICAL, _LINE),
+    "option": (OPTION, _LINE),
+    "break": (BREAK, _LINE),
+    "end": (END, None),
+    "links": (LINKS, None),
+    "link": (LINK, None),
+    "properties": (PROPERTIES, None),
+    "details": (DETAILS, None),
+    "over": (OVER, None),
+    "note": (NOTE, None),
+    "activate": (ACTIVATE, _ID),
+    "deactivate": (DEACTIVATE, _ID),
+    "sequencediagram": (SD, None),
+    "autonumber": (AUTONUMBER, None),
+    "off": (OFF, None),
+}
+# Words whose rules are more than "keyword\b" (checked with their own regex).
+_SPECIAL_WORDS = frozenset({"left", "right", "title", "acctitle", "accdescr"})
+_LONGEST_KEYWORD = max(len(word) for word in (*_KEYWORDS, *_SPECIAL_WORDS))
+
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_NUMBER_START = frozenset("0123456789.")
+# Characters a name (rule 60) cannot start with.
+_NOT_NAME_START = frozenset("/\\+()<->:\n,;")
+_SAME_LINE_WS = frozenset(JS_WHITESPACE_CHARS) - {"\n"}
+_WHITESPACE = frozenset(JS_WHITESPACE_CHARS)
+
+_WORD = re.compile(r"[A-Za-z0-9_]*")
+_WS_RUN = re.compile(f"{WS}+")
+_SAME_LINE_WS_RUN = re.compile(f"{WS_EXCEPT_NEWLINE}+")
+_NEWLINE_RUN = re.compile(r"\n+")
+_NUM = re.compile(r"(?:[0-9]+(?:\.[0-9]{1,2})?|\.[0-9]{1,2})(?=[ \n]+)")
+_TITLE = re.compile(f"title{WS}[^#\\n;]+", re.IGNORECASE)
+_LEGACY_TITLE = re.compile(f"title:{WS}[^#\\n;]+", re.IGNORECASE)
+_ACC_TITLE_RULE = re.compile(f"accTitle{WS}*:{WS}*", re.IGNORECASE)
+_ACC_DESCR_RULE = re.compile(f"accDescr{WS}*:{WS}*", re.IGNORECASE)
+_ACC_DESCR_MULTILINE_RULE = re.compile(f"accDescr{WS}*\\{{{WS}*", re.IGNORECASE)
+_NAME = re.compile(
+    r"[^/\\+()<\->:\n,;]+"
+    r"(?:(?!-x|--x|-\)|--\)|-\|\\|-\\|-/|-//|-\|/|/\|-|\\\|-|//-|\\\\-|/\|-|--\|\\|--|\(\))"
+    r"-*[^+<\->:\n,;]+)*",
+    re.IGNORECASE,
+)
+_ARROW = re.compile(
+    r"->>|<<->>|-->>|<<-->>|->|-->|-x|--x|-\)|--\)"
+    r"|--\|\\|--\|/|--\\\\|--//|/\|--|\\\|--|//--|\\\\--"
+    r"|-\|\\|-\|/|-\\\\|-//|/\|-|\\\|-|//-|\\\\-",
+    re.IGNORECASE,
+)
+_TEXT = re.compile(r":[^#\n;]*")
+_REST_OF_LINE = re.compile(r"[^#\n;]*")
+_TO_LINE_END = re.compile(r"[^\n]*")
+# ID condition (after participant/actor/destroy/activate/deactivate).
+_NAME_BEFORE_CONFIG = re.compile(f"[^<=>\\-:\\n,;@{WS[1:-1]}]+(?=@\\{{)")
+_NAME_BEFORE_ALIAS = re.compile(f"[^<>:\\n,;@{WS[1:-1]}]+(?={WS}+as{WS})", re.IGNORECASE)
+_DECLARED_NAME_RUN = re.compile(r"[^<>:\n,;@]*")
+_AS_AHEAD = re.compile(f"{WS}+as{WS}", re.IGNORECASE)
+
+
+class LexicalError(Exception):
+    """No lexer rule matches at ``position`` (jison's "Unrecognized text")."""
+
+    def __init__(self, position: int, line: int, after: str) -> None:
+        super().__init__(position)
+        self.position = position
+        self.line = line
+        self.after = after
+
+
+def _keyword_rule(code: str, position: int, word: str) -> tuple[int, int, str, int | None] | None:
+    """The special keyword rules: returns (token, end, value, condition to push)."""
+    if word == "left" or word == "right":
+        end = position + len(word) + 3
+        if code[position:end].lower() == word + " of" and (
+            end >= len(code) or code[end] not in _WORD_CHARS
+        ):
+            return (LEFT_OF if word == "left" else RIGHT_OF), end, "", None
+        return None
+    if word == "title":
+        match = _TITLE.match(code, position) or _LEGACY_TITLE.match(code, position)
+        if match is None:
+            return None
+        kind = TITLE if match.group()[5] != ":" else LEGACY_TITLE
+        value = match.group()[6:] if kind == TITLE else match.group()[7:]
+        return kind, match.end(), value, None
+    if word == "acctitle":
+        match = _ACC_TITLE_RULE.match(code, position)
+        return (ACC_TITLE, match.end(), "", _ACC_TITLE) if match else None
+    match = _ACC_DESCR_RULE.match(code, position)
+    if match:
+        return ACC_DESCR, match.end(), "", _ACC_DESCR
+    match = _ACC_DESCR_MULTILINE_RULE.match(code, position)
+    if match:
+        return 0, match.end(), "", _ACC_DESCR_MULTILINE
+    return None
+
+
+def _declared_name_end(code: str, position: int) -> int:
+    """End of jison rule ``[^<>:\\n,;@]+(?=\\s*[\\n;#]|$)`` at ``position``, or -1.
+
+    The regex is greedy and backtracks, which is quadratic on a long line of spaces;
+    its result is decided here in one scan: the whole run if a line end or ';' (or the
+    end of text) follows it, else up to the run's last '#'.
+    """
+    run_end = _match_end(_DECLARED_NAME_RUN, code, position)
+    if run_end == position:
+        return -1
+    if run_end >= len(code) or code[run_end] in "\n;":
+        return run_end
+    last_hash = code.rfind("#", position + 1, run_end)
+    return last_hash if last_hash > position else -1
+
+
+def tokenize(code: str) -> Iterator[tuple[int, str, int, int]]:
+    """Yield the tokens jison's lexer would, ending with ``EOF``.
+
+    Raises :class:`LexicalError` when no rule matches (only possible after a keyword
+    that expects a name, when the line ends instead).
+    """
+    length = len(code)
+    position = 0
+    line = 1
+    conditions = [_INITIAL]
+    state = _INITIAL
+    keywords = _KEYWORDS
+    whitespace = _WHITESPACE
+    letters = _LETTERS
+    name_match = _NAME.match
+    word_match = _WORD.match
+    text_match = _TEXT.match
+    count = code.count
+    find = code.find
+    # Rule 5 ("x%%..." is a comment) needs "%%" somewhere; most diagrams have none.
+    inline_comments = "%%" in code
+    while True:
+        if state == _INITIAL:
+            if position >= length:
+                yield NEWLINE, "", position, line
+                yield EOF, "", position, line
+                return
+            char = code[position]
+            if char == "\n":
+                end = position + 1
+                while end < length and code[end] == "\n":
+                    end += 1
+                yield NEWLINE, "", position, line
+                line += end - position
+                position = end
+                continue
+            if char in whitespace:
+                end = position + 1
+                if end < length and code[end] in whitespace:
+                    end = _match_end(_WS_RUN, code, position)
+                    line += count("\n", position, end)
+                position = end
+                continue
+            if (
+                char == "#"
+                or (char == "%" and not code.startswith("{", position + 1))
+                or (inline_comments and char != "}" and code.startswith("%%", position + 1))
+            ):
+                end = find("\n", position)
+                position = length if end < 0 else end
+                continue
+            if char in letters:
+                match = word_match(code, position)
+                word_end = match.end() if match else position
+                if word_end - position <= _LONGEST_KEYWORD:
+                    word = code[position:word_end].lower()
+                    keyword = keywords.get(word)
+                    if keyword is not None:
+                        yield keyword[0], "", position, line
+                        position = word_end
+                        if keyword[1] is not None:
+                            state = keyword[1]
+                            conditions.append(state)
+                        continue
+                    if word in _SPECIAL_WORDS:
+                        special = _keyword_rule(code, position, word)
+                        if special is not None:
+                            kind, end, value, push = special
+                            if kind:
+                                yield kind, value, position, line
+                            line += count("\n", position, end)
+                            position = end
+                            if push is not None:
+                                state = push
+                                conditions.append(state)
+                            continue
+                match = name_match(code, position)
+                if match:
+                    yield ACTOR, match.group().strip(JS_WHITESPACE_CHARS), position, line
+                    position = match.end()
+                    continue
+            if char == ":":
+                match = text_match(code, position)
+                end = match.end() if match else position + 1
+                yield TXT, code[position:end], position, line
+                position = end
+                continue
+            if char in "-</\\":
+                match = _ARROW.match(code, position)
+                if match:
+                    yield ARROW, match.group().lower(), position, line
+                    position = match.end()
+                    continue
+            if char in _NUMBER_START:
+                match = _NUM.match(code, position)
+                if match:
+                    yield NUM, match.group(), position, line
+                    position = match.end()
+                    continue
+            if char == ",":
+                yield COMMA, "", position, line
+                position += 1
+                continue
+            if char == ";":
+                yield NEWLINE, "", position, line
+                position += 1
+                continue
+            if char not in _NOT_NAME_START:
+                match = name_match(code, position)
+                if match:
+                    yield ACTOR, match.group().strip(JS_WHITESPACE_CHARS), position, line
+                    position = match.end()
+                    continue
+            if char == "+":
+                yield PLUS, "", position, line
+                position += 1
+                continue
+            if char == "-":
+                yield MINUS, "", position, line
+                position += 1
+                continue
+            if char == "(" and code.startswith("()", position):
+                yield CENTRAL, "", position, line
+                position += 2
+                continue
+            yield INVALID, char, position, line
+            position += 1
+            continue
+
+        if state == _LINE:
+            if position < length:
+                char = code[position]
+                if char in _SAME_LINE_WS:
+                    position = _match_end(_SAME_LINE_WS_RUN, code, position)
+                    continue
+                if char == "#":
+                    end = find("\n", position)
+                    position = length if end < 0 else end
+                    continue
+            at_end = position >= length
+            end = _match_end(_REST_OF_LINE, code, position)
+            yield REST_OF_LINE, code[position:end], position, line
+            position = end
+            state = _pop(conditions)
+            if at_end:  # jison: a token matched on empty input is followed by EOF
+                yield EOF, "", position, line
+                return
+            continue
+
+        if state == _ID:
+            if position >= length:
+                yield EOF, "", position, line
+                return
+            char = code[position]
+            if char in _SAME_LINE_WS:
+                position = _match_end(_SAME_LINE_WS_RUN, code, position)
+                continue
+            if char == "#":
+                end = find("\n", position)
+                position = length if end < 0 else end
+                continue
+            if code.startswith("@{", position):
+                yield CONFIG_START, "", position, line
+                position += 2
+                state = _CONFIG
+                conditions.append(state)
+                continue
+            match = _NAME_BEFORE_CONFIG.match(code, position)
+            if match:
+                yield ACTOR, js_trim(match.group()), position, line
+                position = match.end()
+                continue
+            match = _NAME_BEFORE_ALIAS.match(code, position)
+            if match:
+                yield ACTOR, js_trim(match.group()), position, line
+                position = match.end()
+                state = _ALIAS
+                conditions.append(state)
+                continue
+            end = _declared_name_end(code, position)
+            if end >= 0:
+                yield ACTOR, js_trim(code[position:end]), position, line
+                position = end
+                state = _pop(conditions)
+                continue
+            if char != "\n":
+                run_end = _match_end(_DECLARED_NAME_RUN, code, position)
+                end = find("\n", position)
+                end = length if end < 0 else end
+                value = code[position:end]
+                if run_end >= length or code[run_end] != "<":
+                    value = js_trim(value)
+                yield INVALID, value, position, line
+                position = end
+                state = _pop(conditions)
+                continue
+            raise LexicalError(position, line, "a name")
+
+        if state == _ALIAS:
+            if position < length:
+                char = code[position]
+                if char in _SAME_LINE_WS:
+                    position = _match_end(_SAME_LINE_WS_RUN, code, position)
+                    continue
+                if char == "#":
+                    end = find("\n", position)
+                    position = length if end < 0 else end
+                    continue
+            at_end = position >= length
+            _pop(conditions)
+            state = _pop(conditions)
+            if code[position : position + 2].lower() == "as" and (
+                position + 2 >= length or code[position + 2] not in _WORD_CHARS
+            ):
+                yield AS, "", position, line
+                position += 2
+                state = _LINE
+                conditions.append(state)
+                continue
+            yield NEWLINE, "", position, line
+            if at_end:
+                yield EOF, "", position, line
+                return
+            continue
+
+        if state == _CONFIG:
+            if position >= length:
+                yield EOF, "", position, line
+                return
+            if code[position] != "}":
+                end = find("}", position)
+                end = length if end < 0 else end
+                yield CONFIG_CONTENT, code[position:end], position, line
+                line += count("\n", position, end)
+                position = end
+                continue
+            yield CONFIG_END, "", position, line
+            state = _pop(conditions)
+            if _AS_AHEAD.match(code, position + 1):
+                state = _ALIAS
+                conditions.append(state)
+            else:
+                state = _pop(conditions)
+            position += 1
+            continue
+
+        if state == _ACC_DESCR_MULTILINE:
+            if position < length and code[position] == "}":
+                position += 1
+                state = _pop(conditions)
+                continue
+            at_end = position >= length
+            end = find("}", position)
+            end = length if end < 0 else end
+            yield ACC_DESCR_MULTILINE_VALUE, code[position:end], position, line
+            line += count("\n", position, end)
+            position = end
+            if at_end:
+                yield EOF, "", position, line
+                return
+            continue
+
+        # acc_title / acc_descr: the rest of the line is the value.
+        at_end = position >= length
+        end = _match_end(_TO_LINE_END, code, position)
+        yield (
+            (ACC_TITLE_VALUE if state == _ACC_TITLE else ACC_DESCR_VALUE),
+            code[position:end],
+            position,
+            line,
+        )
+        position = end
+        state = _pop(conditions)
+        if at_end:
+            yield EOF, "", position, line
+            return
+
+
+def _match_end(pattern: re.Pattern[str], code: str, position: int) -> int:
+    """End of a match of a pattern that cannot fail at ``position`` (it may be empty)."""
+    match = pattern.match(code, position)
+    return position if match is None else match.end()
+
+
+def _pop(conditions: list[int]) -> int:
+    """jison's ``popState``: never pops the last condition; returns the new top."""
+    if len(conditions) > 1:
+        conditions.pop()
+    return conditions[-1]

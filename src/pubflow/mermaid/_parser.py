@@ -1,0 +1,912 @@
+"""The sequenceDiagram grammar and SequenceDB rules of Mermaid 11.17.2.
+
+The grammar is small: a header, then statements, where loop/alt/opt/par/par_over/
+critical/break/rect open blocks closed by ``end`` and ``box`` groups participant
+declarations. It is parsed in one pass with an explicit stack of open blocks (no
+recursion, so nesting depth is unlimited), accepting exactly the token sequences
+the jison grammar accepts.
+
+Mermaid applies the statements to its ``SequenceDB`` only after the whole text
+parsed, so a grammar error anywhere wins over a db rule broken earlier. Here the db
+rules run while parsing, in the same order Mermaid applies them, and the first
+broken rule is kept and raised only once the parse has succeeded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from pubflow.mermaid import _yaml
+from pubflow.mermaid._colors import split_box_heading
+from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim
+from pubflow.mermaid._lexer import (
+    ACC_DESCR,
+    ACC_DESCR_MULTILINE_VALUE,
+    ACC_TITLE,
+    ACTIVATE,
+    ACTOR,
+    ALT,
+    AND,
+    ARROW,
+    ARROW_LINE_TYPES,
+    AS,
+    AUTONUMBER,
+    BOX,
+    BREAK,
+    CENTRAL,
+    COMMA,
+    CONFIG_CONTENT,
+    CONFIG_END,
+    CONFIG_START,
+    CREATE,
+    CRITICAL,
+    DEACTIVATE,
+    DESTROY,
+    DETAILS,
+    ELSE,
+    END,
+    EOF,
+    INVALID,
+    LEFT_OF,
+    LEGACY_TITLE,
+    LINK,
+    LINKS,
+    LOOP,
+    MINUS,
+    NEWLINE,
+    NOTE,
+    NUM,
+    OFF,
+    OPT,
+    OPTION,
+    OVER,
+    PAR,
+    PAR_OVER,
+    PARTICIPANT,
+    PARTICIPANT_ACTOR,
+    PLUS,
+    PROPERTIES,
+    RECT,
+    RIGHT_OF,
+    SD,
+    TITLE,
+    TOKEN_NAMES,
+    TXT,
+    LexicalError,
+    tokenize,
+)
+from pubflow.mermaid._preprocess import (
+    ENTITY_CLOSE,
+    ENTITY_OPEN,
+    PreparedText,
+    decode_entities,
+)
+from pubflow.mermaid.errors import ErrorKind, MermaidError
+from pubflow.mermaid.model import (
+    Activation,
+    ActivationChange,
+    Actor,
+    Autonumber,
+    Block,
+    BlockKind,
+    Box,
+    CentralConnection,
+    Message,
+    Note,
+    NotePlacement,
+    Section,
+    SectionKeyword,
+    SequenceDiagram,
+)
+
+Token = tuple[int, str, int, int]
+
+_BLOCK_KINDS: dict[int, BlockKind] = {
+    LOOP: "loop",
+    RECT: "rect",
+    OPT: "opt",
+    ALT: "alt",
+    PAR: "par",
+    PAR_OVER: "par_over",
+    CRITICAL: "critical",
+    BREAK: "break",
+}
+_SECTIONS: dict[int, tuple[SectionKeyword, tuple[BlockKind, ...]]] = {
+    ELSE: ("else", ("alt",)),
+    AND: ("and", ("par", "par_over")),
+    OPTION: ("option", ("critical",)),
+}
+_DECLARATION_KINDS = (PARTICIPANT, PARTICIPANT_ACTOR, DESTROY)
+_LINK_KEYWORDS = {LINKS: "links", LINK: "link", PROPERTIES: "properties", DETAILS: "details"}
+_STATEMENT_EXPECTED = "a message, note, participant or block keyword"
+_WRAP_PREFIXES = (":wrap:", "wrap:", ":nowrap:", "nowrap:")
+_BREAK_AND_INDENT = re.compile(f"\n{WS}+")
+
+
+def parse_message_text(text: str) -> str:
+    """``SequenceDB.parseMessage``: trimmed, without a ``wrap:``/``nowrap:`` prefix."""
+    text = text.strip(JS_WHITESPACE_CHARS)
+    if text[:1] in "wn:" and text.startswith(_WRAP_PREFIXES):
+        text = text[text.index("wrap:") + 5 :].strip(JS_WHITESPACE_CHARS)
+    return decode_entities(text)
+
+
+class _ActorRecord:
+    __slots__ = ("box", "label", "line", "type")
+
+    def __init__(self, label: str, actor_type: str, line: int, box: _OpenBox | None) -> None:
+        self.label = label
+        self.type = actor_type
+        self.line = line
+        self.box = box
+
+
+class _OpenBox:
+    __slots__ = ("actor_ids", "color", "label", "line")
+
+    def __init__(self, label: str, color: str, line: int) -> None:
+        self.label = label
+        self.color = color
+        self.line = line
+        self.actor_ids: dict[str, None] = {}
+
+
+class _OpenBlock:
+    __slots__ = (
+        "children",
+        "kind",
+        "label",
+        "line",
+        "message_count",
+        "opened_after_end",
+        "parent_section",
+        "sections",
+        "source_line",
+    )
+
+    def __init__(
+        self,
+        kind: BlockKind,
+        label: str,
+        line: int,
+        source_line: int,
+        parent_section: int,
+        opened_after_end: bool,
+    ) -> None:
+        self.kind = kind
+        self.label = label
+        self.line = line
+        self.source_line = source_line
+        self.parent_section = parent_section
+        self.opened_after_end = opened_after_end
+        self.sections: list[Section] = []
+        self.children: list[Block] = []
+        self.message_count = 0
+
+
+class SequenceParser:
+    """Parses one preprocessed diagram; use :meth:`parse` once."""
+
+    def __init__(self, prepared: PreparedText) -> None:
+        self.code = prepared.code
+        self.line_map = prepared.line_map
+        self.line_origin = prepared.line_map.origin
+        self.line_offset = prepared.line_map.offset
+        self.has_entities = ENTITY_OPEN in prepared.code or ENTITY_CLOSE in prepared.code
+        self.front_matter_title = prepared.front_matter_title
+        self.tokens: Iterator[Token] = tokenize(self.code)
+        self.next_token: Callable[[], Token] = self.tokens.__next__
+        self.blocks: list[_OpenBlock] = []
+        self.top_blocks: list[Block] = []
+        # SequenceDB state
+        self.actors: dict[str, _ActorRecord] = {}
+        self.messages: list[Message] = []
+        self.notes: list[Note] = []
+        self.boxes: list[Box] = []
+        self.activations: list[ActivationChange] = []
+        self.autonumbers: list[Autonumber] = []
+        self.active_count: dict[str, int] = {}
+        self.created: dict[str, int] = {}
+        self.destroyed: dict[str, int] = {}
+        self.last_created: tuple[str, int] | None = None
+        self.last_destroyed: tuple[str, int] | None = None
+        self.current_box: _OpenBox | None = None
+        self.title: str | None = None
+        self.acc_title: str | None = None
+        self.acc_descr: str | None = None
+        self.db_error: MermaidError | None = None
+        self.previous_end_line = -1
+
+    # ------------------------------------------------------------------ errors
+    def original_line(self, line: int) -> int:
+        if self.line_origin is None:
+            return line + self.line_offset
+        return self.line_map.original_line(line)
+
+    def column(self, position: int) -> int:
+        return position - self.code.rfind("\n", 0, position)
+
+    def error(self, kind: ErrorKind, message: str, position: int, line: int) -> MermaidError:
+        return MermaidError(
+            message, kind=kind, line=self.original_line(line), column=self.column(position)
+        )
+
+    def describe(self, token: Token) -> str:
+        kind, value, position, _ = token
+        if kind == ACTOR:
+            return f"name '{decode_entities(value)}'"
+        if kind == INVALID:
+            return f"'{decode_entities(value)}'"
+        if kind == TXT:
+            return f"text '{_shorten(decode_entities(value))}'"
+        if kind == ARROW:
+            return f"arrow '{value}'"
+        if kind == NUM:
+            return f"number {value}"
+        if kind == NEWLINE:
+            return "';'" if self.code.startswith(";", position) else "end of line"
+        if kind == EOF:
+            return "end of input"
+        written = self.code[position : position + len(TOKEN_NAMES[kind]) - 2]
+        if TOKEN_NAMES[kind].lower() == f"'{written.lower()}'":
+            return f"'{written}'"
+        return TOKEN_NAMES[kind]
+
+    def unexpected(self, token: Token, expected: str, context: str = "") -> MermaidError:
+        found = self.describe(token)
+        return self.error(
+            "parse_error", f"unexpected {found}{context} (expected {expected})", token[2], token[3]
+        )
+
+    def db_rule_broken(self, message: str, position: int, line: int) -> None:
+        if self.db_error is None:
+            self.db_error = self.error("db_error", message, position, line)
+
+    # ------------------------------------------------------------------ driver
+    def parse(self) -> SequenceDiagram:
+        try:
+            self.parse_statements()
+        except LexicalError as error:
+            line_start = self.code.rfind("\n", 0, error.position) + 1
+            before = js_trim(self.code[line_start : error.position]) or "the keyword"
+            raise self.error(
+                "lexical_error",
+                f"unexpected end of line after '{_shorten(decode_entities(before))}' "
+                f"(expected {error.after} on the same line)",
+                error.position,
+                error.line,
+            ) from None
+        if self.db_error is not None:
+            raise self.db_error
+        return self.build()
+
+    def parse_statements(self) -> None:
+        next_token = self.next_token
+        token = next_token()
+        while token[0] == NEWLINE:
+            token = next_token()
+        if token[0] != SD:
+            raise self.unexpected(token, "'sequenceDiagram' as the first statement")
+        token = next_token()
+        handlers = _HANDLERS
+        while True:
+            kind = token[0]
+            if kind in (NEWLINE, INVALID):
+                # A stray character Mermaid cannot lex (')', '>', '/' ...) is an
+                # ignorable line of its own in the jison grammar.
+                token = next_token()
+                continue
+            handler = handlers.get(kind)
+            if handler is not None:
+                token = handler(self, token)
+                continue
+            if kind == EOF:
+                if self.blocks:
+                    raise self.unclosed_block(token)
+                return
+            raise self.statement_expected(token)
+
+    def statement_expected(self, token: Token) -> MermaidError:
+        expected = _STATEMENT_EXPECTED
+        if self.blocks:
+            expected += f", or 'end' to close '{self.blocks[-1].kind}'"
+        if token[0] == ARROW:
+            return self.unexpected(token, "a participant name before the arrow")
+        if token[0] == SD:
+            return self.unexpected(token, expected, ": the header may appear only once")
+        return self.unexpected(token, expected)
+
+    def unclosed_block(self, token: Token) -> MermaidError:
+        block = self.blocks[-1]
+        hint = ""
+        if block.opened_after_end:
+            hint = (
+                f"; 'end {block.kind}' on line {block.line} closed a block and opened a new "
+                f"'{block.kind}': 'end' must stand alone"
+            )
+        return MermaidError(
+            f"unexpected end of input: '{block.kind}' opened on line {block.line} is never "
+            f"closed{hint} (expected 'end')",
+            kind="parse_error",
+            line=block.line,
+            column=1,
+        )
+
+    def expect(self, token: Token, kind: int, expected: str, context: str = "") -> Token:
+        if token[0] != kind:
+            raise self.unexpected(token, expected, context)
+        return token
+
+    # ------------------------------------------------------------------ blocks
+    def open_block(self, token: Token) -> Token:
+        label_token = self.next_token()  # the lexer always yields the rest of the line
+        blocks = self.blocks
+        parent_section = len(blocks[-1].sections) if blocks else 0
+        line = self.original_line(token[3])
+        blocks.append(
+            _OpenBlock(
+                _BLOCK_KINDS[token[0]],
+                parse_message_text(label_token[1]),
+                line,
+                token[3],
+                parent_section,
+                opened_after_end=self.previous_end_line == token[3],
+            )
+        )
+        return self.next_token()
+
+    def close_block(self, token: Token) -> Token:
+        blocks = self.blocks
+        if not blocks:
+            raise self.unexpected(token, _STATEMENT_EXPECTED, ": no open block to close")
+        block = blocks.pop()
+        closed = Block(
+            kind=block.kind,
+            label=block.label,
+            line=block.line,
+            end_line=self.original_line(token[3]),
+            sections=tuple(block.sections),
+            children=tuple(block.children),
+            parent_section=block.parent_section,
+            message_count=block.message_count,
+        )
+        (blocks[-1].children if blocks else self.top_blocks).append(closed)
+        self.previous_end_line = token[3]
+        return self.next_token()
+
+    def section(self, token: Token) -> Token:
+        keyword, owners = _SECTIONS[token[0]]
+        blocks = self.blocks
+        if not blocks or blocks[-1].kind not in owners:
+            owner = " or ".join(f"'{owner}'" for owner in owners)
+            if blocks:
+                where = f" directly inside '{blocks[-1].kind}' (line {blocks[-1].line})"
+            else:
+                where = " outside any block"
+            raise self.unexpected(
+                token,
+                f"{_STATEMENT_EXPECTED}; '{keyword}' only divides {owner} blocks",
+                where,
+            )
+        label_token = self.next_token()
+        blocks[-1].sections.append(
+            Section(keyword, parse_message_text(label_token[1]), self.original_line(token[3]))
+        )
+        return self.next_token()
+
+    # ------------------------------------------------------------------ statements
+    def signal(self, token: Token) -> Token:
+        """``A->>B: text`` with optional ``+``/``-`` activation or ``()`` connections."""
+        next_token = self.next_token
+        source = decode_entities(token[1]) if self.has_entities else token[1]
+        following = next_token()
+        central_source = following[0] == CENTRAL
+        if central_source:
+            following = next_token()
+        if following[0] != ARROW:
+            raise self.unexpected(
+                following,
+                "an arrow such as '->>', '-->>', '->', '-x' or '-)' and a target",
+                f" after name '{source}'",
+            )
+        arrow = following[1]
+        following = next_token()
+        activation: Activation | None = None
+        central_target = False
+        kind = following[0]
+        if kind != ACTOR:
+            if kind == PLUS and not central_source:
+                activation = "activate"
+                following = next_token()
+            elif kind == MINUS and not central_source:
+                activation = "deactivate"
+                following = next_token()
+            elif kind == CENTRAL:
+                central_target = True
+                following = next_token()
+            if following[0] != ACTOR:
+                raise self.unexpected(
+                    following, "the name of the message target", f" after '{source}{arrow}'"
+                )
+        target = decode_entities(following[1]) if self.has_entities else following[1]
+        following = next_token()
+        if following[0] != TXT:
+            raise self.unexpected(
+                following,
+                f"':' and a message text, e.g. '{source}{arrow}{target}: hello'",
+                f" after '{source}{arrow}{target}'" + self.glued_arrow_hint(token, source),
+            )
+        text = following[1]
+        following = next_token()
+        if following[0] != NEWLINE:
+            raise self.unexpected(following, "the end of the statement")
+        if self.db_error is not None:
+            return next_token()
+        line = token[3]
+        actors = self.actors
+        if source not in actors:
+            self.add_implicit_actor(source, line)
+        if target not in actors:
+            self.add_implicit_actor(target, line)
+        if self.last_created is not None or self.last_destroyed is not None:
+            self.check_create_destroy(source, target, token[2], line)
+        central: CentralConnection | None = None
+        if central_source or central_target:
+            if central_source and central_target:
+                central = "both"
+            else:
+                central = "source" if central_source else "target"
+        original_line = (
+            line + self.line_offset if self.line_origin is None else (self.original_line(line))
+        )
+        self.messages.append(
+            Message(
+                source,
+                target,
+                arrow,
+                ARROW_LINE_TYPES[arrow],
+                parse_message_text(text[1:]),
+                original_line,
+                activation,
+                central,
+            )
+        )
+        if self.blocks:
+            self.blocks[-1].message_count += 1
+        if activation == "activate":
+            self.active_count[target] = self.active_count.get(target, 0) + 1
+            self.activations.append(ActivationChange(target, True, original_line))
+        elif activation == "deactivate":
+            self.deactivate(source, token[2], line)
+        return next_token()
+
+    def glued_arrow_hint(self, token: Token, source: str) -> str:
+        """Explain ``svc-xyz->>B``: Mermaid cut the name at a ``-x``/``-)`` arrow."""
+        line_end = self.code.find("\n", token[2])
+        rest = self.code[token[2] : len(self.code) if line_end < 0 else line_end]
+        for arrow in ("--x", "-x", "--)", "-)"):
+            at = rest.lower().find(arrow, len(source) - 1)
+            if at == len(source) and rest[at + len(arrow) : at + len(arrow) + 1].strip():
+                return f"; Mermaid reads '{arrow}' inside a name as an arrow"
+        return ""
+
+    def check_create_destroy(self, source: str, target: str, position: int, line: int) -> None:
+        """SequenceDB.apply 'addMessage': the message after create/destroy must involve it."""
+        if self.last_created is not None:
+            created, created_line = self.last_created
+            if target != created:
+                self.db_rule_broken(
+                    f"'{created}' is created on line {self.original_line(created_line)}, so the "
+                    f"next message must go to it, but this one goes from '{source}' to "
+                    f"'{target}' (expected a message to '{created}')",
+                    position,
+                    line,
+                )
+            else:
+                self.last_created = None
+        elif self.last_destroyed is not None:
+            destroyed, destroyed_line = self.last_destroyed
+            if destroyed not in (source, target):
+                self.db_rule_broken(
+                    f"'{destroyed}' is destroyed on line {self.original_line(destroyed_line)}, "
+                    f"so the next message must come from or go to it, but this one goes from "
+                    f"'{source}' to '{target}' (expected a message from or to '{destroyed}')",
+                    position,
+                    line,
+                )
+            else:
+                self.last_destroyed = None
+
+    def deactivate(self, actor: str, position: int, line: int) -> None:
+        count = self.active_count.get(actor, 0)
+        if count < 1:
+            self.db_rule_broken(
+                f"cannot deactivate '{actor}': it is not active here (expected an earlier "
+                f"'activate {actor}' or a message with '+' to '{actor}')",
+                position,
+                line,
+            )
+            return
+        self.active_count[actor] = count - 1
+        self.activations.append(ActivationChange(actor, False, self.original_line(line)))
+
+    def declaration(self, token: Token) -> Token:
+        return self.read_declaration(token, created=False)
+
+    def create(self, token: Token) -> Token:
+        following = self.next_token()
+        if following[0] not in _DECLARATION_KINDS:
+            raise self.unexpected(
+                following, "'participant' or 'actor' and a name", " after 'create'"
+            )
+        return self.read_declaration(following, created=True)
+
+    def read_declaration(self, token: Token, *, created: bool) -> Token:
+        """``participant``/``actor``/``destroy`` with a name, ``@{...}`` config, ``as`` alias."""
+        next_token = self.next_token
+        keyword = token[0]
+        keyword_name = TOKEN_NAMES[keyword]
+        name_token = next_token()
+        if name_token[0] != ACTOR:
+            hint = ""
+            if name_token[0] == INVALID and "@" in name_token[1]:
+                hint = "; '@' is not allowed in a declared name"
+            raise self.unexpected(name_token, "a participant name", f" after {keyword_name}{hint}")
+        name = decode_entities(name_token[1])
+        following = next_token()
+        config: str | None = None
+        config_token = following
+        config_end = -1
+        description: str | None = None
+        if keyword != DESTROY and following[0] == CONFIG_START:
+            following = next_token()
+            if following[0] != CONFIG_CONTENT:
+                raise self.unexpected(
+                    following,
+                    'participant configuration such as \'"type": "database"\'',
+                    " after '@{'",
+                )
+            config = js_trim(following[1])  # the grammar trims CONFIG_CONTENT
+            following = next_token()
+            config_end = self.expect(following, CONFIG_END, "'}' to close '@{'")[2]
+            following = next_token()
+        if keyword != DESTROY and following[0] == AS:
+            description = parse_message_text(next_token()[1])
+            following = next_token()
+        if following[0] != NEWLINE:
+            context = f" after {keyword_name} '{name}'"
+            if config_end >= 0 and "\n" in self.code[config_end : following[2]]:
+                context += "; trailing whitespace after '}' swallows the line break, remove it"
+            raise self.unexpected(following, "the end of the line", context)
+        if self.db_error is not None:
+            return next_token()
+        line = token[3]
+        if keyword == DESTROY and not created:
+            self.last_destroyed = (name, line)
+            self.destroyed.setdefault(name, len(self.messages))
+            return next_token()
+        draw = (
+            None
+            if keyword == DESTROY
+            else ("actor" if keyword == PARTICIPANT_ACTOR else "participant")
+        )
+        if created:
+            if name in self.actors:
+                self.db_rule_broken(
+                    f"cannot create '{name}': a participant with this id already exists "
+                    f"(first seen on line {self.actors[name].line}); give the new one another id "
+                    f"and use 'as' for its label",
+                    token[2],
+                    line,
+                )
+                return next_token()
+            self.last_created = (name, line)
+        self.add_actor(name, description, draw, config, config_token[2], line)
+        if created and self.db_error is None:
+            self.created.setdefault(name, len(self.messages))
+        return next_token()
+
+    def add_implicit_actor(self, actor_id: str, line: int) -> None:
+        """An actor named by a message, note or link (``addActor`` without type or label)."""
+        if actor_id not in self.actors:
+            self.actors[actor_id] = _ActorRecord(
+                actor_id, "participant", self.original_line(line), self.current_box
+            )
+            if self.current_box is not None:
+                self.current_box.actor_ids[actor_id] = None
+
+    def add_actor(
+        self,
+        actor_id: str,
+        description: str | None,
+        draw: str | None,
+        config: str | None,
+        position: int,
+        line: int,
+    ) -> None:
+        """``SequenceDB.addActor`` for a declaration."""
+        actor_type: str | None = draw
+        if config is not None:
+            document = self.load_participant_config(actor_id, config, position, line)
+            if self.db_error is not None:
+                return
+            if isinstance(document, dict):
+                configured_type = document.get("type")
+                if configured_type is not None:
+                    actor_type = _js_string(configured_type)
+                alias = document.get("alias")
+                if _js_truthy(alias) and (description is None or description == actor_id):
+                    description = _js_string(alias)
+        box = self.current_box
+        old = self.actors.get(actor_id)
+        if old is not None:
+            if box is not None and old.box is not None and box is not old.box:
+                self.db_rule_broken(
+                    f"'{actor_id}' is already in box '{old.box.label}' (line {old.box.line}); a "
+                    f"participant can be in only one box (found it again in box '{box.label}')",
+                    position,
+                    line,
+                )
+                return
+            if old.box is None:
+                old.box = box
+            if description is None:
+                return
+        if description is None or actor_type is None:
+            description = actor_id
+        if old is None:
+            self.actors[actor_id] = _ActorRecord(
+                description, actor_type or "participant", self.original_line(line), box
+            )
+        else:
+            old.label = description
+            old.type = actor_type or "participant"
+        if box is not None:
+            box.actor_ids[actor_id] = None
+
+    def load_participant_config(
+        self, actor_id: str, config: str, position: int, line: int
+    ) -> object:
+        """Mermaid reads ``@{...}`` as YAML: a one-liner as a flow mapping, else a block."""
+        try:
+            if "\n" not in config:
+                return _yaml.load_flow("{\n" + config + "\n}")
+            return _yaml.load(config + "\n")
+        except _yaml.YamlError as error:
+            self.db_rule_broken(
+                f"invalid participant configuration for '{actor_id}': {error.message} "
+                f'(expected YAML such as \'"type": "database"\')',
+                position,
+                line,
+            )
+            return None
+
+    def box(self, token: Token) -> Token:
+        next_token = self.next_token
+        heading = decode_entities(next_token()[1])
+        color, label = split_box_heading(heading)
+        label = parse_message_text(label) if label else ""
+        box = _OpenBox(label, color, self.original_line(token[3]))
+        self.current_box = box
+        following = next_token()
+        while True:
+            kind = following[0]
+            if kind == NEWLINE:
+                following = next_token()
+            elif kind in _DECLARATION_KINDS:
+                following = self.read_declaration(following, created=False)
+            elif kind == END:
+                break
+            else:
+                expected = "'participant', 'actor', 'destroy' or 'end'"
+                context = f" inside 'box' (line {box.line})"
+                if kind == ACTOR:
+                    context += "; messages go after the box's 'end'"
+                raise self.unexpected(following, expected, context)
+        self.current_box = None
+        self.boxes.append(
+            Box(label, color, tuple(box.actor_ids), box.line, self.original_line(following[3]))
+        )
+        return next_token()
+
+    def autonumber(self, token: Token) -> Token:
+        next_token = self.next_token
+        following = next_token()
+        start: float | None = None
+        step: float | None = None
+        visible = True
+        if following[0] == NUM:
+            start = float(following[1])
+            following = next_token()
+            if following[0] == NUM:
+                step = float(following[1])
+                following = next_token()
+            else:
+                step = 1.0
+        elif following[0] == OFF:
+            visible = False
+            following = next_token()
+        if following[0] != NEWLINE:
+            context = " after 'autonumber'"
+            between = self.code[token[2] : following[2]]
+            if "\n" in between:
+                context += (
+                    "; trailing whitespace after 'autonumber' swallows the line break in "
+                    "Mermaid's lexer, remove it"
+                )
+            raise self.unexpected(
+                following, "a start number, 'off' or the end of the line", context
+            )
+        self.autonumbers.append(Autonumber(self.original_line(token[3]), visible, start, step))
+        return next_token()
+
+    def activation(self, token: Token) -> Token:
+        next_token = self.next_token
+        keyword = "activate" if token[0] == ACTIVATE else "deactivate"
+        name_token = next_token()
+        if name_token[0] != ACTOR:
+            raise self.unexpected(name_token, "a participant name", f" after '{keyword}'")
+        following = next_token()
+        if following[0] != NEWLINE:
+            raise self.unexpected(following, "the end of the line", f" after '{keyword}'")
+        if self.db_error is None:
+            actor = decode_entities(name_token[1])
+            if token[0] == ACTIVATE:
+                self.active_count[actor] = self.active_count.get(actor, 0) + 1
+                self.activations.append(ActivationChange(actor, True, self.original_line(token[3])))
+            else:
+                self.deactivate(actor, token[2], token[3])
+        return next_token()
+
+    def note(self, token: Token) -> Token:
+        next_token = self.next_token
+        following = next_token()
+        placement: NotePlacement
+        if following[0] == LEFT_OF or following[0] == RIGHT_OF:
+            placement = "left of" if following[0] == LEFT_OF else "right of"
+            name_token = self.expect(
+                next_token(), ACTOR, "a participant name", f" after 'note {placement}'"
+            )
+            actors: tuple[str, ...] = (decode_entities(name_token[1]),)
+            following = next_token()
+        elif following[0] == OVER:
+            placement = "over"
+            name_token = self.expect(
+                next_token(), ACTOR, "a participant name", " after 'note over'"
+            )
+            actors = (decode_entities(name_token[1]),)
+            following = next_token()
+            if following[0] == COMMA:
+                name_token = self.expect(
+                    next_token(), ACTOR, "a second participant name", " after ','"
+                )
+                actors = (actors[0], decode_entities(name_token[1]))
+                following = next_token()
+        else:
+            context = " after 'note'"
+            if following[0] == ACTOR and following[1].lower().startswith(("left", "right")):
+                context += "; write 'left of'/'right of' with exactly one space"
+            raise self.unexpected(following, "'left of', 'right of' or 'over'", context)
+        if following[0] != TXT:
+            context = f" in note {placement} '{', '.join(actors)}'"
+            if following[0] == COMMA:
+                context += "; a note spans at most two participants"
+            raise self.unexpected(following, "':' and the note text", context)
+        text = following[1]
+        following = next_token()
+        if following[0] != NEWLINE:
+            raise self.unexpected(following, "the end of the note", "")
+        if self.db_error is None:
+            line = token[3]
+            for actor in actors:
+                self.add_implicit_actor(actor, line)
+            self.notes.append(
+                Note(
+                    actors,
+                    placement,
+                    parse_message_text(js_trim(text)[1:]),
+                    self.original_line(line),
+                )
+            )
+        return next_token()
+
+    def actor_link(self, token: Token) -> Token:
+        next_token = self.next_token
+        keyword = _LINK_KEYWORDS[token[0]]
+        name_token = self.expect(next_token(), ACTOR, "a participant name", f" after '{keyword}'")
+        self.expect(next_token(), TXT, "':' and the link data", f" after '{keyword}'")
+        following = next_token()
+        if following[0] != NEWLINE:
+            raise self.unexpected(following, "the end of the line", f" after '{keyword}'")
+        if self.db_error is None:
+            self.add_implicit_actor(decode_entities(name_token[1]), token[3])
+        return next_token()
+
+    def diagram_title(self, token: Token) -> Token:
+        self.title = decode_entities(token[1])
+        return self.next_token()
+
+    def accessibility(self, token: Token) -> Token:
+        kind = token[0]
+        # accTitle:/accDescr: are always followed by their value token.
+        value = token[1] if kind == ACC_DESCR_MULTILINE_VALUE else self.next_token()[1]
+        value = decode_entities(js_trim(value))
+        if kind == ACC_TITLE:
+            self.acc_title = value.lstrip(JS_WHITESPACE_CHARS)
+        else:
+            self.acc_descr = _collapse_indentation(value)
+        return self.next_token()
+
+    # ------------------------------------------------------------------ result
+    def build(self) -> SequenceDiagram:
+        return SequenceDiagram(
+            actors=tuple(
+                Actor(actor_id, record.label, record.type, record.line)
+                for actor_id, record in self.actors.items()
+            ),
+            messages=tuple(self.messages),
+            notes=tuple(self.notes),
+            blocks=tuple(self.top_blocks),
+            boxes=tuple(self.boxes),
+            activations=tuple(self.activations),
+            autonumbers=tuple(self.autonumbers),
+            created=tuple(self.created),
+            destroyed=tuple(self.destroyed),
+            title=self.title or None,
+            front_matter_title=self.front_matter_title,
+            acc_title=self.acc_title or None,
+            acc_descr=self.acc_descr or None,
+        )
+
+
+_HANDLERS: dict[int, Callable[[SequenceParser, Token], Token]] = {
+    ACTOR: SequenceParser.signal,
+    PARTICIPANT: SequenceParser.declaration,
+    PARTICIPANT_ACTOR: SequenceParser.declaration,
+    DESTROY: SequenceParser.declaration,
+    CREATE: SequenceParser.create,
+    BOX: SequenceParser.box,
+    AUTONUMBER: SequenceParser.autonumber,
+    ACTIVATE: SequenceParser.activation,
+    DEACTIVATE: SequenceParser.activation,
+    NOTE: SequenceParser.note,
+    LINKS: SequenceParser.actor_link,
+    LINK: SequenceParser.actor_link,
+    PROPERTIES: SequenceParser.actor_link,
+    DETAILS: SequenceParser.actor_link,
+    TITLE: SequenceParser.diagram_title,
+    LEGACY_TITLE: SequenceParser.diagram_title,
+    ACC_TITLE: SequenceParser.accessibility,
+    ACC_DESCR: SequenceParser.accessibility,
+    ACC_DESCR_MULTILINE_VALUE: SequenceParser.accessibility,
+    END: SequenceParser.close_block,
+    ELSE: SequenceParser.section,
+    AND: SequenceParser.section,
+    OPTION: SequenceParser.section,
+    **dict.fromkeys(_BLOCK_KINDS, SequenceParser.open_block),
+}
+"""Which method parses a statement, by the kind of its first token."""
+
+
+def _collapse_indentation(text: str) -> str:
+    """``setAccDescription``: a line break swallows the whitespace after it."""
+    return _BREAK_AND_INDENT.sub("\n", text) if "\n" in text else text
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _js_truthy(value: object) -> bool:
+    if isinstance(value, (dict, list)):
+        return True
+    return bool(value)
+
+
+def _js_string(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
