@@ -34,16 +34,27 @@ def display_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _is_outside(path: Path, real_root: Path) -> bool:
-    """True when the file really lives outside the repository (followed through symlinks)."""
-    real = Path(os.path.realpath(path))
-    return real != real_root and real_root not in real.parents
+def _is_outside(path: Path, real_root: str, real_dirs: dict[str, str]) -> bool:
+    """True when the file really lives outside the repository (followed through symlinks).
+
+    Resolving every file costs a syscall per path component; resolving each folder once and
+    only symlinked files themselves keeps ten thousand files cheap.
+    """
+    if path.is_symlink():
+        real = os.path.realpath(path)
+    else:
+        folder = str(path.parent)
+        if folder not in real_dirs:
+            real_dirs[folder] = os.path.realpath(folder)
+        real = f"{real_dirs[folder].rstrip(os.sep)}{os.sep}{path.name}"
+    return real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, ...] = (PATTERN_SUFFIX,),
                     what: str = "pattern files (*.json)") -> list[Target]:
     """Expand files and folders into a sorted, de-duplicated list of targets."""
-    real_root = Path(os.path.realpath(root))
+    real_root = os.path.realpath(root)
+    real_dirs: dict[str, str] = {}
     seen: set[str] = set()
     targets: list[Target] = []
 
@@ -53,7 +64,7 @@ def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, .
             return
         seen.add(display)
         inside_lexically = not display.startswith("/")
-        outside = inside_lexically and _is_outside(path, real_root)
+        outside = inside_lexically and _is_outside(path, real_root, real_dirs)
         targets.append(Target(path, display, outside))
 
     for given in paths:

@@ -17,305 +17,303 @@ class JsonSchemaValuesException(JsonSchemaValueException):
 
 from decimal import Decimal
 import re
-
-
-REGEX_PATTERNS = {
-    '^[a-z0-9]+(-[a-z0-9]+)*$': re.compile('^[a-z0-9]+(-[a-z0-9]+)*\\Z'),
-    '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$': re.compile('^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?\\Z'),
-    "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$": re.compile("^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}\\Z"),
-    '\\S': re.compile('\\S')
-}
-
+REGEX_PATTERNS = {'^[a-z0-9]+(-[a-z0-9]+)*$': re.compile('^[a-z0-9]+(-[a-z0-9]+)*\\Z'), '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$': re.compile('^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?\\Z'), "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$": re.compile("^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}\\Z"), '\\S': re.compile('\\S')}
 NoneType = type(None)
 
 def validate_https___pubflow_dev_schemas_pattern_schema_json(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (dict)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'http://json-schema.org/draft-07/schema#', '$id': 'https://pubflow.dev/schemas/pattern.schema.json', 'title': 'pubflow orchestration pattern', 'description': 'One orchestration pattern: the nine publication sections plus metadata. Field names are fixed by the pubflow specification.', 'type': 'object', 'required': ['id', 'name', 'version', 'author', 'industries', 'hookMarkdown', 'problemMarkdown', 'brokenSignals', 'asIsDiagramMermaid', 'orchestratedMarkdown', 'orchestratedDiagramMermaid', 'scorecard', 'acceptanceCriteria', 'implementationChecklist'], 'additionalProperties': False, 'properties': {'$schema': {'type': 'string'}, 'id': {'description': 'Kebab-case slug; equals the file name without .json.', 'type': 'string', 'minLength': 3, 'maxLength': 80, 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, 'name': {'type': 'string', 'minLength': 3, 'maxLength': 120}, 'version': {'description': 'Semantic version MAJOR.MINOR.PATCH, pre-release and build metadata allowed (semver.org 2.0.0).', 'type': 'string', 'pattern': '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$'}, 'author': {'type': 'object', 'required': ['id', 'email'], 'additionalProperties': False, 'properties': {'id': {'type': 'string', 'minLength': 1}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}}}, 'industries': {'type': 'array', 'minItems': 1, 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, 'tags': {'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, 'hookMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'problemMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'brokenSignals': {'description': 'Section 3: signals that the process is broken.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, 'asIsDiagramMermaid': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'orchestratedMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'orchestratedDiagramMermaid': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'scorecard': {'description': 'Section 7: the HQO scorecard, eight dimensions scored 1-5.', 'type': 'object', 'additionalProperties': False, 'required': ['ownership', 'timeSla', 'capacity', 'visibility', 'customerLoop', 'escalation', 'handoffs', 'documentation'], 'properties': {'ownership': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'timeSla': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'capacity': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'visibility': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'customerLoop': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'escalation': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'handoffs': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'documentation': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, 'acceptanceCriteria': {'description': 'Section 8: acceptance criteria as given/when/then.', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'additionalProperties': False, 'required': ['given', 'when', 'then'], 'properties': {'given': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'when': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'then': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}}}, 'implementationChecklist': {'description': 'Section 9: the implementation checklist.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, 'relatedPatterns': {'description': 'Ids of related patterns; each must exist in the repository.', 'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}}}, 'definitions': {'nonEmptyText': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'score': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, rule='type')
+    if not isinstance(data, dict):
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
         data__missing_keys = set(['id', 'name', 'version', 'author', 'industries', 'hookMarkdown', 'problemMarkdown', 'brokenSignals', 'asIsDiagramMermaid', 'orchestratedMarkdown', 'orchestratedDiagramMermaid', 'scorecard', 'acceptanceCriteria', 'implementationChecklist']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'http://json-schema.org/draft-07/schema#', '$id': 'https://pubflow.dev/schemas/pattern.schema.json', 'title': 'pubflow orchestration pattern', 'description': 'One orchestration pattern: the nine publication sections plus metadata. Field names are fixed by the pubflow specification.', 'type': 'object', 'required': ['id', 'name', 'version', 'author', 'industries', 'hookMarkdown', 'problemMarkdown', 'brokenSignals', 'asIsDiagramMermaid', 'orchestratedMarkdown', 'orchestratedDiagramMermaid', 'scorecard', 'acceptanceCriteria', 'implementationChecklist'], 'additionalProperties': False, 'properties': {'$schema': {'type': 'string'}, 'id': {'description': 'Kebab-case slug; equals the file name without .json.', 'type': 'string', 'minLength': 3, 'maxLength': 80, 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, 'name': {'type': 'string', 'minLength': 3, 'maxLength': 120}, 'version': {'description': 'Semantic version MAJOR.MINOR.PATCH, pre-release and build metadata allowed (semver.org 2.0.0).', 'type': 'string', 'pattern': '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$'}, 'author': {'type': 'object', 'required': ['id', 'email'], 'additionalProperties': False, 'properties': {'id': {'type': 'string', 'minLength': 1}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}}}, 'industries': {'type': 'array', 'minItems': 1, 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, 'tags': {'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, 'hookMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'problemMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'brokenSignals': {'description': 'Section 3: signals that the process is broken.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, 'asIsDiagramMermaid': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'orchestratedMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'orchestratedDiagramMermaid': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'scorecard': {'description': 'Section 7: the HQO scorecard, eight dimensions scored 1-5.', 'type': 'object', 'additionalProperties': False, 'required': ['ownership', 'timeSla', 'capacity', 'visibility', 'customerLoop', 'escalation', 'handoffs', 'documentation'], 'properties': {'ownership': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'timeSla': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'capacity': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'visibility': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'customerLoop': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'escalation': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'handoffs': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'documentation': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, 'acceptanceCriteria': {'description': 'Section 8: acceptance criteria as given/when/then.', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'additionalProperties': False, 'required': ['given', 'when', 'then'], 'properties': {'given': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'when': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'then': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}}}, 'implementationChecklist': {'description': 'Section 9: the implementation checklist.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, 'relatedPatterns': {'description': 'Ids of related patterns; each must exist in the repository.', 'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}}}, 'definitions': {'nonEmptyText': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'score': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, rule='required')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
         data_keys = set(data.keys())
-        if "$schema" in data_keys:
-            data_keys.remove("$schema")
-            data__schema = data["$schema"]
-            if not isinstance(data__schema, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".$schema must be string", value=data__schema, name="" + (name_prefix or "data") + ".$schema", definition={'type': 'string'}, rule='type')
-        if "id" in data_keys:
-            data_keys.remove("id")
-            data__id = data["id"]
-            if not isinstance(data__id, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be string", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'description': 'Kebab-case slug; equals the file name without .json.', 'type': 'string', 'minLength': 3, 'maxLength': 80, 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, rule='type')
+        if '$schema' in data_keys:
+            data_keys.remove('$schema')
+            data__schema = data['$schema']
+            if not isinstance(data__schema, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.$schema must be string', value=data__schema, name='' + (name_prefix or 'data') + '.$schema', definition=None, rule='type')
+        if 'id' in data_keys:
+            data_keys.remove('id')
+            data__id = data['id']
+            if not isinstance(data__id, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.id must be string', value=data__id, name='' + (name_prefix or 'data') + '.id', definition=None, rule='type')
             if isinstance(data__id, str):
                 data__id_len = len(data__id)
                 if data__id_len < 3:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be longer than or equal to 3 characters", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'description': 'Kebab-case slug; equals the file name without .json.', 'type': 'string', 'minLength': 3, 'maxLength': 80, 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, rule='minLength')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.id must be longer than or equal to 3 characters', value=data__id, name='' + (name_prefix or 'data') + '.id', definition=None, rule='minLength')
                 if data__id_len > 80:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must be shorter than or equal to 80 characters", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'description': 'Kebab-case slug; equals the file name without .json.', 'type': 'string', 'minLength': 3, 'maxLength': 80, 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, rule='maxLength')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.id must be shorter than or equal to 80 characters', value=data__id, name='' + (name_prefix or 'data') + '.id', definition=None, rule='maxLength')
                 if not REGEX_PATTERNS['^[a-z0-9]+(-[a-z0-9]+)*$'].search(data__id):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".id must match pattern ^[a-z0-9]+(-[a-z0-9]+)*$", value=data__id, name="" + (name_prefix or "data") + ".id", definition={'description': 'Kebab-case slug; equals the file name without .json.', 'type': 'string', 'minLength': 3, 'maxLength': 80, 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, rule='pattern')
-        if "name" in data_keys:
-            data_keys.remove("name")
-            data__name = data["name"]
-            if not isinstance(data__name, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be string", value=data__name, name="" + (name_prefix or "data") + ".name", definition={'type': 'string', 'minLength': 3, 'maxLength': 120}, rule='type')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.id must match pattern ^[a-z0-9]+(-[a-z0-9]+)*$', value=data__id, name='' + (name_prefix or 'data') + '.id', definition=None, rule='pattern')
+        if 'name' in data_keys:
+            data_keys.remove('name')
+            data__name = data['name']
+            if not isinstance(data__name, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be string', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='type')
             if isinstance(data__name, str):
                 data__name_len = len(data__name)
                 if data__name_len < 3:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be longer than or equal to 3 characters", value=data__name, name="" + (name_prefix or "data") + ".name", definition={'type': 'string', 'minLength': 3, 'maxLength': 120}, rule='minLength')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be longer than or equal to 3 characters', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='minLength')
                 if data__name_len > 120:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".name must be shorter than or equal to 120 characters", value=data__name, name="" + (name_prefix or "data") + ".name", definition={'type': 'string', 'minLength': 3, 'maxLength': 120}, rule='maxLength')
-        if "version" in data_keys:
-            data_keys.remove("version")
-            data__version = data["version"]
-            if not isinstance(data__version, (str)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must be string", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'description': 'Semantic version MAJOR.MINOR.PATCH, pre-release and build metadata allowed (semver.org 2.0.0).', 'type': 'string', 'pattern': '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$'}, rule='type')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be shorter than or equal to 120 characters', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='maxLength')
+        if 'version' in data_keys:
+            data_keys.remove('version')
+            data__version = data['version']
+            if not isinstance(data__version, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.version must be string', value=data__version, name='' + (name_prefix or 'data') + '.version', definition=None, rule='type')
             if isinstance(data__version, str):
                 if not REGEX_PATTERNS['^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$'].search(data__version):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".version must match pattern ^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$", value=data__version, name="" + (name_prefix or "data") + ".version", definition={'description': 'Semantic version MAJOR.MINOR.PATCH, pre-release and build metadata allowed (semver.org 2.0.0).', 'type': 'string', 'pattern': '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$'}, rule='pattern')
-        if "author" in data_keys:
-            data_keys.remove("author")
-            data__author = data["author"]
-            if not isinstance(data__author, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".author must be object", value=data__author, name="" + (name_prefix or "data") + ".author", definition={'type': 'object', 'required': ['id', 'email'], 'additionalProperties': False, 'properties': {'id': {'type': 'string', 'minLength': 1}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}}}, rule='type')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.version must match pattern ^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$', value=data__version, name='' + (name_prefix or 'data') + '.version', definition=None, rule='pattern')
+        if 'author' in data_keys:
+            data_keys.remove('author')
+            data__author = data['author']
+            if not isinstance(data__author, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author must be object', value=data__author, name='' + (name_prefix or 'data') + '.author', definition=None, rule='type')
             data__author_is_dict = isinstance(data__author, dict)
             if data__author_is_dict:
                 data__author__missing_keys = set(['id', 'email']) - data__author.keys()
                 if data__author__missing_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".author must contain " + (str(sorted(data__author__missing_keys)) + " properties"), value=data__author, name="" + (name_prefix or "data") + ".author", definition={'type': 'object', 'required': ['id', 'email'], 'additionalProperties': False, 'properties': {'id': {'type': 'string', 'minLength': 1}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}}}, rule='required')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author must contain ' + (str(sorted(data__author__missing_keys)) + ' properties'), value=data__author, name='' + (name_prefix or 'data') + '.author', definition=None, rule='required')
                 data__author_keys = set(data__author.keys())
-                if "id" in data__author_keys:
-                    data__author_keys.remove("id")
-                    data__author__id = data__author["id"]
-                    if not isinstance(data__author__id, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".author.id must be string", value=data__author__id, name="" + (name_prefix or "data") + ".author.id", definition={'type': 'string', 'minLength': 1}, rule='type')
+                if 'id' in data__author_keys:
+                    data__author_keys.remove('id')
+                    data__author__id = data__author['id']
+                    if not isinstance(data__author__id, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author.id must be string', value=data__author__id, name='' + (name_prefix or 'data') + '.author.id', definition=None, rule='type')
                     if isinstance(data__author__id, str):
                         data__author__id_len = len(data__author__id)
                         if data__author__id_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".author.id must be longer than or equal to 1 characters", value=data__author__id, name="" + (name_prefix or "data") + ".author.id", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-                if "name" in data__author_keys:
-                    data__author_keys.remove("name")
-                    data__author__name = data__author["name"]
-                    if not isinstance(data__author__name, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".author.name must be string", value=data__author__name, name="" + (name_prefix or "data") + ".author.name", definition={'type': 'string', 'minLength': 1}, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author.id must be longer than or equal to 1 characters', value=data__author__id, name='' + (name_prefix or 'data') + '.author.id', definition=None, rule='minLength')
+                if 'name' in data__author_keys:
+                    data__author_keys.remove('name')
+                    data__author__name = data__author['name']
+                    if not isinstance(data__author__name, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author.name must be string', value=data__author__name, name='' + (name_prefix or 'data') + '.author.name', definition=None, rule='type')
                     if isinstance(data__author__name, str):
                         data__author__name_len = len(data__author__name)
                         if data__author__name_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".author.name must be longer than or equal to 1 characters", value=data__author__name, name="" + (name_prefix or "data") + ".author.name", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-                if "email" in data__author_keys:
-                    data__author_keys.remove("email")
-                    data__author__email = data__author["email"]
-                    if not isinstance(data__author__email, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".author.email must be string", value=data__author__email, name="" + (name_prefix or "data") + ".author.email", definition={'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}, rule='type')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author.name must be longer than or equal to 1 characters', value=data__author__name, name='' + (name_prefix or 'data') + '.author.name', definition=None, rule='minLength')
+                if 'email' in data__author_keys:
+                    data__author_keys.remove('email')
+                    data__author__email = data__author['email']
+                    if not isinstance(data__author__email, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author.email must be string', value=data__author__email, name='' + (name_prefix or 'data') + '.author.email', definition=None, rule='type')
                     if isinstance(data__author__email, str):
                         data__author__email_len = len(data__author__email)
                         if data__author__email_len > 254:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".author.email must be shorter than or equal to 254 characters", value=data__author__email, name="" + (name_prefix or "data") + ".author.email", definition={'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}, rule='maxLength')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author.email must be shorter than or equal to 254 characters', value=data__author__email, name='' + (name_prefix or 'data') + '.author.email', definition=None, rule='maxLength')
                         if not REGEX_PATTERNS["^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"].search(data__author__email):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".author.email must match pattern ^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$", value=data__author__email, name="" + (name_prefix or "data") + ".author.email", definition={'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}, rule='pattern')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + ".author.email must match pattern ^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$", value=data__author__email, name='' + (name_prefix or 'data') + '.author.email', definition=None, rule='pattern')
                 if data__author_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".author must not contain "+str(data__author_keys)+" properties", value=data__author, name="" + (name_prefix or "data") + ".author", definition={'type': 'object', 'required': ['id', 'email'], 'additionalProperties': False, 'properties': {'id': {'type': 'string', 'minLength': 1}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}}}, rule='additionalProperties')
-        if "industries" in data_keys:
-            data_keys.remove("industries")
-            data__industries = data["industries"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.author must not contain ' + str(data__author_keys) + ' properties', value=data__author, name='' + (name_prefix or 'data') + '.author', definition=None, rule='additionalProperties')
+        if 'industries' in data_keys:
+            data_keys.remove('industries')
+            data__industries = data['industries']
             if not isinstance(data__industries, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".industries must be array", value=data__industries, name="" + (name_prefix or "data") + ".industries", definition={'type': 'array', 'minItems': 1, 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.industries must be array', value=data__industries, name='' + (name_prefix or 'data') + '.industries', definition=None, rule='type')
             data__industries_is_list = isinstance(data__industries, (list, tuple))
             if data__industries_is_list:
                 data__industries_len = len(data__industries)
                 if data__industries_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".industries must contain at least 1 items", value=data__industries, name="" + (name_prefix or "data") + ".industries", definition={'type': 'array', 'minItems': 1, 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, rule='minItems')
-                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
-                if data__industries_len > len(set(fn(data__industries_x) for data__industries_x in data__industries)):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".industries must contain unique items", value=data__industries, name="" + (name_prefix or "data") + ".industries", definition={'type': 'array', 'minItems': 1, 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, rule='uniqueItems')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.industries must contain at least 1 items', value=data__industries, name='' + (name_prefix or 'data') + '.industries', definition=None, rule='minItems')
+
+                def fn(var):
+                    return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                if data__industries_len > len(set((fn(data__industries_x) for data__industries_x in data__industries))):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.industries must contain unique items', value=data__industries, name='' + (name_prefix or 'data') + '.industries', definition=None, rule='uniqueItems')
                 for data__industries_x, data__industries_item in enumerate(data__industries):
-                    if not isinstance(data__industries_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".industries[{data__industries_x}]".format(**locals()) + " must be string", value=data__industries_item, name="" + (name_prefix or "data") + ".industries[{data__industries_x}]".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='type')
+                    if not isinstance(data__industries_item, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.industries[{data__industries_x}]'.format(**locals()) + ' must be string', value=data__industries_item, name='' + (name_prefix or 'data') + '.industries[{data__industries_x}]'.format(**locals()) + '', definition=None, rule='type')
                     if isinstance(data__industries_item, str):
                         data__industries_item_len = len(data__industries_item)
                         if data__industries_item_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".industries[{data__industries_x}]".format(**locals()) + " must be longer than or equal to 1 characters", value=data__industries_item, name="" + (name_prefix or "data") + ".industries[{data__industries_x}]".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-        if "tags" in data_keys:
-            data_keys.remove("tags")
-            data__tags = data["tags"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.industries[{data__industries_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__industries_item, name='' + (name_prefix or 'data') + '.industries[{data__industries_x}]'.format(**locals()) + '', definition=None, rule='minLength')
+        if 'tags' in data_keys:
+            data_keys.remove('tags')
+            data__tags = data['tags']
             if not isinstance(data__tags, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".tags must be array", value=data__tags, name="" + (name_prefix or "data") + ".tags", definition={'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.tags must be array', value=data__tags, name='' + (name_prefix or 'data') + '.tags', definition=None, rule='type')
             data__tags_is_list = isinstance(data__tags, (list, tuple))
             if data__tags_is_list:
-                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+
+                def fn(var):
+                    return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                 data__tags_len = len(data__tags)
-                if data__tags_len > len(set(fn(data__tags_x) for data__tags_x in data__tags)):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".tags must contain unique items", value=data__tags, name="" + (name_prefix or "data") + ".tags", definition={'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, rule='uniqueItems')
+                if data__tags_len > len(set((fn(data__tags_x) for data__tags_x in data__tags))):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.tags must contain unique items', value=data__tags, name='' + (name_prefix or 'data') + '.tags', definition=None, rule='uniqueItems')
                 for data__tags_x, data__tags_item in enumerate(data__tags):
-                    if not isinstance(data__tags_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(**locals()) + " must be string", value=data__tags_item, name="" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='type')
+                    if not isinstance(data__tags_item, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.tags[{data__tags_x}]'.format(**locals()) + ' must be string', value=data__tags_item, name='' + (name_prefix or 'data') + '.tags[{data__tags_x}]'.format(**locals()) + '', definition=None, rule='type')
                     if isinstance(data__tags_item, str):
                         data__tags_item_len = len(data__tags_item)
                         if data__tags_item_len < 1:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(**locals()) + " must be longer than or equal to 1 characters", value=data__tags_item, name="" + (name_prefix or "data") + ".tags[{data__tags_x}]".format(**locals()) + "", definition={'type': 'string', 'minLength': 1}, rule='minLength')
-        if "hookMarkdown" in data_keys:
-            data_keys.remove("hookMarkdown")
-            data__hookMarkdown = data["hookMarkdown"]
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__hookMarkdown, custom_formats, (name_prefix or "data") + ".hookMarkdown")
-        if "problemMarkdown" in data_keys:
-            data_keys.remove("problemMarkdown")
-            data__problemMarkdown = data["problemMarkdown"]
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__problemMarkdown, custom_formats, (name_prefix or "data") + ".problemMarkdown")
-        if "brokenSignals" in data_keys:
-            data_keys.remove("brokenSignals")
-            data__brokenSignals = data["brokenSignals"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.tags[{data__tags_x}]'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__tags_item, name='' + (name_prefix or 'data') + '.tags[{data__tags_x}]'.format(**locals()) + '', definition=None, rule='minLength')
+        if 'hookMarkdown' in data_keys:
+            data_keys.remove('hookMarkdown')
+            data__hookMarkdown = data['hookMarkdown']
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__hookMarkdown, custom_formats, (name_prefix or 'data') + '.hookMarkdown')
+        if 'problemMarkdown' in data_keys:
+            data_keys.remove('problemMarkdown')
+            data__problemMarkdown = data['problemMarkdown']
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__problemMarkdown, custom_formats, (name_prefix or 'data') + '.problemMarkdown')
+        if 'brokenSignals' in data_keys:
+            data_keys.remove('brokenSignals')
+            data__brokenSignals = data['brokenSignals']
             if not isinstance(data__brokenSignals, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".brokenSignals must be array", value=data__brokenSignals, name="" + (name_prefix or "data") + ".brokenSignals", definition={'description': 'Section 3: signals that the process is broken.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.brokenSignals must be array', value=data__brokenSignals, name='' + (name_prefix or 'data') + '.brokenSignals', definition=None, rule='type')
             data__brokenSignals_is_list = isinstance(data__brokenSignals, (list, tuple))
             if data__brokenSignals_is_list:
                 data__brokenSignals_len = len(data__brokenSignals)
                 if data__brokenSignals_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".brokenSignals must contain at least 1 items", value=data__brokenSignals, name="" + (name_prefix or "data") + ".brokenSignals", definition={'description': 'Section 3: signals that the process is broken.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, rule='minItems')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.brokenSignals must contain at least 1 items', value=data__brokenSignals, name='' + (name_prefix or 'data') + '.brokenSignals', definition=None, rule='minItems')
                 for data__brokenSignals_x, data__brokenSignals_item in enumerate(data__brokenSignals):
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__brokenSignals_item, custom_formats, (name_prefix or "data") + ".brokenSignals[{data__brokenSignals_x}]".format(**locals()))
-        if "asIsDiagramMermaid" in data_keys:
-            data_keys.remove("asIsDiagramMermaid")
-            data__asIsDiagramMermaid = data["asIsDiagramMermaid"]
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__asIsDiagramMermaid, custom_formats, (name_prefix or "data") + ".asIsDiagramMermaid")
-        if "orchestratedMarkdown" in data_keys:
-            data_keys.remove("orchestratedMarkdown")
-            data__orchestratedMarkdown = data["orchestratedMarkdown"]
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__orchestratedMarkdown, custom_formats, (name_prefix or "data") + ".orchestratedMarkdown")
-        if "orchestratedDiagramMermaid" in data_keys:
-            data_keys.remove("orchestratedDiagramMermaid")
-            data__orchestratedDiagramMermaid = data["orchestratedDiagramMermaid"]
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__orchestratedDiagramMermaid, custom_formats, (name_prefix or "data") + ".orchestratedDiagramMermaid")
-        if "scorecard" in data_keys:
-            data_keys.remove("scorecard")
-            data__scorecard = data["scorecard"]
-            if not isinstance(data__scorecard, (dict)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".scorecard must be object", value=data__scorecard, name="" + (name_prefix or "data") + ".scorecard", definition={'description': 'Section 7: the HQO scorecard, eight dimensions scored 1-5.', 'type': 'object', 'additionalProperties': False, 'required': ['ownership', 'timeSla', 'capacity', 'visibility', 'customerLoop', 'escalation', 'handoffs', 'documentation'], 'properties': {'ownership': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'timeSla': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'capacity': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'visibility': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'customerLoop': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'escalation': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'handoffs': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'documentation': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, rule='type')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__brokenSignals_item, custom_formats, (name_prefix or 'data') + '.brokenSignals[{data__brokenSignals_x}]'.format(**locals()))
+        if 'asIsDiagramMermaid' in data_keys:
+            data_keys.remove('asIsDiagramMermaid')
+            data__asIsDiagramMermaid = data['asIsDiagramMermaid']
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__asIsDiagramMermaid, custom_formats, (name_prefix or 'data') + '.asIsDiagramMermaid')
+        if 'orchestratedMarkdown' in data_keys:
+            data_keys.remove('orchestratedMarkdown')
+            data__orchestratedMarkdown = data['orchestratedMarkdown']
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__orchestratedMarkdown, custom_formats, (name_prefix or 'data') + '.orchestratedMarkdown')
+        if 'orchestratedDiagramMermaid' in data_keys:
+            data_keys.remove('orchestratedDiagramMermaid')
+            data__orchestratedDiagramMermaid = data['orchestratedDiagramMermaid']
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__orchestratedDiagramMermaid, custom_formats, (name_prefix or 'data') + '.orchestratedDiagramMermaid')
+        if 'scorecard' in data_keys:
+            data_keys.remove('scorecard')
+            data__scorecard = data['scorecard']
+            if not isinstance(data__scorecard, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scorecard must be object', value=data__scorecard, name='' + (name_prefix or 'data') + '.scorecard', definition=None, rule='type')
             data__scorecard_is_dict = isinstance(data__scorecard, dict)
             if data__scorecard_is_dict:
                 data__scorecard__missing_keys = set(['ownership', 'timeSla', 'capacity', 'visibility', 'customerLoop', 'escalation', 'handoffs', 'documentation']) - data__scorecard.keys()
                 if data__scorecard__missing_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".scorecard must contain " + (str(sorted(data__scorecard__missing_keys)) + " properties"), value=data__scorecard, name="" + (name_prefix or "data") + ".scorecard", definition={'description': 'Section 7: the HQO scorecard, eight dimensions scored 1-5.', 'type': 'object', 'additionalProperties': False, 'required': ['ownership', 'timeSla', 'capacity', 'visibility', 'customerLoop', 'escalation', 'handoffs', 'documentation'], 'properties': {'ownership': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'timeSla': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'capacity': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'visibility': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'customerLoop': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'escalation': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'handoffs': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'documentation': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, rule='required')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scorecard must contain ' + (str(sorted(data__scorecard__missing_keys)) + ' properties'), value=data__scorecard, name='' + (name_prefix or 'data') + '.scorecard', definition=None, rule='required')
                 data__scorecard_keys = set(data__scorecard.keys())
-                if "ownership" in data__scorecard_keys:
-                    data__scorecard_keys.remove("ownership")
-                    data__scorecard__ownership = data__scorecard["ownership"]
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__ownership, custom_formats, (name_prefix or "data") + ".scorecard.ownership")
-                if "timeSla" in data__scorecard_keys:
-                    data__scorecard_keys.remove("timeSla")
-                    data__scorecard__timeSla = data__scorecard["timeSla"]
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__timeSla, custom_formats, (name_prefix or "data") + ".scorecard.timeSla")
-                if "capacity" in data__scorecard_keys:
-                    data__scorecard_keys.remove("capacity")
-                    data__scorecard__capacity = data__scorecard["capacity"]
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__capacity, custom_formats, (name_prefix or "data") + ".scorecard.capacity")
-                if "visibility" in data__scorecard_keys:
-                    data__scorecard_keys.remove("visibility")
-                    data__scorecard__visibility = data__scorecard["visibility"]
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__visibility, custom_formats, (name_prefix or "data") + ".scorecard.visibility")
-                if "customerLoop" in data__scorecard_keys:
-                    data__scorecard_keys.remove("customerLoop")
-                    data__scorecard__customerLoop = data__scorecard["customerLoop"]
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__customerLoop, custom_formats, (name_prefix or "data") + ".scorecard.customerLoop")
-                if "escalation" in data__scorecard_keys:
-                    data__scorecard_keys.remove("escalation")
-                    data__scorecard__escalation = data__scorecard["escalation"]
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__escalation, custom_formats, (name_prefix or "data") + ".scorecard.escalation")
-                if "handoffs" in data__scorecard_keys:
-                    data__scorecard_keys.remove("handoffs")
-                    data__scorecard__handoffs = data__scorecard["handoffs"]
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__handoffs, custom_formats, (name_prefix or "data") + ".scorecard.handoffs")
-                if "documentation" in data__scorecard_keys:
-                    data__scorecard_keys.remove("documentation")
-                    data__scorecard__documentation = data__scorecard["documentation"]
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__documentation, custom_formats, (name_prefix or "data") + ".scorecard.documentation")
+                if 'ownership' in data__scorecard_keys:
+                    data__scorecard_keys.remove('ownership')
+                    data__scorecard__ownership = data__scorecard['ownership']
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__ownership, custom_formats, (name_prefix or 'data') + '.scorecard.ownership')
+                if 'timeSla' in data__scorecard_keys:
+                    data__scorecard_keys.remove('timeSla')
+                    data__scorecard__timeSla = data__scorecard['timeSla']
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__timeSla, custom_formats, (name_prefix or 'data') + '.scorecard.timeSla')
+                if 'capacity' in data__scorecard_keys:
+                    data__scorecard_keys.remove('capacity')
+                    data__scorecard__capacity = data__scorecard['capacity']
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__capacity, custom_formats, (name_prefix or 'data') + '.scorecard.capacity')
+                if 'visibility' in data__scorecard_keys:
+                    data__scorecard_keys.remove('visibility')
+                    data__scorecard__visibility = data__scorecard['visibility']
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__visibility, custom_formats, (name_prefix or 'data') + '.scorecard.visibility')
+                if 'customerLoop' in data__scorecard_keys:
+                    data__scorecard_keys.remove('customerLoop')
+                    data__scorecard__customerLoop = data__scorecard['customerLoop']
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__customerLoop, custom_formats, (name_prefix or 'data') + '.scorecard.customerLoop')
+                if 'escalation' in data__scorecard_keys:
+                    data__scorecard_keys.remove('escalation')
+                    data__scorecard__escalation = data__scorecard['escalation']
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__escalation, custom_formats, (name_prefix or 'data') + '.scorecard.escalation')
+                if 'handoffs' in data__scorecard_keys:
+                    data__scorecard_keys.remove('handoffs')
+                    data__scorecard__handoffs = data__scorecard['handoffs']
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__handoffs, custom_formats, (name_prefix or 'data') + '.scorecard.handoffs')
+                if 'documentation' in data__scorecard_keys:
+                    data__scorecard_keys.remove('documentation')
+                    data__scorecard__documentation = data__scorecard['documentation']
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__documentation, custom_formats, (name_prefix or 'data') + '.scorecard.documentation')
                 if data__scorecard_keys:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".scorecard must not contain "+str(data__scorecard_keys)+" properties", value=data__scorecard, name="" + (name_prefix or "data") + ".scorecard", definition={'description': 'Section 7: the HQO scorecard, eight dimensions scored 1-5.', 'type': 'object', 'additionalProperties': False, 'required': ['ownership', 'timeSla', 'capacity', 'visibility', 'customerLoop', 'escalation', 'handoffs', 'documentation'], 'properties': {'ownership': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'timeSla': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'capacity': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'visibility': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'customerLoop': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'escalation': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'handoffs': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'documentation': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, rule='additionalProperties')
-        if "acceptanceCriteria" in data_keys:
-            data_keys.remove("acceptanceCriteria")
-            data__acceptanceCriteria = data["acceptanceCriteria"]
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scorecard must not contain ' + str(data__scorecard_keys) + ' properties', value=data__scorecard, name='' + (name_prefix or 'data') + '.scorecard', definition=None, rule='additionalProperties')
+        if 'acceptanceCriteria' in data_keys:
+            data_keys.remove('acceptanceCriteria')
+            data__acceptanceCriteria = data['acceptanceCriteria']
             if not isinstance(data__acceptanceCriteria, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".acceptanceCriteria must be array", value=data__acceptanceCriteria, name="" + (name_prefix or "data") + ".acceptanceCriteria", definition={'description': 'Section 8: acceptance criteria as given/when/then.', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'additionalProperties': False, 'required': ['given', 'when', 'then'], 'properties': {'given': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'when': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'then': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptanceCriteria must be array', value=data__acceptanceCriteria, name='' + (name_prefix or 'data') + '.acceptanceCriteria', definition=None, rule='type')
             data__acceptanceCriteria_is_list = isinstance(data__acceptanceCriteria, (list, tuple))
             if data__acceptanceCriteria_is_list:
                 data__acceptanceCriteria_len = len(data__acceptanceCriteria)
                 if data__acceptanceCriteria_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".acceptanceCriteria must contain at least 1 items", value=data__acceptanceCriteria, name="" + (name_prefix or "data") + ".acceptanceCriteria", definition={'description': 'Section 8: acceptance criteria as given/when/then.', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'additionalProperties': False, 'required': ['given', 'when', 'then'], 'properties': {'given': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'when': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'then': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}}}, rule='minItems')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptanceCriteria must contain at least 1 items', value=data__acceptanceCriteria, name='' + (name_prefix or 'data') + '.acceptanceCriteria', definition=None, rule='minItems')
                 for data__acceptanceCriteria_x, data__acceptanceCriteria_item in enumerate(data__acceptanceCriteria):
-                    if not isinstance(data__acceptanceCriteria_item, (dict)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}]".format(**locals()) + " must be object", value=data__acceptanceCriteria_item, name="" + (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}]".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'required': ['given', 'when', 'then'], 'properties': {'given': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'when': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'then': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}}, rule='type')
+                    if not isinstance(data__acceptanceCriteria_item, dict):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}]'.format(**locals()) + ' must be object', value=data__acceptanceCriteria_item, name='' + (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}]'.format(**locals()) + '', definition=None, rule='type')
                     data__acceptanceCriteria_item_is_dict = isinstance(data__acceptanceCriteria_item, dict)
                     if data__acceptanceCriteria_item_is_dict:
                         data__acceptanceCriteria_item__missing_keys = set(['given', 'when', 'then']) - data__acceptanceCriteria_item.keys()
                         if data__acceptanceCriteria_item__missing_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}]".format(**locals()) + " must contain " + (str(sorted(data__acceptanceCriteria_item__missing_keys)) + " properties"), value=data__acceptanceCriteria_item, name="" + (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}]".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'required': ['given', 'when', 'then'], 'properties': {'given': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'when': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'then': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}}, rule='required')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__acceptanceCriteria_item__missing_keys)) + ' properties'), value=data__acceptanceCriteria_item, name='' + (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}]'.format(**locals()) + '', definition=None, rule='required')
                         data__acceptanceCriteria_item_keys = set(data__acceptanceCriteria_item.keys())
-                        if "given" in data__acceptanceCriteria_item_keys:
-                            data__acceptanceCriteria_item_keys.remove("given")
-                            data__acceptanceCriteria_item__given = data__acceptanceCriteria_item["given"]
-                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__given, custom_formats, (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}].given".format(**locals()))
-                        if "when" in data__acceptanceCriteria_item_keys:
-                            data__acceptanceCriteria_item_keys.remove("when")
-                            data__acceptanceCriteria_item__when = data__acceptanceCriteria_item["when"]
-                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__when, custom_formats, (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}].when".format(**locals()))
-                        if "then" in data__acceptanceCriteria_item_keys:
-                            data__acceptanceCriteria_item_keys.remove("then")
-                            data__acceptanceCriteria_item__then = data__acceptanceCriteria_item["then"]
-                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__then, custom_formats, (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}].then".format(**locals()))
+                        if 'given' in data__acceptanceCriteria_item_keys:
+                            data__acceptanceCriteria_item_keys.remove('given')
+                            data__acceptanceCriteria_item__given = data__acceptanceCriteria_item['given']
+                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__given, custom_formats, (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}].given'.format(**locals()))
+                        if 'when' in data__acceptanceCriteria_item_keys:
+                            data__acceptanceCriteria_item_keys.remove('when')
+                            data__acceptanceCriteria_item__when = data__acceptanceCriteria_item['when']
+                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__when, custom_formats, (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}].when'.format(**locals()))
+                        if 'then' in data__acceptanceCriteria_item_keys:
+                            data__acceptanceCriteria_item_keys.remove('then')
+                            data__acceptanceCriteria_item__then = data__acceptanceCriteria_item['then']
+                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__then, custom_formats, (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}].then'.format(**locals()))
                         if data__acceptanceCriteria_item_keys:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}]".format(**locals()) + " must not contain "+str(data__acceptanceCriteria_item_keys)+" properties", value=data__acceptanceCriteria_item, name="" + (name_prefix or "data") + ".acceptanceCriteria[{data__acceptanceCriteria_x}]".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'required': ['given', 'when', 'then'], 'properties': {'given': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'when': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'then': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}}, rule='additionalProperties')
-        if "implementationChecklist" in data_keys:
-            data_keys.remove("implementationChecklist")
-            data__implementationChecklist = data["implementationChecklist"]
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}]'.format(**locals()) + ' must not contain ' + str(data__acceptanceCriteria_item_keys) + ' properties', value=data__acceptanceCriteria_item, name='' + (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
+        if 'implementationChecklist' in data_keys:
+            data_keys.remove('implementationChecklist')
+            data__implementationChecklist = data['implementationChecklist']
             if not isinstance(data__implementationChecklist, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".implementationChecklist must be array", value=data__implementationChecklist, name="" + (name_prefix or "data") + ".implementationChecklist", definition={'description': 'Section 9: the implementation checklist.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementationChecklist must be array', value=data__implementationChecklist, name='' + (name_prefix or 'data') + '.implementationChecklist', definition=None, rule='type')
             data__implementationChecklist_is_list = isinstance(data__implementationChecklist, (list, tuple))
             if data__implementationChecklist_is_list:
                 data__implementationChecklist_len = len(data__implementationChecklist)
                 if data__implementationChecklist_len < 1:
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".implementationChecklist must contain at least 1 items", value=data__implementationChecklist, name="" + (name_prefix or "data") + ".implementationChecklist", definition={'description': 'Section 9: the implementation checklist.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, rule='minItems')
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementationChecklist must contain at least 1 items', value=data__implementationChecklist, name='' + (name_prefix or 'data') + '.implementationChecklist', definition=None, rule='minItems')
                 for data__implementationChecklist_x, data__implementationChecklist_item in enumerate(data__implementationChecklist):
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__implementationChecklist_item, custom_formats, (name_prefix or "data") + ".implementationChecklist[{data__implementationChecklist_x}]".format(**locals()))
-        if "relatedPatterns" in data_keys:
-            data_keys.remove("relatedPatterns")
-            data__relatedPatterns = data["relatedPatterns"]
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__implementationChecklist_item, custom_formats, (name_prefix or 'data') + '.implementationChecklist[{data__implementationChecklist_x}]'.format(**locals()))
+        if 'relatedPatterns' in data_keys:
+            data_keys.remove('relatedPatterns')
+            data__relatedPatterns = data['relatedPatterns']
             if not isinstance(data__relatedPatterns, (list, tuple)):
-                raise JsonSchemaValueException("" + (name_prefix or "data") + ".relatedPatterns must be array", value=data__relatedPatterns, name="" + (name_prefix or "data") + ".relatedPatterns", definition={'description': 'Ids of related patterns; each must exist in the repository.', 'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}}, rule='type')
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.relatedPatterns must be array', value=data__relatedPatterns, name='' + (name_prefix or 'data') + '.relatedPatterns', definition=None, rule='type')
             data__relatedPatterns_is_list = isinstance(data__relatedPatterns, (list, tuple))
             if data__relatedPatterns_is_list:
-                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+
+                def fn(var):
+                    return frozenset(dict(((k, fn(v)) for k, v in var.items())).items()) if hasattr(var, 'items') else tuple((fn(v) for v in var)) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
                 data__relatedPatterns_len = len(data__relatedPatterns)
-                if data__relatedPatterns_len > len(set(fn(data__relatedPatterns_x) for data__relatedPatterns_x in data__relatedPatterns)):
-                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".relatedPatterns must contain unique items", value=data__relatedPatterns, name="" + (name_prefix or "data") + ".relatedPatterns", definition={'description': 'Ids of related patterns; each must exist in the repository.', 'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}}, rule='uniqueItems')
+                if data__relatedPatterns_len > len(set((fn(data__relatedPatterns_x) for data__relatedPatterns_x in data__relatedPatterns))):
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.relatedPatterns must contain unique items', value=data__relatedPatterns, name='' + (name_prefix or 'data') + '.relatedPatterns', definition=None, rule='uniqueItems')
                 for data__relatedPatterns_x, data__relatedPatterns_item in enumerate(data__relatedPatterns):
-                    if not isinstance(data__relatedPatterns_item, (str)):
-                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".relatedPatterns[{data__relatedPatterns_x}]".format(**locals()) + " must be string", value=data__relatedPatterns_item, name="" + (name_prefix or "data") + ".relatedPatterns[{data__relatedPatterns_x}]".format(**locals()) + "", definition={'type': 'string', 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, rule='type')
+                    if not isinstance(data__relatedPatterns_item, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.relatedPatterns[{data__relatedPatterns_x}]'.format(**locals()) + ' must be string', value=data__relatedPatterns_item, name='' + (name_prefix or 'data') + '.relatedPatterns[{data__relatedPatterns_x}]'.format(**locals()) + '', definition=None, rule='type')
                     if isinstance(data__relatedPatterns_item, str):
                         if not REGEX_PATTERNS['^[a-z0-9]+(-[a-z0-9]+)*$'].search(data__relatedPatterns_item):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".relatedPatterns[{data__relatedPatterns_x}]".format(**locals()) + " must match pattern ^[a-z0-9]+(-[a-z0-9]+)*$", value=data__relatedPatterns_item, name="" + (name_prefix or "data") + ".relatedPatterns[{data__relatedPatterns_x}]".format(**locals()) + "", definition={'type': 'string', 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, rule='pattern')
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.relatedPatterns[{data__relatedPatterns_x}]'.format(**locals()) + ' must match pattern ^[a-z0-9]+(-[a-z0-9]+)*$', value=data__relatedPatterns_item, name='' + (name_prefix or 'data') + '.relatedPatterns[{data__relatedPatterns_x}]'.format(**locals()) + '', definition=None, rule='pattern')
         if data_keys:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'http://json-schema.org/draft-07/schema#', '$id': 'https://pubflow.dev/schemas/pattern.schema.json', 'title': 'pubflow orchestration pattern', 'description': 'One orchestration pattern: the nine publication sections plus metadata. Field names are fixed by the pubflow specification.', 'type': 'object', 'required': ['id', 'name', 'version', 'author', 'industries', 'hookMarkdown', 'problemMarkdown', 'brokenSignals', 'asIsDiagramMermaid', 'orchestratedMarkdown', 'orchestratedDiagramMermaid', 'scorecard', 'acceptanceCriteria', 'implementationChecklist'], 'additionalProperties': False, 'properties': {'$schema': {'type': 'string'}, 'id': {'description': 'Kebab-case slug; equals the file name without .json.', 'type': 'string', 'minLength': 3, 'maxLength': 80, 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}, 'name': {'type': 'string', 'minLength': 3, 'maxLength': 120}, 'version': {'description': 'Semantic version MAJOR.MINOR.PATCH, pre-release and build metadata allowed (semver.org 2.0.0).', 'type': 'string', 'pattern': '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$'}, 'author': {'type': 'object', 'required': ['id', 'email'], 'additionalProperties': False, 'properties': {'id': {'type': 'string', 'minLength': 1}, 'name': {'type': 'string', 'minLength': 1}, 'email': {'description': 'An address of the form local@domain.tld.', 'type': 'string', 'format': 'email', 'maxLength': 254, 'pattern': "^[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#\\x24%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.[A-Za-z]{2,63}$"}}}, 'industries': {'type': 'array', 'minItems': 1, 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, 'tags': {'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'minLength': 1}}, 'hookMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'problemMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'brokenSignals': {'description': 'Section 3: signals that the process is broken.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, 'asIsDiagramMermaid': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'orchestratedMarkdown': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'orchestratedDiagramMermaid': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'scorecard': {'description': 'Section 7: the HQO scorecard, eight dimensions scored 1-5.', 'type': 'object', 'additionalProperties': False, 'required': ['ownership', 'timeSla', 'capacity', 'visibility', 'customerLoop', 'escalation', 'handoffs', 'documentation'], 'properties': {'ownership': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'timeSla': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'capacity': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'visibility': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'customerLoop': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'escalation': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'handoffs': {'type': 'integer', 'minimum': 1, 'maximum': 5}, 'documentation': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, 'acceptanceCriteria': {'description': 'Section 8: acceptance criteria as given/when/then.', 'type': 'array', 'minItems': 1, 'items': {'type': 'object', 'additionalProperties': False, 'required': ['given', 'when', 'then'], 'properties': {'given': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'when': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'then': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}}}, 'implementationChecklist': {'description': 'Section 9: the implementation checklist.', 'type': 'array', 'minItems': 1, 'items': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}}, 'relatedPatterns': {'description': 'Ids of related patterns; each must exist in the repository.', 'type': 'array', 'uniqueItems': True, 'items': {'type': 'string', 'pattern': '^[a-z0-9]+(-[a-z0-9]+)*$'}}}, 'definitions': {'nonEmptyText': {'type': 'string', 'minLength': 1, 'pattern': '\\S'}, 'score': {'type': 'integer', 'minimum': 1, 'maximum': 5}}}, rule='additionalProperties')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must not contain ' + str(data_keys) + ' properties', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='additionalProperties')
     return data
 
 def validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (int)) and not (isinstance(data, float) and data.is_integer()) or isinstance(data, bool):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be integer", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 5}, rule='type')
-    if isinstance(data, (int, float, Decimal)) and not isinstance(data, bool):
+    if not isinstance(data, int) and (not (isinstance(data, float) and data.is_integer())) or isinstance(data, bool):
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be integer', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+    if isinstance(data, (int, float, Decimal)) and (not isinstance(data, bool)):
         if data < 1:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be bigger than or equal to 1", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 5}, rule='minimum')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be bigger than or equal to 1', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minimum')
         if data > 5:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be smaller than or equal to 5", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'integer', 'minimum': 1, 'maximum': 5}, rule='maximum')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be smaller than or equal to 5', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='maximum')
     return data
 
 def validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data, custom_formats={}, name_prefix=None):
-    if not isinstance(data, (str)):
-        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be string", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S'}, rule='type')
+    if not isinstance(data, str):
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be string', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
     if isinstance(data, str):
         data_len = len(data)
         if data_len < 1:
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must be longer than or equal to 1 characters", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S'}, rule='minLength')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be longer than or equal to 1 characters', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='minLength')
         if not REGEX_PATTERNS['\\S'].search(data):
-            raise JsonSchemaValueException("" + (name_prefix or "data") + " must match pattern \\S", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'string', 'minLength': 1, 'pattern': '\\S'}, rule='pattern')
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must match pattern \\S', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='pattern')
     return data
 
 
