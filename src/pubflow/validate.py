@@ -36,6 +36,8 @@ class ValidateRequest:
     use_cache: bool = True
     jobs: int = 0
     """Worker processes; 0 picks a number from the file count and the CPUs."""
+    subset: bool = False
+    """The targets are a selection (`--changed`), not everything under `paths`."""
 
 
 def validate(request: ValidateRequest, progress: ProgressCallback | None = None) -> ValidationReport:
@@ -70,7 +72,9 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
     if cache is not None:
         cache.save()
     ordered = [results[t.display] for t in targets]
-    return ValidationReport(tuple(_with_repository_findings(ordered, targets, config)),
+    whole_folder = _covers_patterns_folder(request)
+    return ValidationReport(tuple(_with_repository_findings(ordered, targets, config,
+                                                            whole_folder)),
                             root=str(config.root))
 
 
@@ -204,12 +208,23 @@ def _facts(data: dict[str, Any], config: Config, findings: tuple[Finding, ...]) 
                         bool(marginal))
 
 
+def _covers_patterns_folder(request: ValidateRequest) -> bool:
+    """True when this run already reads every file of the patterns folder."""
+    if request.subset:
+        return False
+    folder = request.config.patterns_path.resolve()
+    return not request.paths or any(
+        (p if p.is_absolute() else Path.cwd() / p).resolve() in (folder, *folder.parents)
+        for p in request.paths
+    )
+
+
 def _with_repository_findings(results: list[FileResult], targets: list[Target],
-                              config: Config) -> Iterable[FileResult]:
+                              config: Config, whole_folder: bool) -> Iterable[FileResult]:
     """Add duplicate-id and unresolved-link findings, which depend on the whole folder."""
     in_run = {t.display for t in targets}
-    others = {d: s for d, s in pattern_stems(config.patterns_path, config.root).items()
-              if d not in in_run}
+    stems = {} if whole_folder else pattern_stems(config.patterns_path, config.root)
+    others = {d: s for d, s in stems.items() if d not in in_run}
     entries = [RepoEntry(r.file, r.facts.id, r.facts.related) for r in results]
     entries += [RepoEntry(display, stem, ()) for display, stem in others.items()]
     extra: dict[str, list[Issue]] = {}

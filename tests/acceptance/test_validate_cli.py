@@ -340,3 +340,17 @@ def test_cache_never_dirties_git_status_and_sees_changes(repo: Path,
     (repo / "pubflow.yaml").write_text("scorecard:\n  total_min: 40\n")
     code, out, _ = invoke("validate", "--no-cache")
     assert code == 1 and "below 40" in out
+
+
+def test_changed_file_links_resolve_against_unchanged_files(repo: Path,
+                                                            write_pattern: WritePattern) -> None:
+    write_pattern(valid_pattern(id="other-one"), name="other-one")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    write_pattern(valid_pattern(relatedPatterns=["other-one"]))
+    code, out, err = invoke("validate", "--changed")
+    assert code == 0, out + err
+    write_pattern(valid_pattern(id="other-one"), name="copy-of-other")
+    code, out, _ = invoke("validate", "--changed")
+    assert code == 1
+    assert "id 'other-one' is also used by patterns/other-one.json" in out

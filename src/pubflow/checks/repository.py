@@ -50,13 +50,13 @@ def cross_file_issues(entries: list[RepoEntry], known_ids: set[str]) -> Iterator
     for entry in entries:
         if entry.id is not None:
             by_id[entry.id].append(entry.file)
+    all_ids = known_ids | by_id.keys()
     for entry in entries:
         if entry.id is not None and len(by_id[entry.id]) > 1:
             others = [f for f in by_id[entry.id] if f != entry.file]
             yield entry.file, Issue("/id", "repo.duplicate-id",
                                     f"id '{entry.id}' is also used by {', '.join(others)}",
                                     "Every pattern needs its own id; rename one of them.")
-        all_ids = known_ids | by_id.keys()
         for index, related in enumerate(entry.related):
             if related == entry.id:
                 yield entry.file, Issue(f"/relatedPatterns/{index}", "repo.related-self",

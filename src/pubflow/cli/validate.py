@@ -72,7 +72,7 @@ def validate(
     root = find_root(Path.cwd())
     config = load_config(root)
     request = ValidateRequest(config=config, paths=tuple(paths or ()), use_cache=not no_cache,
-                              jobs=jobs)
+                              jobs=jobs, subset=changed)
     targets = _targets(request, changed, base)
     if not targets:
         if not quiet:
