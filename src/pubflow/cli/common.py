@@ -87,6 +87,15 @@ def use_color(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
+def make_console() -> Any:
+    """A rich console for tables: colour on a terminal only; wide and plain when piped."""
+    from rich.console import Console
+
+    color = use_color(sys.stdout)
+    return Console(no_color=not color, highlight=False, force_terminal=color or None,
+                   width=None if color else 200, soft_wrap=not color)
+
+
 def write_output(text: str, output: Path | None) -> None:
     """Write a report to `--output FILE` (atomically) or to stdout."""
     if output is None:

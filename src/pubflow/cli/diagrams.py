@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, use_color
+from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, make_console
 from pubflow.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
@@ -61,12 +61,9 @@ def diagrams(
 
 def _print(results: list[DiagramResult], budgets: DiagramBudgets, *, quiet: bool,
            verbose: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    color = use_color(sys.stdout)
-    console = Console(no_color=not color, highlight=False, force_terminal=color or None,
-                      width=None if color else 200)
+    console = make_console()
     for r in results:
         if quiet and r.ok:
             continue

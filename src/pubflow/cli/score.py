@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, use_color
+from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, make_console
 from pubflow.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
@@ -65,13 +65,11 @@ def _as_json(results: list[PatternScore], config: Any) -> dict[str, Any]:
 
 
 def _print_table(results: list[PatternScore], *, quiet: bool, verbose: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from pubflow.checks.scorecard import DIMENSIONS, MAX_TOTAL
 
-    console = Console(no_color=not use_color(sys.stdout), highlight=False,
-                      force_terminal=use_color(sys.stdout) or None)
+    console = make_console()
     shown = [r for r in results if not quiet or not r.passed or r.marginal]
     if not shown:
         return
