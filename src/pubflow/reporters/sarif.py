@@ -14,6 +14,7 @@ from urllib.parse import quote_from_bytes
 
 from pubflow.findings import Finding, ValidationReport, check_group
 from pubflow.reporters._common import CHECK_LABELS, dump_json
+from pubflow.rules import describe
 
 if TYPE_CHECKING:
     from pubflow.reporters import ReportOptions
@@ -56,7 +57,7 @@ def _rule(rule: str, findings: list[Finding]) -> dict[str, Any]:
     group = check_group(rule)
     descriptor: dict[str, Any] = {
         "id": rule,
-        "shortDescription": {"text": f"{CHECK_LABELS[group]} check: {rule}"},
+        "shortDescription": {"text": describe(rule) or f"{CHECK_LABELS[group]} check: {rule}"},
     }
     hint = next((f.hint for f in findings if f.rule == rule and f.hint), "")
     if hint:

@@ -69,8 +69,10 @@ def test_one_rule_per_rule_id_with_help_from_the_hint(report: ValidationReport) 
     assert by_id["scorecard.dimension-min"]["help"] == {
         "text": "Strengthen the pattern's handoffs story until it honestly earns 3/5."}
     assert by_id["scorecard.dimension-min"]["shortDescription"] == {
-        "text": "Scorecard check: scorecard.dimension-min"}
-    assert by_id["json.syntax"]["shortDescription"] == {"text": "Schema check: json.syntax"}
+        "text": "An HQO scorecard dimension is below the minimum."}
+    assert by_id["json.syntax"]["shortDescription"] == {"text": "The file is not well-formed JSON."}
+    # A rule pubflow does not describe still gets a headline naming its check.
+    assert by_id["repo.style"]["shortDescription"] == {"text": "Repository check: repo.style"}
     assert by_id["json.syntax"]["properties"] == {"tags": ["schema"]}
     assert "help" not in by_id["repo.style"]  # its only finding has no hint
 
