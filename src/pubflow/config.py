@@ -195,7 +195,7 @@ def _config_message(error: Any) -> str:
     if error.validator == "type":
         return f"{error.instance!r} is not {_a(error.validator_value)}"
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
+        return str(error.message).replace("is a required property", "is required")
     return str(error.message)
 
 

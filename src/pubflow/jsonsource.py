@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ class JsonDocument:
         self.text = text
         self.data = data
         self._index: _Index | None = None
+        self._scanner: Iterator[None] | None = None
         self._line_starts: list[int] | None = None
 
     def position_of_offset(self, offset: int) -> Position:
@@ -60,24 +62,33 @@ class JsonDocument:
         line = bisect.bisect_right(self._line_starts, offset)
         return Position(offset, line, offset - self._line_starts[line - 1] + 1)
 
-    def _ensure_index(self) -> _Index:
+    def _offset_of(self, pointer: str, *, key: bool = False) -> int | None:
+        """Scan only as far as needed: most findings sit near the top of a pattern."""
         if self._index is None:
-            self._index = build_index(self.text)
-        return self._index
+            self._index = _Index()
+            self._scanner = _scan(self.text, self._index)
+        table = self._index.keys if key else self._index.values
+        while pointer not in table and self._scanner is not None:
+            try:
+                next(self._scanner)
+            except StopIteration:
+                self._scanner = None
+        return table.get(pointer)
 
     def value_position(self, pointer: str) -> Position:
         """The value at `pointer`, or the nearest enclosing value that exists."""
-        index = self._ensure_index()
         probe = pointer
-        while probe not in index.values and probe:
+        offset = self._offset_of(probe)
+        while offset is None and probe:
             probe = probe.rsplit("/", 1)[0]
-        return self.position_of_offset(index.values.get(probe, 0))
+            offset = self._offset_of(probe)
+        return self.position_of_offset(offset or 0)
 
     def key_position(self, pointer: str) -> Position:
         """The member name of `pointer` (for unknown fields), else the value."""
-        index = self._ensure_index()
-        if pointer in index.keys:
-            return self.position_of_offset(index.keys[pointer])
+        offset = self._offset_of(pointer, key=True)
+        if offset is not None:
+            return self.position_of_offset(offset)
         return self.value_position(pointer)
 
     def string_line_position(self, pointer: str, line_in_string: int) -> Position:
@@ -86,8 +97,7 @@ class JsonDocument:
         Diagrams are JSON strings with `\\n` escapes; an error on diagram line 7 should take
         the editor to that spot inside the string, not merely to the start of the field.
         """
-        index = self._ensure_index()
-        start = index.values.get(pointer)
+        start = self._offset_of(pointer)
         if start is None or line_in_string <= 1:
             return self.value_position(pointer)
         text = self.text
@@ -123,11 +133,18 @@ def pointer_of(path: Any) -> str:
 
 
 def build_index(text: str) -> _Index:
-    """Map every JSON pointer in a well-formed document to the offset of its value (and key).
+    """Map every JSON pointer in a well-formed document to the offset of its value (and key)."""
+    index = _Index()
+    for _ in _scan(text, index):
+        pass
+    return index
+
+
+def _scan(text: str, index: _Index) -> Iterator[None]:
+    """Fill `index` token by token, pausing after each entry so callers can stop early.
 
     Iterative on purpose: documents nested thousands deep must not exhaust the Python stack.
     """
-    index = _Index()
     # Each frame: [pointer, is_object, next_array_index, pending_key_pointer]
     stack: list[list[Any]] = []
     expecting_key = False
@@ -142,6 +159,7 @@ def build_index(text: str) -> _Index:
                 pointer = _value_pointer(stack, pending)
                 index.values[pointer] = start
                 stack.append([pointer, punct == "{", 0])
+                yield
                 expecting_key = punct == "{"
             elif punct in "}]":
                 if stack:
@@ -158,9 +176,10 @@ def build_index(text: str) -> _Index:
             pending = stack[-1][0] + "/" + escape_pointer_token(str(key))
             index.keys[pending] = start
             expecting_key = False
+            yield
             continue
         index.values[_value_pointer(stack, pending)] = start
-    return index
+        yield
 
 
 def _value_pointer(stack: list[list[Any]], pending: str) -> str:
