@@ -195,6 +195,7 @@ class SequenceParser:
         self.line_offset = prepared.line_map.offset
         self.has_entities = ENTITY_OPEN in prepared.code or ENTITY_CLOSE in prepared.code
         self.front_matter_title = prepared.front_matter_title
+        self.last_line = prepared.last_line
         self.tokens: Iterator[Token] = tokenize(self.code)
         self.next_token: Callable[[], Token] = self.tokens.__next__
         self.blocks: list[_OpenBlock] = []
@@ -228,9 +229,10 @@ class SequenceParser:
         return position - self.code.rfind("\n", 0, position)
 
     def error(self, kind: ErrorKind, message: str, position: int, line: int) -> MermaidError:
-        return MermaidError(
-            message, kind=kind, line=self.original_line(line), column=self.column(position)
-        )
+        original = self.original_line(line)
+        if original > self.last_line:  # at the end of the text: point at its last line
+            return MermaidError(message, kind=kind, line=self.last_line, column=1)
+        return MermaidError(message, kind=kind, line=original, column=self.column(position))
 
     def describe(self, token: Token) -> str:
         kind, value, position, _ = token
@@ -556,7 +558,6 @@ class SequenceParser:
         name = decode_entities(name_token[1])
         following = next_token()
         config: str | None = None
-        config_token = following
         config_end = -1
         description: str | None = None
         if keyword != DESTROY and following[0] == CONFIG_START:
@@ -595,14 +596,14 @@ class SequenceParser:
             if name in self.actors:
                 self.db_rule_broken(
                     f"cannot create '{name}': a participant with this id already exists "
-                    f"(first seen on line {self.actors[name].line}); give the new one another id "
-                    f"and use 'as' for its label",
+                    f"(first seen on line {self.actors[name].line}); expected a new id, e.g. "
+                    f"'create participant {name}2 as {name}'",
                     token[2],
                     line,
                 )
                 return next_token()
             self.last_created = (name, line)
-        self.add_actor(name, description, draw, config, config_token[2], line)
+        self.add_actor(name, description, draw, config, name_token[2], line)
         if created and self.db_error is None:
             self.created.setdefault(name, len(self.messages))
         return next_token()
@@ -634,17 +635,18 @@ class SequenceParser:
             if isinstance(document, dict):
                 configured_type = document.get("type")
                 if configured_type is not None:
-                    actor_type = _js_string(configured_type)
+                    actor_type = decode_entities(_js_string(configured_type))
                 alias = document.get("alias")
                 if _js_truthy(alias) and (description is None or description == actor_id):
-                    description = _js_string(alias)
+                    description = decode_entities(_js_string(alias))
         box = self.current_box
         old = self.actors.get(actor_id)
         if old is not None:
             if box is not None and old.box is not None and box is not old.box:
                 self.db_rule_broken(
-                    f"'{actor_id}' is already in box '{old.box.label}' (line {old.box.line}); a "
-                    f"participant can be in only one box (found it again in box '{box.label}')",
+                    f"'{actor_id}' is already in box '{old.box.label}' (line {old.box.line}) and "
+                    f"is declared again in box '{box.label}' (expected each participant in one "
+                    "box only)",
                     position,
                     line,
                 )
@@ -698,6 +700,13 @@ class SequenceParser:
                 following = self.read_declaration(following, created=False)
             elif kind == END:
                 break
+            elif kind == EOF:
+                raise MermaidError(
+                    f"unexpected end of input: 'box' opened on line {box.line} is never closed "
+                    "(expected 'end')",
+                    kind="parse_error",
+                    line=box.line,
+                )
             else:
                 expected = "'participant', 'actor', 'destroy' or 'end'"
                 context = f" inside 'box' (line {box.line})"

@@ -120,7 +120,11 @@ class LineMap:
             removed_breaks = text.count("\n", start, end)
             if removed_breaks:
                 start_line = text.count("\n", 0, start)
-                del origin[start_line + 1 : start_line + 1 + removed_breaks]
+                line_start = text.rfind("\n", 0, start) + 1
+                # A span that starts its line leaves only what follows it: that text
+                # keeps the number of the line it came from.
+                first = start_line if not text[line_start:start].strip() else start_line + 1
+                del origin[first : first + removed_breaks]
             pieces.append(text[end:kept_until])
             kept_until = start
         pieces.append(text[:kept_until])
@@ -134,6 +138,8 @@ class PreparedText:
     code: str
     line_map: LineMap
     front_matter_title: str | None
+    last_line: int
+    """Last line of the caller's text with content; errors at the end point there."""
 
     def line_starts(self) -> list[int]:
         starts = [0]
@@ -304,6 +310,7 @@ def _detect_other_type(code: str, line_map: LineMap) -> None:
 def prepare(text: str) -> PreparedText:
     """Run Mermaid's preprocessing and type detection; raise when it is no sequence diagram."""
     code = _cleanup_text(text)
+    last_line = max(code.rstrip(JS_WHITESPACE_CHARS).count("\n") + 1, 1)
     line_map = LineMap()
     front_matter_title: str | None = None
     if "---" in code:
@@ -318,7 +325,7 @@ def prepare(text: str) -> PreparedText:
         code = trimmed
     if not code.startswith("sequenceDiagram") or "C4" in code:
         _detect_other_type(code, line_map)
-    return PreparedText(_encode_entities(code) + "\n", line_map, front_matter_title)
+    return PreparedText(_encode_entities(code) + "\n", line_map, front_matter_title, last_line)
 
 
 def line_number(line_starts: list[int], position: int) -> int:
