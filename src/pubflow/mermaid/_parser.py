@@ -53,6 +53,7 @@ from pubflow.mermaid._lexer import (
     LINK,
     LINKS,
     LOOP,
+    MESSAGE_LINE,
     MINUS,
     NEWLINE,
     NOTE,
@@ -74,6 +75,7 @@ from pubflow.mermaid._lexer import (
     TOKEN_NAMES,
     TXT,
     LexicalError,
+    MessageLineParts,
     tokenize,
 )
 from pubflow.mermaid._preprocess import (
@@ -188,7 +190,8 @@ class _OpenBlock:
 class SequenceParser:
     """Parses one preprocessed diagram; use :meth:`parse` once."""
 
-    def __init__(self, prepared: PreparedText) -> None:
+    def __init__(self, prepared: PreparedText, *, message_lines: bool = True) -> None:
+        """``message_lines=False`` turns off the lexer's whole-line fast path (for tests)."""
         self.code = prepared.code
         self.line_map = prepared.line_map
         self.line_origin = prepared.line_map.origin
@@ -196,7 +199,10 @@ class SequenceParser:
         self.has_entities = ENTITY_OPEN in prepared.code or ENTITY_CLOSE in prepared.code
         self.front_matter_title = prepared.front_matter_title
         self.last_line = prepared.last_line
-        self.tokens: Iterator[Token] = tokenize(self.code)
+        self.message_lines: list[MessageLineParts] = []
+        self.tokens: Iterator[Token] = tokenize(
+            self.code, self.message_lines if message_lines else None
+        )
         self.next_token: Callable[[], Token] = self.tokens.__next__
         self.blocks: list[_OpenBlock] = []
         self.top_blocks: list[Block] = []
@@ -238,6 +244,8 @@ class SequenceParser:
         kind, value, position, _ = token
         if kind == ACTOR:
             return f"name '{decode_entities(value)}'"
+        if kind == MESSAGE_LINE:
+            return f"name '{decode_entities(self.message_lines[-1][0])}'"
         if kind == INVALID:
             return f"'{decode_entities(value)}'"
         if kind == TXT:
@@ -443,24 +451,49 @@ class SequenceParser:
         following = next_token()
         if following[0] != NEWLINE:
             raise self.unexpected(following, "the end of the statement")
-        if self.db_error is not None:
-            return next_token()
+        if self.db_error is None:
+            central: CentralConnection | None = None
+            if central_source or central_target:
+                if central_source and central_target:
+                    central = "both"
+                else:
+                    central = "source" if central_source else "target"
+            self.add_message(source, arrow, target, text, activation, central, token)
+        return next_token()
+
+    def message_line(self, token: Token) -> Token:
+        """A whole plain message line the lexer recognised at once (see ``tokenize``)."""
+        source, arrow, mark, target, text = self.message_lines.pop()
+        if self.db_error is None:
+            if self.has_entities:
+                source = decode_entities(source)
+                target = decode_entities(target)
+            activation: Activation | None = (
+                None if not mark else ("activate" if mark == "+" else "deactivate")
+            )
+            self.add_message(source, arrow, target, text, activation, None, token)
+        return self.next_token()
+
+    def add_message(
+        self,
+        source: str,
+        arrow: str,
+        target: str,
+        text: str,
+        activation: Activation | None,
+        central: CentralConnection | None,
+        token: Token,
+    ) -> None:
+        """Apply a message like SequenceDB: both actors, create/destroy, activation."""
         line = token[3]
         actors = self.actors
-        if source not in actors:
+        if source not in actors or target not in actors:
             self.add_implicit_actor(source, line)
-        if target not in actors:
             self.add_implicit_actor(target, line)
         if self.last_created is not None or self.last_destroyed is not None:
             self.check_create_destroy(source, target, token[2], line)
-        central: CentralConnection | None = None
-        if central_source or central_target:
-            if central_source and central_target:
-                central = "both"
-            else:
-                central = "source" if central_source else "target"
         original_line = (
-            line + self.line_offset if self.line_origin is None else (self.original_line(line))
+            line + self.line_offset if self.line_origin is None else self.original_line(line)
         )
         self.messages.append(
             Message(
@@ -481,7 +514,6 @@ class SequenceParser:
             self.activations.append(ActivationChange(target, True, original_line))
         elif activation == "deactivate":
             self.deactivate(source, token[2], line)
-        return next_token()
 
     def glued_arrow_hint(self, token: Token, source: str) -> str:
         """Explain ``svc-xyz->>B``: Mermaid cut the name at a ``-x``/``-)`` arrow."""
@@ -710,7 +742,7 @@ class SequenceParser:
             else:
                 expected = "'participant', 'actor', 'destroy' or 'end'"
                 context = f" inside 'box' (line {box.line})"
-                if kind == ACTOR:
+                if kind in (ACTOR, MESSAGE_LINE):
                     context += "; messages go after the box's 'end'"
                 raise self.unexpected(following, expected, context)
         self.current_box = None
@@ -851,8 +883,10 @@ class SequenceParser:
     def build(self) -> SequenceDiagram:
         return SequenceDiagram(
             actors=tuple(
-                Actor(actor_id, record.label, record.type, record.line)
-                for actor_id, record in self.actors.items()
+                [
+                    Actor(actor_id, record.label, record.type, record.line)
+                    for actor_id, record in self.actors.items()
+                ]
             ),
             messages=tuple(self.messages),
             notes=tuple(self.notes),
@@ -871,6 +905,7 @@ class SequenceParser:
 
 _HANDLERS: dict[int, Callable[[SequenceParser, Token], Token]] = {
     ACTOR: SequenceParser.signal,
+    MESSAGE_LINE: SequenceParser.message_line,
     PARTICIPANT: SequenceParser.declaration,
     PARTICIPANT_ACTOR: SequenceParser.declaration,
     DESTROY: SequenceParser.declaration,

@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from mermaid_oracle_cases import CORPORA, disagreements, load_corpus
 
+from pubflow.mermaid import MermaidError
+from pubflow.mermaid._parser import SequenceParser
+from pubflow.mermaid._preprocess import prepare
+
 
 @pytest.mark.parametrize("corpus_name", sorted(CORPORA))
 def test_every_diagram_agrees_with_mermaid(corpus_name: str) -> None:
@@ -32,3 +36,18 @@ def test_corpora_cover_accepted_and_rejected_diagrams() -> None:
     assert totals["ok"] > 2500
     assert totals["rejected"] > 800
     assert {"parse_error", "lexical_error", "db_error", "no_diagram_type"} <= kinds
+
+
+@pytest.mark.parametrize("corpus_name", sorted(CORPORA))
+def test_whole_line_fast_path_changes_nothing(corpus_name: str) -> None:
+    """The lexer's one-token message lines give exactly the token-by-token result."""
+    diagrams, _ = load_corpus(corpus_name)
+    for text in diagrams:
+        results = []
+        for fast in (True, False):
+            try:
+                prepared = prepare(text)
+                results.append(SequenceParser(prepared, message_lines=fast).parse())
+            except MermaidError as error:
+                results.append((error.kind, error.line, error.column, error.message))
+        assert results[0] == results[1], text

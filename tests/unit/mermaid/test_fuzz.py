@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from mermaid_oracle_cases import load_corpus
 
 from pubflow.mermaid import MermaidError, SequenceDiagram, parse_sequence_diagram
+from pubflow.mermaid._parser import SequenceParser
+from pubflow.mermaid._preprocess import prepare
 
 KINDS = {"no_diagram_type", "wrong_diagram_type", "parse_error", "lexical_error", "db_error"}
 
@@ -119,3 +121,20 @@ def test_pathological_inputs_finish_quickly(name: str) -> None:
         parse_sequence_diagram(text)
     # Linear work is well under a second here; anything quadratic takes minutes.
     assert time.perf_counter() - started < 5.0
+
+
+def both_paths(text: str) -> list[object]:
+    results: list[object] = []
+    for fast in (True, False):
+        try:
+            results.append(SequenceParser(prepare(text), message_lines=fast).parse())
+        except MermaidError as error:
+            results.append((error.kind, error.line, error.column, error.message))
+    return results
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([*FRAGMENTS, "\nA->>B: x\n", "\n  A -> B : y\n"]), max_size=60))
+def test_whole_line_fast_path_matches_token_path(parts: list[str]) -> None:
+    fast, slow = both_paths("sequenceDiagram\n" + "".join(parts))
+    assert fast == slow
