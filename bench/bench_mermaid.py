@@ -55,7 +55,7 @@ def throughput(repeat: int) -> None:
     expected = json.loads((DATA_DIR / "expected.json").read_text(encoding="utf-8"))
     shared = json.loads((DATA_DIR / "corpus.json").read_text(encoding="utf-8"))
     typical = [text for text, record in zip(shared, expected, strict=True) if record["ok"]]
-    print("throughput (best of %d, one core)" % repeat)
+    print(f"throughput (best of {repeat}, one core)")
     for label, subset in [
         ("all corpora", diagrams),
         ("accepted diagrams of the shared corpus", typical),
