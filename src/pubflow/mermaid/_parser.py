@@ -135,6 +135,8 @@ def parse_message_text(text: str) -> str:
 
 
 class _ActorRecord:
+    """An actor while parsing: later declarations may still change label, type and box."""
+
     __slots__ = ("box", "label", "line", "type")
 
     def __init__(self, label: str, actor_type: str, line: int, box: _OpenBox | None) -> None:
@@ -145,6 +147,8 @@ class _ActorRecord:
 
 
 class _OpenBox:
+    """The box being declared; Mermaid forbids one participant in two boxes."""
+
     __slots__ = ("actor_ids", "color", "label", "line")
 
     def __init__(self, label: str, color: str, line: int) -> None:
@@ -155,6 +159,8 @@ class _OpenBox:
 
 
 class _OpenBlock:
+    """A block whose ``end`` has not come yet; the stack of these replaces recursion."""
+
     __slots__ = (
         "children",
         "kind",
@@ -164,7 +170,6 @@ class _OpenBlock:
         "opened_after_end",
         "parent_section",
         "sections",
-        "source_line",
     )
 
     def __init__(
@@ -172,14 +177,12 @@ class _OpenBlock:
         kind: BlockKind,
         label: str,
         line: int,
-        source_line: int,
         parent_section: int,
         opened_after_end: bool,
     ) -> None:
         self.kind = kind
         self.label = label
         self.line = line
-        self.source_line = source_line
         self.parent_section = parent_section
         self.opened_after_end = opened_after_end
         self.sections: list[Section] = []
@@ -214,6 +217,7 @@ class SequenceParser:
         self.activations: list[ActivationChange] = []
         self.autonumbers: list[Autonumber] = []
         self.active_count: dict[str, int] = {}
+        # Like SequenceDB's maps: id -> index of the next message, in insertion order.
         self.created: dict[str, int] = {}
         self.destroyed: dict[str, int] = {}
         self.last_created: tuple[str, int] | None = None
@@ -258,6 +262,7 @@ class SequenceParser:
             return "';'" if self.code.startswith(";", position) else "end of line"
         if kind == EOF:
             return "end of input"
+        # Keywords are shown as written ('END', 'Note'); TOKEN_NAMES quotes them.
         written = self.code[position : position + len(TOKEN_NAMES[kind]) - 2]
         if TOKEN_NAMES[kind].lower() == f"'{written.lower()}'":
             return f"'{written}'"
@@ -359,7 +364,6 @@ class SequenceParser:
                 _BLOCK_KINDS[token[0]],
                 parse_message_text(label_token[1]),
                 line,
-                token[3],
                 parent_section,
                 opened_after_end=self.previous_end_line == token[3],
             )
