@@ -74,6 +74,8 @@ CONFIG_END = 50
 ARROW = 51
 TXT = 52
 EOF = 53
+MESSAGE_LINE = 54
+"""A whole ``A->>B: text`` line (see :func:`tokenize`); its parts come separately."""
 
 TOKEN_NAMES: dict[int, str] = {
     NEWLINE: "end of line",
@@ -129,6 +131,7 @@ TOKEN_NAMES: dict[int, str] = {
     ARROW: "an arrow",
     TXT: "':' and a text",
     EOF: "end of input",
+    MESSAGE_LINE: "a message",
 }
 
 # Mermaid's LINETYPE name for each arrow token.
@@ -246,6 +249,38 @@ _DECLARED_NAME_RUN = re.compile(r"[^<>:\n,;@]*")
 _AS_AHEAD = re.compile(f"{WS}+as{WS}", re.IGNORECASE)
 
 
+# A plain message line, as the jison rules would cut it: indentation, name (rule 60),
+# arrow, optional +/-, name, ':' text, line break. Atomic groups commit to each token
+# like the lexer does, so the regex never finds a split the lexer would not.
+_MESSAGE_LINE = re.compile(
+    f"(?>{WS_EXCEPT_NEWLINE}*)(?P<source>(?>"
+    + _NAME.pattern
+    + r"))(?P<arrow>(?>"
+    + _ARROW.pattern
+    + f"))(?>{WS_EXCEPT_NEWLINE}*)(?P<mark>(?>[-+]?))(?>{WS_EXCEPT_NEWLINE}*)(?P<target>(?>"
+    + _NAME.pattern
+    + r"))(?P<text>:[^#\n;]*)\n",
+    re.IGNORECASE,
+)
+# A name must not start where an earlier jison rule wins over rule 60: a comment
+# ('#', '%'), a number (rule 6) or a keyword.
+_NOT_PLAIN_NAME_START = frozenset("#%0123456789.")
+_ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS
+_KEYWORD_PREFIXES = tuple(sorted(_ALL_KEYWORDS))
+
+MessageLineParts = tuple[str, str, str, str, str]
+"""(source, arrow, "+", "-" or "", target, ':' text) of a :data:`MESSAGE_LINE` token."""
+
+
+def _starts_with_keyword(name: str) -> bool:
+    """True when jison would lex a keyword (``keyword\\b``) at the start of ``name``."""
+    head = name[: _LONGEST_KEYWORD + 1].lower()
+    if not head.startswith(_KEYWORD_PREFIXES):
+        return False
+    word = _WORD.match(head)
+    return word is not None and word.group() in _ALL_KEYWORDS
+
+
 class LexicalError(Exception):
     """No lexer rule matches at ``position`` (jison's "Unrecognized text")."""
 
@@ -300,8 +335,17 @@ def _declared_name_end(code: str, position: int) -> int:
     return last_hash if last_hash > position else -1
 
 
-def tokenize(code: str) -> Iterator[tuple[int, str, int, int]]:
+def tokenize(
+    code: str, message_lines: list[MessageLineParts] | None = None
+) -> Iterator[tuple[int, str, int, int]]:
     """Yield the tokens jison's lexer would, ending with ``EOF``.
+
+    With ``message_lines`` given, a line that is exactly a plain message (the bulk of
+    every diagram) comes as one :data:`MESSAGE_LINE` token standing for the tokens
+    ``ACTOR ARROW [+|-] ACTOR TXT NEWLINE``; its parts are appended to
+    ``message_lines`` just before the token is yielded. Such a line always follows
+    a line break, where the grammar is between statements, so the parser can take
+    the token for the whole statement.
 
     Raises :class:`LexicalError` when no rule matches (only possible after a keyword
     that expects a name, when the line ends instead).
@@ -321,6 +365,7 @@ def tokenize(code: str) -> Iterator[tuple[int, str, int, int]]:
     find = code.find
     # Rule 5 ("x%%..." is a comment) needs "%%" somewhere; most diagrams have none.
     inline_comments = "%%" in code
+    message_line = _MESSAGE_LINE.match if message_lines is not None else None
     while True:
         if state == _INITIAL:
             if position >= length:
@@ -335,6 +380,34 @@ def tokenize(code: str) -> Iterator[tuple[int, str, int, int]]:
                 yield NEWLINE, "", position, line
                 line += end - position
                 position = end
+                while message_line is not None:
+                    match = message_line(code, position)
+                    if match is None:
+                        break
+                    source, arrow, mark, target, text = match.group(
+                        "source", "arrow", "mark", "target", "text"
+                    )
+                    if (
+                        source[0] in _NOT_PLAIN_NAME_START
+                        or target[0] in _NOT_PLAIN_NAME_START
+                        or _starts_with_keyword(source)
+                        or _starts_with_keyword(target)
+                        or (mark == "-" and _ARROW.match(code, match.start("mark")))
+                        or (inline_comments and "%%" in match.group())
+                    ):
+                        break
+                    message_lines.append(  # type: ignore[union-attr]
+                        (
+                            source.strip(JS_WHITESPACE_CHARS),
+                            arrow.lower(),
+                            mark,
+                            target.strip(JS_WHITESPACE_CHARS),
+                            text,
+                        )
+                    )
+                    yield MESSAGE_LINE, "", match.start("source"), line
+                    line += 1
+                    position = match.end()
                 continue
             if char in whitespace:
                 end = position + 1

@@ -53,6 +53,7 @@ from pubflow.mermaid._lexer import (
     LINK,
     LINKS,
     LOOP,
+    MESSAGE_LINE,
     MINUS,
     NEWLINE,
     NOTE,
@@ -74,6 +75,7 @@ from pubflow.mermaid._lexer import (
     TOKEN_NAMES,
     TXT,
     LexicalError,
+    MessageLineParts,
     tokenize,
 )
 from pubflow.mermaid._preprocess import (
@@ -133,6 +135,8 @@ def parse_message_text(text: str) -> str:
 
 
 class _ActorRecord:
+    """An actor while parsing: later declarations may still change label, type and box."""
+
     __slots__ = ("box", "label", "line", "type")
 
     def __init__(self, label: str, actor_type: str, line: int, box: _OpenBox | None) -> None:
@@ -143,6 +147,8 @@ class _ActorRecord:
 
 
 class _OpenBox:
+    """The box being declared; Mermaid forbids one participant in two boxes."""
+
     __slots__ = ("actor_ids", "color", "label", "line")
 
     def __init__(self, label: str, color: str, line: int) -> None:
@@ -153,6 +159,8 @@ class _OpenBox:
 
 
 class _OpenBlock:
+    """A block whose ``end`` has not come yet; the stack of these replaces recursion."""
+
     __slots__ = (
         "children",
         "kind",
@@ -162,7 +170,6 @@ class _OpenBlock:
         "opened_after_end",
         "parent_section",
         "sections",
-        "source_line",
     )
 
     def __init__(
@@ -170,14 +177,12 @@ class _OpenBlock:
         kind: BlockKind,
         label: str,
         line: int,
-        source_line: int,
         parent_section: int,
         opened_after_end: bool,
     ) -> None:
         self.kind = kind
         self.label = label
         self.line = line
-        self.source_line = source_line
         self.parent_section = parent_section
         self.opened_after_end = opened_after_end
         self.sections: list[Section] = []
@@ -188,14 +193,19 @@ class _OpenBlock:
 class SequenceParser:
     """Parses one preprocessed diagram; use :meth:`parse` once."""
 
-    def __init__(self, prepared: PreparedText) -> None:
+    def __init__(self, prepared: PreparedText, *, message_lines: bool = True) -> None:
+        """``message_lines=False`` turns off the lexer's whole-line fast path (for tests)."""
         self.code = prepared.code
         self.line_map = prepared.line_map
         self.line_origin = prepared.line_map.origin
         self.line_offset = prepared.line_map.offset
         self.has_entities = ENTITY_OPEN in prepared.code or ENTITY_CLOSE in prepared.code
         self.front_matter_title = prepared.front_matter_title
-        self.tokens: Iterator[Token] = tokenize(self.code)
+        self.last_line = prepared.last_line
+        self.message_lines: list[MessageLineParts] = []
+        self.tokens: Iterator[Token] = tokenize(
+            self.code, self.message_lines if message_lines else None
+        )
         self.next_token: Callable[[], Token] = self.tokens.__next__
         self.blocks: list[_OpenBlock] = []
         self.top_blocks: list[Block] = []
@@ -207,6 +217,7 @@ class SequenceParser:
         self.activations: list[ActivationChange] = []
         self.autonumbers: list[Autonumber] = []
         self.active_count: dict[str, int] = {}
+        # Like SequenceDB's maps: id -> index of the next message, in insertion order.
         self.created: dict[str, int] = {}
         self.destroyed: dict[str, int] = {}
         self.last_created: tuple[str, int] | None = None
@@ -228,14 +239,17 @@ class SequenceParser:
         return position - self.code.rfind("\n", 0, position)
 
     def error(self, kind: ErrorKind, message: str, position: int, line: int) -> MermaidError:
-        return MermaidError(
-            message, kind=kind, line=self.original_line(line), column=self.column(position)
-        )
+        original = self.original_line(line)
+        if original > self.last_line:  # at the end of the text: point at its last line
+            return MermaidError(message, kind=kind, line=self.last_line, column=1)
+        return MermaidError(message, kind=kind, line=original, column=self.column(position))
 
     def describe(self, token: Token) -> str:
         kind, value, position, _ = token
         if kind == ACTOR:
             return f"name '{decode_entities(value)}'"
+        if kind == MESSAGE_LINE:
+            return f"name '{decode_entities(self.message_lines[-1][0])}'"
         if kind == INVALID:
             return f"'{decode_entities(value)}'"
         if kind == TXT:
@@ -248,6 +262,7 @@ class SequenceParser:
             return "';'" if self.code.startswith(";", position) else "end of line"
         if kind == EOF:
             return "end of input"
+        # Keywords are shown as written ('END', 'Note'); TOKEN_NAMES quotes them.
         written = self.code[position : position + len(TOKEN_NAMES[kind]) - 2]
         if TOKEN_NAMES[kind].lower() == f"'{written.lower()}'":
             return f"'{written}'"
@@ -349,7 +364,6 @@ class SequenceParser:
                 _BLOCK_KINDS[token[0]],
                 parse_message_text(label_token[1]),
                 line,
-                token[3],
                 parent_section,
                 opened_after_end=self.previous_end_line == token[3],
             )
@@ -441,24 +455,49 @@ class SequenceParser:
         following = next_token()
         if following[0] != NEWLINE:
             raise self.unexpected(following, "the end of the statement")
-        if self.db_error is not None:
-            return next_token()
+        if self.db_error is None:
+            central: CentralConnection | None = None
+            if central_source or central_target:
+                if central_source and central_target:
+                    central = "both"
+                else:
+                    central = "source" if central_source else "target"
+            self.add_message(source, arrow, target, text, activation, central, token)
+        return next_token()
+
+    def message_line(self, token: Token) -> Token:
+        """A whole plain message line the lexer recognised at once (see ``tokenize``)."""
+        source, arrow, mark, target, text = self.message_lines.pop()
+        if self.db_error is None:
+            if self.has_entities:
+                source = decode_entities(source)
+                target = decode_entities(target)
+            activation: Activation | None = (
+                None if not mark else ("activate" if mark == "+" else "deactivate")
+            )
+            self.add_message(source, arrow, target, text, activation, None, token)
+        return self.next_token()
+
+    def add_message(
+        self,
+        source: str,
+        arrow: str,
+        target: str,
+        text: str,
+        activation: Activation | None,
+        central: CentralConnection | None,
+        token: Token,
+    ) -> None:
+        """Apply a message like SequenceDB: both actors, create/destroy, activation."""
         line = token[3]
         actors = self.actors
-        if source not in actors:
+        if source not in actors or target not in actors:
             self.add_implicit_actor(source, line)
-        if target not in actors:
             self.add_implicit_actor(target, line)
         if self.last_created is not None or self.last_destroyed is not None:
             self.check_create_destroy(source, target, token[2], line)
-        central: CentralConnection | None = None
-        if central_source or central_target:
-            if central_source and central_target:
-                central = "both"
-            else:
-                central = "source" if central_source else "target"
         original_line = (
-            line + self.line_offset if self.line_origin is None else (self.original_line(line))
+            line + self.line_offset if self.line_origin is None else self.original_line(line)
         )
         self.messages.append(
             Message(
@@ -479,7 +518,6 @@ class SequenceParser:
             self.activations.append(ActivationChange(target, True, original_line))
         elif activation == "deactivate":
             self.deactivate(source, token[2], line)
-        return next_token()
 
     def glued_arrow_hint(self, token: Token, source: str) -> str:
         """Explain ``svc-xyz->>B``: Mermaid cut the name at a ``-x``/``-)`` arrow."""
@@ -556,7 +594,6 @@ class SequenceParser:
         name = decode_entities(name_token[1])
         following = next_token()
         config: str | None = None
-        config_token = following
         config_end = -1
         description: str | None = None
         if keyword != DESTROY and following[0] == CONFIG_START:
@@ -595,14 +632,14 @@ class SequenceParser:
             if name in self.actors:
                 self.db_rule_broken(
                     f"cannot create '{name}': a participant with this id already exists "
-                    f"(first seen on line {self.actors[name].line}); give the new one another id "
-                    f"and use 'as' for its label",
+                    f"(first seen on line {self.actors[name].line}); expected a new id, e.g. "
+                    f"'create participant {name}2 as {name}'",
                     token[2],
                     line,
                 )
                 return next_token()
             self.last_created = (name, line)
-        self.add_actor(name, description, draw, config, config_token[2], line)
+        self.add_actor(name, description, draw, config, name_token[2], line)
         if created and self.db_error is None:
             self.created.setdefault(name, len(self.messages))
         return next_token()
@@ -634,17 +671,18 @@ class SequenceParser:
             if isinstance(document, dict):
                 configured_type = document.get("type")
                 if configured_type is not None:
-                    actor_type = _js_string(configured_type)
+                    actor_type = decode_entities(_js_string(configured_type))
                 alias = document.get("alias")
                 if _js_truthy(alias) and (description is None or description == actor_id):
-                    description = _js_string(alias)
+                    description = decode_entities(_js_string(alias))
         box = self.current_box
         old = self.actors.get(actor_id)
         if old is not None:
             if box is not None and old.box is not None and box is not old.box:
                 self.db_rule_broken(
-                    f"'{actor_id}' is already in box '{old.box.label}' (line {old.box.line}); a "
-                    f"participant can be in only one box (found it again in box '{box.label}')",
+                    f"'{actor_id}' is already in box '{old.box.label}' (line {old.box.line}) and "
+                    f"is declared again in box '{box.label}' (expected each participant in one "
+                    "box only)",
                     position,
                     line,
                 )
@@ -698,10 +736,17 @@ class SequenceParser:
                 following = self.read_declaration(following, created=False)
             elif kind == END:
                 break
+            elif kind == EOF:
+                raise MermaidError(
+                    f"unexpected end of input: 'box' opened on line {box.line} is never closed "
+                    "(expected 'end')",
+                    kind="parse_error",
+                    line=box.line,
+                )
             else:
                 expected = "'participant', 'actor', 'destroy' or 'end'"
                 context = f" inside 'box' (line {box.line})"
-                if kind == ACTOR:
+                if kind in (ACTOR, MESSAGE_LINE):
                     context += "; messages go after the box's 'end'"
                 raise self.unexpected(following, expected, context)
         self.current_box = None
@@ -842,8 +887,10 @@ class SequenceParser:
     def build(self) -> SequenceDiagram:
         return SequenceDiagram(
             actors=tuple(
-                Actor(actor_id, record.label, record.type, record.line)
-                for actor_id, record in self.actors.items()
+                [
+                    Actor(actor_id, record.label, record.type, record.line)
+                    for actor_id, record in self.actors.items()
+                ]
             ),
             messages=tuple(self.messages),
             notes=tuple(self.notes),
@@ -862,6 +909,7 @@ class SequenceParser:
 
 _HANDLERS: dict[int, Callable[[SequenceParser, Token], Token]] = {
     ACTOR: SequenceParser.signal,
+    MESSAGE_LINE: SequenceParser.message_line,
     PARTICIPANT: SequenceParser.declaration,
     PARTICIPANT_ACTOR: SequenceParser.declaration,
     DESTROY: SequenceParser.declaration,

@@ -33,9 +33,10 @@ _DIRECTIVE = re.compile(
     rf"{WS}*(?:\}}%%)?",
     re.ASCII | re.IGNORECASE,
 )
-_COMMENT_LINE = re.compile(rf"(?:\A|(?<=[\n\r\u2028\u2029])){WS}*%%(?!\{{)[^\n]+\n?")
-_ANY_COMMENT = re.compile(rf"{WS}*%%{DOT}*\n")
+_LINE_TERMINATORS = "\n\r\u2028\u2029"
 _ENTITY = re.compile(r"#\w+;", re.ASCII)
+_TAG_NAME = re.compile(r"[A-Za-z0-9_]+")
+_DOUBLE_QUOTED_ATTRIBUTE = re.compile(r'="([^"]*)"')
 
 _SEQUENCE_HEADER = re.compile(rf"\A{WS}*sequenceDiagram")
 _C4 = re.compile(rf"\A{WS}*C4Context|C4Container|C4Component|C4Dynamic|C4Deployment")
@@ -107,24 +108,45 @@ class LineMap:
             del self.origin[:count]
 
     def remove_spans(self, text: str, spans: list[tuple[int, int]]) -> str:
-        """Cut ``spans`` out of ``text``; the line a span starts on absorbs where it ends."""
+        """Cut the sorted, disjoint ``spans`` out of ``text`` in one pass.
+
+        The line a span starts on absorbs the rest of the line it ends on; when the
+        span starts its line, the joined line keeps the number of the line its
+        remaining text came from.
+        """
         if not spans:
             return text
-        if self.origin is None:
+        old = self.origin
+        if old is None:
             first = 1 + self.offset
-            self.origin = list(range(first, first + text.count("\n") + 1))
-        origin = self.origin
+            old = list(range(first, first + text.count("\n") + 1))
+        origin = [old[0]]
         pieces: list[str] = []
-        kept_until = len(text)
-        for start, end in reversed(spans):
-            removed_breaks = text.count("\n", start, end)
-            if removed_breaks:
-                start_line = text.count("\n", 0, start)
-                del origin[start_line + 1 : start_line + 1 + removed_breaks]
-            pieces.append(text[end:kept_until])
-            kept_until = start
-        pieces.append(text[:kept_until])
-        return "".join(reversed(pieces))
+        old_line = 0  # line of the old text at `position`
+        line_start = 0  # where that line starts in the old text
+        position = 0
+        for start, end in spans:
+            kept = text[position:start]
+            pieces.append(kept)
+            breaks = kept.count("\n")
+            if breaks:
+                origin.extend(old[old_line + 1 : old_line + 1 + breaks])
+                old_line += breaks
+                line_start = position + kept.rfind("\n") + 1
+            removed = text.count("\n", start, end)
+            if removed:
+                starts_its_line = not text[line_start:start].strip()
+                old_line += removed
+                line_start = text.rfind("\n", start, end) + 1
+                if starts_its_line:
+                    origin[-1] = old[old_line]
+            position = end
+        tail = text[position:]
+        pieces.append(tail)
+        breaks = tail.count("\n")
+        origin.extend(old[old_line + 1 : old_line + 1 + breaks])
+        self.origin = origin
+        return "".join(pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +156,8 @@ class PreparedText:
     code: str
     line_map: LineMap
     front_matter_title: str | None
+    last_line: int
+    """Last line of the caller's text with content; errors at the end point there."""
 
     def line_starts(self) -> list[int]:
         starts = [0]
@@ -152,17 +176,103 @@ def decode_entities(text: str) -> str:
     return text
 
 
+def _whitespace_run_start(code: str, position: int, floor: int) -> int:
+    """Start of the whitespace run that ends at ``position`` (not before ``floor``)."""
+    while position > floor and code[position - 1] in JS_WHITESPACE_CHARS:
+        position -= 1
+    return position
+
+
+def _first_line_break(code: str, start: int, end: int) -> int:
+    """First JavaScript line terminator in ``code[start:end]``, or -1."""
+    found = [code.find(terminator, start, end) for terminator in _LINE_TERMINATORS]
+    return min((index for index in found if index >= 0), default=-1)
+
+
+def _comment_line_spans(code: str) -> list[tuple[int, int]]:
+    """Spans of Mermaid's ``cleanupComments`` regex ``/^\\s*%%(?!{)[^\\n]+\\n?/gm``.
+
+    Found in one pass instead of by regex, which backtracks quadratically over long
+    runs of blank lines. A match starts at a line start, may run over blank lines,
+    and needs ``%%``, then a character other than ``{`` or a line break.
+    """
+    spans: list[tuple[int, int]] = []
+    position = 0
+    length = len(code)
+    while True:
+        index = code.find("%%", position)
+        if index < 0:
+            return spans
+        run = _whitespace_run_start(code, index, position)
+        if run == 0 or code[run - 1] in _LINE_TERMINATORS:
+            start = run
+        else:
+            line_break = _first_line_break(code, run, index)
+            start = line_break + 1 if line_break >= 0 else -1
+        after = index + 2
+        if start >= 0 and after < length and code[after] not in "{\n":
+            end = code.find("\n", after)
+            end = length if end < 0 else end + 1
+            spans.append((start, end))
+            position = end
+        else:
+            position = index + 1
+
+
+def _replace_any_comments(code: str) -> str:
+    """``detectType``'s ``text.replace(/\\s*%%.*\\n/gm, "\\n")``, in one pass."""
+    pieces: list[str] = []
+    position = 0
+    kept_from = 0
+    upcoming = dict.fromkeys(_LINE_TERMINATORS, -2)  # next position of each, -1: none left
+    while True:
+        index = code.find("%%", position)
+        if index < 0:
+            break
+        for terminator, found in upcoming.items():
+            if found != -1 and found < index:
+                upcoming[terminator] = code.find(terminator, index)
+        line_end = min((found for found in upcoming.values() if found >= 0), default=-1)
+        if line_end >= 0 and code[line_end] == "\n":
+            pieces.append(code[kept_from : _whitespace_run_start(code, index, kept_from)])
+            pieces.append("\n")
+            kept_from = position = line_end + 1
+        else:
+            position = index + 1
+    pieces.append(code[kept_from:])
+    return "".join(pieces)
+
+
+def _quote_tag_attributes(text: str) -> str:
+    """``cleanupText``: ``<tag a="x">`` becomes ``<tag a='x'>`` (one pass, no backtracking)."""
+    pieces: list[str] = []
+    kept_from = 0
+    close = -1
+    position = text.find("<")
+    while position >= 0:
+        if close < position:
+            close = text.find(">", position)
+            if close < 0:
+                break
+        name = _TAG_NAME.match(text, position + 1)
+        if name:
+            attributes = text[name.end() : close]
+            if '="' in attributes:
+                pieces.append(text[kept_from : name.end()])
+                pieces.append(_DOUBLE_QUOTED_ATTRIBUTE.sub(r"='\1'", attributes))
+                kept_from = close
+            position = text.find("<", close + 1)
+        else:
+            position = text.find("<", position + 1)
+    pieces.append(text[kept_from:])
+    return "".join(pieces)
+
+
 def _cleanup_text(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "<" in text and '="' in text:
-        text = re.sub(
-            r"<(\w+)([^>]*)>",
-            lambda match: (
-                "<" + match.group(1) + re.sub(r'="([^"]*)"', r"='\1'", match.group(2)) + ">"
-            ),
-            text,
-        )
+        text = _quote_tag_attributes(text)
     return text
 
 
@@ -251,7 +361,7 @@ def _detect_other_type(code: str, line_map: LineMap) -> None:
     detect = _FRONT_MATTER.sub("", code, count=1)
     if "%%" in detect:
         detect = _DIRECTIVE.sub("", detect)
-        detect = _ANY_COMMENT.sub("\n", detect)
+        detect = _replace_any_comments(detect)
     stripped = detect.strip(JS_WHITESPACE_CHARS)
     first_line = line_map.original_line(1)
     if stripped.lower() == "error":
@@ -304,6 +414,7 @@ def _detect_other_type(code: str, line_map: LineMap) -> None:
 def prepare(text: str) -> PreparedText:
     """Run Mermaid's preprocessing and type detection; raise when it is no sequence diagram."""
     code = _cleanup_text(text)
+    last_line = max(code.rstrip(JS_WHITESPACE_CHARS).count("\n") + 1, 1)
     line_map = LineMap()
     front_matter_title: str | None = None
     if "---" in code:
@@ -311,14 +422,14 @@ def prepare(text: str) -> PreparedText:
     if "%%" in code:
         if "{" in code:
             code = line_map.remove_spans(code, [m.span() for m in _DIRECTIVE.finditer(code)])
-        code = line_map.remove_spans(code, [m.span() for m in _COMMENT_LINE.finditer(code)])
+        code = line_map.remove_spans(code, _comment_line_spans(code))
     trimmed = code.lstrip(JS_WHITESPACE_CHARS)
     if len(trimmed) != len(code):
         line_map.drop_leading_lines(code.count("\n", 0, len(code) - len(trimmed)))
         code = trimmed
     if not code.startswith("sequenceDiagram") or "C4" in code:
         _detect_other_type(code, line_map)
-    return PreparedText(_encode_entities(code) + "\n", line_map, front_matter_title)
+    return PreparedText(_encode_entities(code) + "\n", line_map, front_matter_title, last_line)
 
 
 def line_number(line_starts: list[int], position: int) -> int:
