@@ -274,6 +274,15 @@ class SequenceParser:
             "parse_error", f"unexpected {found}{context} (expected {expected})", token[2], token[3]
         )
 
+    def trailing_whitespace(self, token: Token, following: Token, context: str,
+                            expected: str) -> MermaidError:
+        """An error placed at the trailing blanks of `token`'s line, which are what to fix."""
+        newline = self.code.find("\n", token[2])
+        end = newline if newline >= 0 else len(self.code)
+        position = len(self.code[:end].rstrip(" \t"))
+        message = f"unexpected {self.describe(following)}{context} (expected {expected})"
+        return self.error("parse_error", message, position, token[3])
+
     def db_rule_broken(self, message: str, position: int, line: int) -> None:
         if self.db_error is None:
             self.db_error = self.error("db_error", message, position, line)
@@ -615,6 +624,7 @@ class SequenceParser:
             context = f" after {keyword_name} '{name}'"
             if config_end >= 0 and "\n" in self.code[config_end : following[2]]:
                 context += "; trailing whitespace after '}' swallows the line break, remove it"
+                raise self.trailing_whitespace(token, following, context, "the end of the line")
             raise self.unexpected(following, "the end of the line", context)
         if self.db_error is not None:
             return next_token()
@@ -780,6 +790,9 @@ class SequenceParser:
                     "; trailing whitespace after 'autonumber' swallows the line break in "
                     "Mermaid's lexer, remove it"
                 )
+                # Point at the whitespace to delete, not at the next line Mermaid tripped on.
+                raise self.trailing_whitespace(token, following, context,
+                                               "a start number, 'off' or the end of the line")
             raise self.unexpected(
                 following, "a start number, 'off' or the end of the line", context
             )

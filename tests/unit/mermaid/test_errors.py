@@ -109,8 +109,8 @@ def test_error_survives_pickling() -> None:
         pytest.param(
             'sequenceDiagram\nparticipant A@{ "type": "database" }  \nA->>B: x\n',
             "parse_error",
-            3,
-            1,
+            2,
+            37,
             ["expected the end of the line", "trailing whitespace after '}'"],
             id="space-after-config",
         ),
