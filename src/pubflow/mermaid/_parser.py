@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from pubflow.mermaid import _yaml
 from pubflow.mermaid._colors import split_box_heading
 from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim
 from pubflow.mermaid._lexer import (
@@ -717,6 +716,8 @@ class SequenceParser:
         self, actor_id: str, config: str, position: int, line: int
     ) -> object:
         """Mermaid reads ``@{...}`` as YAML: a one-liner as a flow mapping, else a block."""
+        from pubflow.mermaid import _yaml  # rare: keep it off the start-up path
+
         try:
             if "\n" not in config:
                 return _yaml.load_flow("{\n" + config + "\n}")

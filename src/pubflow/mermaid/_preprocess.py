@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 
-from pubflow.mermaid import _yaml
 from pubflow.mermaid._jsregex import DOT, JS_WHITESPACE_CHARS, WS, WS_EXCEPT_LINE_BREAKS
 from pubflow.mermaid.errors import MermaidError
 
@@ -42,9 +43,7 @@ _SEQUENCE_HEADER = re.compile(rf"\A{WS}*sequenceDiagram")
 _C4 = re.compile(rf"\A{WS}*C4Context|C4Container|C4Component|C4Dynamic|C4Deployment")
 # Mermaid 11.17 registers its detectors in this order; the first match wins. Only the
 # C4 one is unanchored, so "C4Container" anywhere in a sequence diagram makes it C4.
-_OTHER_DIAGRAMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(rf"\A{WS}*(?:{pattern})", flags))
-    for name, pattern, flags in (
+_OTHER_DIAGRAM_PATTERNS: tuple[tuple[str, str, int], ...] = (
         ("flowchart-elk", r"flowchart-elk", 0),
         ("mindmap", r"mindmap", 0),
         ("architecture", r"architecture", 0),
@@ -78,8 +77,21 @@ _OTHER_DIAGRAMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("venn", r"venn-beta", 0),
         ("wardley", r"wardley-beta", re.IGNORECASE),
         ("cynefin", rf"cynefin-beta(?:[{WS[1:-1]}:]|\Z)", 0),
-    )
 )
+
+
+@cache
+def _other_diagrams() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Compiled only for text that is not a sequence diagram: start-up time matters."""
+    return tuple((name, re.compile(rf"\A{WS}*(?:{pattern})", flags))
+                 for name, pattern, flags in _OTHER_DIAGRAM_PATTERNS)
+
+
+def _yaml() -> ModuleType:
+    """The YAML reader is needed only for front matter; import it on first use."""
+    from pubflow.mermaid import _yaml as module
+
+    return module
 
 
 class LineMap:
@@ -291,8 +303,8 @@ def _extract_front_matter(code: str, line_map: LineMap) -> tuple[str, str | None
         )
     body_first_line = _line_of(code, match.start(2))
     try:
-        data = _yaml.load(body)
-    except _yaml.YamlError as error:
+        data = _yaml().load(body)
+    except _yaml().YamlError as error:
         raise MermaidError(
             f"invalid YAML in the front matter: {error.message} "
             "(expected 'key: value' lines between the two '---' lines)",
@@ -389,7 +401,7 @@ def _detect_other_type(code: str, line_map: LineMap) -> None:
         )
     if _SEQUENCE_HEADER.match(detect):
         return
-    for name, pattern in _OTHER_DIAGRAMS:
+    for name, pattern in _other_diagrams():
         if pattern.match(detect):
             raise MermaidError(
                 f"this is a {name} diagram, not a sequence diagram "
