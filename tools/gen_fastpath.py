@@ -58,7 +58,7 @@ def generate() -> str:
 
 
 def _drop_definitions(code: str) -> str:
-    """Replace the schema copy fastjsonschema embeds in every `raise` with None.
+    """Strip what only error messages need: the embedded schema copies and name prefixes.
 
     Those dict literals make the module ~10x larger and cost milliseconds to unmarshal at
     every start; pubflow never reads them (jsonschema explains failures).
@@ -70,6 +70,15 @@ def _drop_definitions(code: str) -> str:
             if node.arg == "definition":
                 node.value = ast.Constant(None)
                 return node
+            self.generic_visit(node)
+            return node
+
+        def visit_Call(self, node: ast.Call) -> ast.Call:
+            # Sub-validators get the error-message prefix built with str.format(**locals())
+            # on every call, even when nothing fails; pubflow never reads the message.
+            func = node.func
+            if isinstance(func, ast.Name) and func.id.startswith("validate_") and len(node.args) == 3:
+                node.args[2] = ast.Constant(None)
             self.generic_visit(node)
             return node
 

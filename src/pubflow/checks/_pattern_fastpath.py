@@ -153,11 +153,11 @@ def validate_https___pubflow_dev_schemas_pattern_schema_json(data, custom_format
         if 'hookMarkdown' in data_keys:
             data_keys.remove('hookMarkdown')
             data__hookMarkdown = data['hookMarkdown']
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__hookMarkdown, custom_formats, (name_prefix or 'data') + '.hookMarkdown')
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__hookMarkdown, custom_formats, None)
         if 'problemMarkdown' in data_keys:
             data_keys.remove('problemMarkdown')
             data__problemMarkdown = data['problemMarkdown']
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__problemMarkdown, custom_formats, (name_prefix or 'data') + '.problemMarkdown')
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__problemMarkdown, custom_formats, None)
         if 'brokenSignals' in data_keys:
             data_keys.remove('brokenSignals')
             data__brokenSignals = data['brokenSignals']
@@ -169,19 +169,19 @@ def validate_https___pubflow_dev_schemas_pattern_schema_json(data, custom_format
                 if data__brokenSignals_len < 1:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.brokenSignals must contain at least 1 items', value=data__brokenSignals, name='' + (name_prefix or 'data') + '.brokenSignals', definition=None, rule='minItems')
                 for data__brokenSignals_x, data__brokenSignals_item in enumerate(data__brokenSignals):
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__brokenSignals_item, custom_formats, (name_prefix or 'data') + '.brokenSignals[{data__brokenSignals_x}]'.format(**locals()))
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__brokenSignals_item, custom_formats, None)
         if 'asIsDiagramMermaid' in data_keys:
             data_keys.remove('asIsDiagramMermaid')
             data__asIsDiagramMermaid = data['asIsDiagramMermaid']
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__asIsDiagramMermaid, custom_formats, (name_prefix or 'data') + '.asIsDiagramMermaid')
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__asIsDiagramMermaid, custom_formats, None)
         if 'orchestratedMarkdown' in data_keys:
             data_keys.remove('orchestratedMarkdown')
             data__orchestratedMarkdown = data['orchestratedMarkdown']
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__orchestratedMarkdown, custom_formats, (name_prefix or 'data') + '.orchestratedMarkdown')
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__orchestratedMarkdown, custom_formats, None)
         if 'orchestratedDiagramMermaid' in data_keys:
             data_keys.remove('orchestratedDiagramMermaid')
             data__orchestratedDiagramMermaid = data['orchestratedDiagramMermaid']
-            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__orchestratedDiagramMermaid, custom_formats, (name_prefix or 'data') + '.orchestratedDiagramMermaid')
+            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__orchestratedDiagramMermaid, custom_formats, None)
         if 'scorecard' in data_keys:
             data_keys.remove('scorecard')
             data__scorecard = data['scorecard']
@@ -196,35 +196,35 @@ def validate_https___pubflow_dev_schemas_pattern_schema_json(data, custom_format
                 if 'ownership' in data__scorecard_keys:
                     data__scorecard_keys.remove('ownership')
                     data__scorecard__ownership = data__scorecard['ownership']
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__ownership, custom_formats, (name_prefix or 'data') + '.scorecard.ownership')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__ownership, custom_formats, None)
                 if 'timeSla' in data__scorecard_keys:
                     data__scorecard_keys.remove('timeSla')
                     data__scorecard__timeSla = data__scorecard['timeSla']
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__timeSla, custom_formats, (name_prefix or 'data') + '.scorecard.timeSla')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__timeSla, custom_formats, None)
                 if 'capacity' in data__scorecard_keys:
                     data__scorecard_keys.remove('capacity')
                     data__scorecard__capacity = data__scorecard['capacity']
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__capacity, custom_formats, (name_prefix or 'data') + '.scorecard.capacity')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__capacity, custom_formats, None)
                 if 'visibility' in data__scorecard_keys:
                     data__scorecard_keys.remove('visibility')
                     data__scorecard__visibility = data__scorecard['visibility']
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__visibility, custom_formats, (name_prefix or 'data') + '.scorecard.visibility')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__visibility, custom_formats, None)
                 if 'customerLoop' in data__scorecard_keys:
                     data__scorecard_keys.remove('customerLoop')
                     data__scorecard__customerLoop = data__scorecard['customerLoop']
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__customerLoop, custom_formats, (name_prefix or 'data') + '.scorecard.customerLoop')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__customerLoop, custom_formats, None)
                 if 'escalation' in data__scorecard_keys:
                     data__scorecard_keys.remove('escalation')
                     data__scorecard__escalation = data__scorecard['escalation']
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__escalation, custom_formats, (name_prefix or 'data') + '.scorecard.escalation')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__escalation, custom_formats, None)
                 if 'handoffs' in data__scorecard_keys:
                     data__scorecard_keys.remove('handoffs')
                     data__scorecard__handoffs = data__scorecard['handoffs']
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__handoffs, custom_formats, (name_prefix or 'data') + '.scorecard.handoffs')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__handoffs, custom_formats, None)
                 if 'documentation' in data__scorecard_keys:
                     data__scorecard_keys.remove('documentation')
                     data__scorecard__documentation = data__scorecard['documentation']
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__documentation, custom_formats, (name_prefix or 'data') + '.scorecard.documentation')
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_score(data__scorecard__documentation, custom_formats, None)
                 if data__scorecard_keys:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.scorecard must not contain ' + str(data__scorecard_keys) + ' properties', value=data__scorecard, name='' + (name_prefix or 'data') + '.scorecard', definition=None, rule='additionalProperties')
         if 'acceptanceCriteria' in data_keys:
@@ -249,15 +249,15 @@ def validate_https___pubflow_dev_schemas_pattern_schema_json(data, custom_format
                         if 'given' in data__acceptanceCriteria_item_keys:
                             data__acceptanceCriteria_item_keys.remove('given')
                             data__acceptanceCriteria_item__given = data__acceptanceCriteria_item['given']
-                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__given, custom_formats, (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}].given'.format(**locals()))
+                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__given, custom_formats, None)
                         if 'when' in data__acceptanceCriteria_item_keys:
                             data__acceptanceCriteria_item_keys.remove('when')
                             data__acceptanceCriteria_item__when = data__acceptanceCriteria_item['when']
-                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__when, custom_formats, (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}].when'.format(**locals()))
+                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__when, custom_formats, None)
                         if 'then' in data__acceptanceCriteria_item_keys:
                             data__acceptanceCriteria_item_keys.remove('then')
                             data__acceptanceCriteria_item__then = data__acceptanceCriteria_item['then']
-                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__then, custom_formats, (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}].then'.format(**locals()))
+                            validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__acceptanceCriteria_item__then, custom_formats, None)
                         if data__acceptanceCriteria_item_keys:
                             raise JsonSchemaValueException('' + (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}]'.format(**locals()) + ' must not contain ' + str(data__acceptanceCriteria_item_keys) + ' properties', value=data__acceptanceCriteria_item, name='' + (name_prefix or 'data') + '.acceptanceCriteria[{data__acceptanceCriteria_x}]'.format(**locals()) + '', definition=None, rule='additionalProperties')
         if 'implementationChecklist' in data_keys:
@@ -271,7 +271,7 @@ def validate_https___pubflow_dev_schemas_pattern_schema_json(data, custom_format
                 if data__implementationChecklist_len < 1:
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.implementationChecklist must contain at least 1 items', value=data__implementationChecklist, name='' + (name_prefix or 'data') + '.implementationChecklist', definition=None, rule='minItems')
                 for data__implementationChecklist_x, data__implementationChecklist_item in enumerate(data__implementationChecklist):
-                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__implementationChecklist_item, custom_formats, (name_prefix or 'data') + '.implementationChecklist[{data__implementationChecklist_x}]'.format(**locals()))
+                    validate_https___pubflow_dev_schemas_pattern_schema_json__definitions_nonemptytext(data__implementationChecklist_item, custom_formats, None)
         if 'relatedPatterns' in data_keys:
             data_keys.remove('relatedPatterns')
             data__relatedPatterns = data['relatedPatterns']
