@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -354,3 +356,31 @@ def test_changed_file_links_resolve_against_unchanged_files(repo: Path,
     code, out, _ = invoke("validate", "--changed")
     assert code == 1
     assert "id 'other-one' is also used by patterns/other-one.json" in out
+
+
+def test_closed_pipe_is_not_a_crash(repo: Path, write_pattern: WritePattern) -> None:
+    for index in range(400):
+        write_pattern(valid_pattern(id=f"broken-{index:03d}", version="x"), name=f"broken-{index:03d}")
+    proc = subprocess.Popen([sys.executable, "-m", "pubflow", "validate", "--no-cache"], cwd=repo,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 1
+    assert first.startswith(b"patterns/broken-000.json")
+    assert "Traceback" not in stderr and "internal error" not in stderr
+
+
+def test_ctrl_c_exits_130(repo: Path, write_pattern: WritePattern,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    write_pattern()
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pubflow.validate.validate_targets", interrupted)
+    code, _, err = invoke("validate")
+    assert code == 130
+    assert "interrupted" in err

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from pubflow.errors import EXIT_INTERNAL, PubflowError
+from pubflow.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, PubflowError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,8 +51,11 @@ def handle_errors(func: F) -> F:
         except PubflowError as exc:
             print_error(exc.message, exc.hint)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort):
             raise
+        except KeyboardInterrupt:
+            sys.stderr.write("pubflow: interrupted\n")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:
             if STATE.debug:
                 traceback.print_exc()
@@ -99,8 +102,13 @@ def make_console() -> Any:
 def write_output(text: str, output: Path | None) -> None:
     """Write a report to `--output FILE` (atomically) or to stdout."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `pubflow validate | head`: the reader left; say nothing more, keep the exit code.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
         return
     from pubflow.errors import InputError
     from pubflow.fsutil import atomic_write_text
