@@ -205,17 +205,23 @@ def load_json_file(path: Path, display: str, *, max_bytes: int = DEFAULT_MAX_BYT
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return _fail(
-                display, 1, 1, "json.too-large",
-                f"file is {size / 1_048_576:.1f} MiB, larger than the {max_bytes / 1_048_576:.1f} MiB limit for a pattern",
-                "A pattern is a few kilobytes; check that this is the right file, or raise "
-                "`limits.max_file_bytes` in pubflow.yaml.",
-            )
+            return too_large(display, size, max_bytes)
         raw = path.read_bytes()
     except OSError as exc:
         return _fail(display, 1, 1, "file.unreadable", f"cannot read file: {exc.strerror or exc}",
                      "Check that the file exists and is readable.")
     return parse_json_bytes(raw, display)
+
+
+def too_large(display: str, size: int, max_bytes: int) -> LoadFailure:
+    """Refused before reading: a 50 MB "pattern" is a mistake, and reading it costs time."""
+    return _fail(
+        display, 1, 1, "json.too-large",
+        f"file is {size / 1_048_576:.1f} MiB, larger than the {max_bytes / 1_048_576:.1f} MiB "
+        "limit for a pattern",
+        "A pattern is a few kilobytes; check that this is the right file, or raise "
+        "`limits.max_file_bytes` in pubflow.yaml.",
+    )
 
 
 def parse_json_bytes(raw: bytes, display: str) -> JsonDocument | LoadFailure:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pubflow import __version__
 from pubflow.checks import PATTERN_CHECKS, CheckContext, Issue
@@ -20,7 +20,16 @@ from pubflow.checks.scorecard import evaluate, read_scores
 from pubflow.config import Config
 from pubflow.discovery import PATTERN_SUFFIX, Target, collect_targets, pattern_stems
 from pubflow.findings import FileResult, Finding, PatternFacts, Severity, ValidationReport
-from pubflow.jsonsource import JsonDocument, LoadFailure, load_json_file, parse_json_bytes
+from pubflow.jsonsource import (
+    JsonDocument,
+    LoadFailure,
+    load_json_file,
+    parse_json_bytes,
+    too_large,
+)
+
+if TYPE_CHECKING:
+    from pubflow.cache import ResultCache
 
 ProgressCallback = Callable[[int, int], None]
 FILES_PER_WORKER = 200
@@ -78,7 +87,7 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
                             root=str(config.root))
 
 
-def _open_cache(config: Config) -> Any:
+def _open_cache(config: Config) -> ResultCache:
     from pubflow.cache import ResultCache, cache_path
     from pubflow.resources import schema_text
 
@@ -134,9 +143,8 @@ def check_target(target: Target, config: Config) -> tuple[FileResult, str | None
     except OSError:
         size = 0
     if size > config.max_file_bytes:
-        loaded = load_json_file(target.path, target.display, max_bytes=config.max_file_bytes)
-        assert isinstance(loaded, LoadFailure)
-        return FileResult(target.display, loaded.findings), None
+        return FileResult(target.display, too_large(target.display, size,
+                                                    config.max_file_bytes).findings), None
     try:
         raw = target.path.read_bytes()
     except OSError as exc:

@@ -384,3 +384,16 @@ def test_ctrl_c_exits_130(repo: Path, write_pattern: WritePattern,
     code, _, err = invoke("validate")
     assert code == 130
     assert "interrupted" in err
+
+
+def test_several_processes_give_the_same_report(repo: Path, write_pattern: WritePattern) -> None:
+    for index in range(30):
+        version = "1.0.0" if index % 3 else "broken"
+        write_pattern(valid_pattern(id=f"pattern-{index:02d}", version=version),
+                      name=f"pattern-{index:02d}")
+    serial = run_cli("validate", "--no-cache", "--jobs", "1", "--format", "json", cwd=repo)
+    parallel = run_cli("validate", "--no-cache", "--jobs", "3", "--format", "json", cwd=repo)
+    assert serial.returncode == parallel.returncode == 1
+    strip = lambda out: {k: v for k, v in json.loads(out).items() if k != "generatedAt"}  # noqa: E731
+    assert strip(serial.stdout) == strip(parallel.stdout)
+    assert json.loads(serial.stdout)["summary"]["errors"] == 10
