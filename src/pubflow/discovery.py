@@ -80,8 +80,9 @@ def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, .
         elif path.is_file() or path.is_symlink():
             add(path)
         else:
-            raise InputError(f"{given}: no such file or folder",
-                             hint="Check the path; pubflow validates pattern .json files.")
+            shown = given if not given.is_absolute() else display_name(path, root)
+            raise InputError(f"{shown}: no such file or folder",
+                             hint="Check the path, or set patterns_dir in pubflow.yaml.")
     targets.sort(key=lambda t: t.display)
     return targets
 
