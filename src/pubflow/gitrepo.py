@@ -70,3 +70,27 @@ def _has_head(repo: Any) -> bool:
 
 def _lines(output: str) -> list[str]:
     return [name for name in output.split("\0") if name]
+
+
+def commit_paths(root: Path, paths: list[Path], message: str) -> str:
+    """Stage exactly `paths` and commit only them (other staged work is left alone).
+
+    Returns the new commit's sha.
+    """
+    repo = _repo(root)
+    names = [str(p.relative_to(root)) if p.is_absolute() else str(p) for p in paths]
+    _git(repo, "add", "--", *names)
+    _git(repo, "commit", "-q", "--only", "-m", message, "--", *names)
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
+def user_email(root: Path) -> str | None:
+    """`git config user.email`, or None when it is not set."""
+    import git
+
+    repo = _repo(root)
+    try:
+        value = str(repo.git.execute(["git", "config", "user.email"])).strip()
+    except git.GitCommandError:
+        return None
+    return value or None

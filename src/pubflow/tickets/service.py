@@ -1,0 +1,315 @@
+"""What the ticket commands do: create, route, review, resubmit. No printing, no exiting.
+
+Each operation holds the store's lock from reading the ticket to committing it, so two
+pubflow processes never interleave their changes to one ticket or take the same id.
+Every state change is written and committed on its own: `git log` is the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pubflow.config import Config, Reviewer
+from pubflow.errors import GateRefused, InputError, UsageError
+from pubflow.findings import FileResult, Severity
+from pubflow.tickets.model import Author, PinnedPattern, Ticket, append_event, utc_text
+from pubflow.tickets.states import OPEN_STATES, State, check_transition
+from pubflow.tickets.store import TicketStore, new_document
+
+DECISIONS: dict[str, State] = {
+    "approve": State.APPROVED,
+    "reject": State.REJECTED,
+    "request-changes": State.CHANGES_REQUESTED,
+}
+SEVERITIES = ("critical", "major", "minor")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A ticket after an operation, and the validation result when one was run."""
+
+    ticket: Ticket
+    validation: FileResult | None = None
+    commits: tuple[str, ...] = ()
+
+
+def resolve_pattern(config: Config, given: str) -> Path:
+    """A pattern id (`incident-escalation`) or a path, refused when outside the repository."""
+    if given.endswith(".json") or "/" in given or os.sep in given:
+        path = Path(given)
+        path = path if path.is_absolute() else Path.cwd() / path
+    else:
+        path = config.patterns_path / f"{given}.json"
+    path = Path(os.path.normpath(path))
+    real_root = os.path.realpath(config.root)
+    real = os.path.realpath(path)
+    if not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise InputError(f"{given}: the pattern file is outside the repository ({real})",
+                         hint="Tickets can only be opened for patterns inside this repository.")
+    if not path.is_file():
+        raise InputError(f"{given}: no such pattern file ({_rel(path, config.root)})",
+                         hint="Give a pattern id or the path of its .json file.")
+    return path
+
+
+def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
+    path = resolve_pattern(config, given)
+    result, pinned, author = _check_pattern(config, path)
+    store = TicketStore(config.root)
+    commits = []
+    with store.locked():
+        for other in store.load_all():
+            if other.state in OPEN_STATES and (other.pattern.id == pinned.id or
+                                               other.pattern.path == pinned.path):
+                raise GateRefused(f"{pinned.path}: ticket {other.id} for this pattern is still "
+                                  f"open ({other.state})",
+                                  hint=f"Continue with `pubflow ticket show {other.id}`.")
+        ticket_id = store.next_id(now)
+        doc = new_document(ticket_id)
+        doc["state"] = State.SUBMISSION_RECEIVED.value
+        doc["priority"] = "high" if result.facts.marginal else "normal"
+        doc["pattern"] = {}
+        doc["author"] = {"id": author.id, "email": author.email, "name": author.name}
+        doc["reviewer"] = None
+        doc["due"] = None
+        doc["findings"] = []
+        ticket = Ticket(doc, store.path_of(ticket_id))
+        ticket.pin(pinned)
+        append_event(doc, actor=actor, event="submitted", from_state=None,
+                     to=State.SUBMISSION_RECEIVED, now=now, reason="pattern submitted",
+                     digest=pinned.digest)
+        store.save(ticket)
+        by = f" by {author.id}" if author.id else ""
+        commits.append(_commit(config, store, ticket,
+                               f"{ticket_id}: submission_received "
+                               f"({pinned.id} {pinned.version or '?'}{by})"))
+        commits.append(_record_validation(config, store, ticket, result, actor, now,
+                                          "validated"))
+    return Outcome(ticket, result, tuple(commits))
+
+
+def route(config: Config, ticket_id: str, actor: str, now: datetime,
+          reviewer_id: str | None = None) -> Outcome:
+    store = TicketStore(config.root)
+    with store.locked():
+        ticket = store.load(ticket_id)
+        check_transition(ticket.id, ticket.state, State.IN_REVIEW)
+        if ticket.state is not State.READY_FOR_REVIEW:
+            raise GateRefused(f"{ticket.id}: route needs a ticket in ready_for_review, "
+                              f"not {ticket.state}")
+        queues = _queues(store)
+        reviewer = _choose_reviewer(config, ticket, queues, reviewer_id)
+        due = utc_text(now + timedelta(days=config.review_sla_days))
+        ticket.doc["reviewer"] = reviewer.id
+        ticket.doc["due"] = due
+        how = "assigned" if reviewer_id else "routed"
+        ticket.transition(State.IN_REVIEW, actor=actor, event="routed", now=now,
+                          reason=f"{how} to {reviewer.id}", reviewer=reviewer.id, due=due)
+        store.save(ticket)
+        sha = _commit(config, store, ticket,
+                      f"{ticket.id}: in_review ({how} to {reviewer.id}, due {due})")
+    return Outcome(ticket, commits=(sha,))
+
+
+def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: str,
+           comment: str | None, severity: str | None) -> Outcome:
+    target = DECISIONS.get(decision)
+    if target is None:
+        raise UsageError(f"unknown decision '{decision}'; choose one of {', '.join(DECISIONS)}")
+    if severity is not None and severity not in SEVERITIES:
+        raise UsageError(f"unknown severity '{severity}'; choose one of {', '.join(SEVERITIES)}")
+    if target is not State.APPROVED and not (comment and comment.strip()):
+        raise UsageError(f"--decision {decision} needs a --comment telling the author what to fix")
+    store = TicketStore(config.root)
+    with store.locked():
+        ticket = store.load(ticket_id)
+        reviewer = find_reviewer(config, actor)
+        if reviewer is None:
+            raise GateRefused(f"{ticket.id}: '{actor}' is not a configured reviewer; only the "
+                              "reviewers listed in pubflow.yaml may decide",
+                              hint="Pass --actor with a reviewer's id or email.")
+        if is_author(ticket.author, actor, reviewer):
+            raise GateRefused(f"{ticket.id}: {actor} is the author of {ticket.pattern.id} and "
+                              "cannot review their own pattern")
+        check_transition(ticket.id, ticket.state, target)
+        if target is State.APPROVED:
+            _refuse_changed(config, store, ticket)
+        reason = comment.strip() if comment else "approved"
+        ticket.transition(target, actor=actor, event="reviewed", now=now, reason=reason,
+                          decision=decision, reviewer=reviewer.id,
+                          severity=severity if target is not State.APPROVED else None)
+        if target is not State.CHANGES_REQUESTED:
+            ticket.doc["due"] = None
+        store.save(ticket)
+        sha = _commit(config, store, ticket, f"{ticket.id}: {target} by {reviewer.id}"
+                      + (f" ({severity})" if severity and target is not State.APPROVED else ""))
+    return Outcome(ticket, commits=(sha,))
+
+
+def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outcome:
+    store = TicketStore(config.root)
+    with store.locked():
+        ticket = store.load(ticket_id)
+        if ticket.state not in (State.CHANGES_REQUESTED, State.VALIDATION_FAILED):
+            raise GateRefused(f"{ticket.id}: resubmit needs a ticket in changes_requested or "
+                              f"validation_failed, not {ticket.state}")
+        path = store.check_pattern_path(ticket.pattern.path, store.display(ticket.path))
+        if not path.is_file():
+            raise InputError(f"{ticket.pattern.path}: the pattern file of {ticket.id} is gone")
+        result, pinned, _author = _check_pattern(config, path)
+        if pinned.id != ticket.pattern.id:
+            raise GateRefused(f"{ticket.id}: {ticket.pattern.path} now has id '{pinned.id}', "
+                              f"but the ticket is for '{ticket.pattern.id}'")
+        ticket.pin(pinned)
+        sha = _record_validation(config, store, ticket, result, actor, now, "resubmitted")
+    return Outcome(ticket, result, (sha,))
+
+
+def _record_validation(config: Config, store: TicketStore, ticket: Ticket, result: FileResult,
+                       actor: str, now: datetime, event: str) -> str:
+    pinned = ticket.pattern
+    ticket.doc["findings"] = [
+        {"file": f.file, "line": f.line, "column": f.column, "rule": f.rule,
+         "severity": f.severity.value, "message": f.message}
+        for f in result.findings if f.severity is not Severity.NOTE
+    ]
+    ticket.doc["priority"] = "high" if result.facts.marginal else "normal"
+    if result.ready_for_review:
+        target = State.IN_REVIEW if ticket.reviewer else State.READY_FOR_REVIEW
+        reason = f"validated {pinned.id} {pinned.version or '?'}"
+        if result.facts.marginal:
+            reason += f" (marginal score {result.facts.score_total}/40: priority review)"
+    else:
+        target = State.VALIDATION_FAILED
+        reason = f"{result.errors} validation error(s) in {pinned.path}"
+    due = None
+    if target is State.IN_REVIEW:
+        due = utc_text(now + timedelta(days=config.review_sla_days))
+        ticket.doc["due"] = due
+    ticket.transition(target, actor=actor, event=event, now=now, reason=reason,
+                      digest=pinned.digest, errors=result.errors, due=due)
+    store.save(ticket)
+    return _commit(config, store, ticket, f"{ticket.id}: {target} ({reason})")
+
+
+def _check_pattern(config: Config, path: Path) -> tuple[FileResult, PinnedPattern, Author]:
+    from pubflow.validate import ValidateRequest, validate
+
+    raw = path.read_bytes()
+    report = validate(ValidateRequest(config=config, paths=(path,), use_cache=False))
+    result = report.files[0]
+    data: Any = None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    data = data if isinstance(data, dict) else {}
+    author_raw = data.get("author") if isinstance(data.get("author"), dict) else {}
+    author = Author(_text(author_raw.get("id")), _text(author_raw.get("email")),
+                    _text(author_raw.get("name")))
+    industries = data.get("industries") if isinstance(data.get("industries"), list) else []
+    stem = path.name[: -len(".json")] if path.name.endswith(".json") else path.stem
+    pattern_id = result.facts.id if result.facts.id and result.facts.id == stem else stem
+    pinned = PinnedPattern(pattern_id, _rel(path, config.root), result.facts.version,
+                           hashlib.sha256(raw).hexdigest(),
+                           tuple(str(i) for i in industries if isinstance(i, str)))
+    return result, pinned, author
+
+
+def _refuse_changed(config: Config, store: TicketStore, ticket: Ticket) -> None:
+    path = store.check_pattern_path(ticket.pattern.path, store.display(ticket.path))
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    if digest != ticket.pattern.digest:
+        raise GateRefused(f"{ticket.id}: {ticket.pattern.path} differs from the reviewed "
+                          "content pinned in the ticket",
+                          hint="Request changes so the author can resubmit, or restore the "
+                               "pinned file.")
+
+
+def find_reviewer(config: Config, actor: str) -> Reviewer | None:
+    wanted = actor.strip().lower()
+    for reviewer in config.reviewers:
+        if reviewer.id.lower() == wanted or (reviewer.email or "").lower() == wanted:
+            return reviewer
+    return None
+
+
+def is_author(author: Author, actor: str, reviewer: Reviewer | None = None) -> bool:
+    """Matched by id and by email, case-insensitively, for the actor and their reviewer entry."""
+    names = {actor.strip().lower()}
+    if reviewer is not None:
+        names.add(reviewer.id.lower())
+        if reviewer.email:
+            names.add(reviewer.email.lower())
+    own = {n.lower() for n in (author.id, author.email) if n}
+    return bool(names & own)
+
+
+def _queues(store: TicketStore) -> dict[str, int]:
+    queues: dict[str, int] = {}
+    for ticket in store.load_all():
+        if ticket.state is State.IN_REVIEW and ticket.reviewer:
+            queues[ticket.reviewer] = queues.get(ticket.reviewer, 0) + 1
+    return queues
+
+
+def _choose_reviewer(config: Config, ticket: Ticket, queues: dict[str, int],
+                     wanted: str | None) -> Reviewer:
+    industries = set(ticket.pattern.industries)
+    reasons: list[str] = []
+    candidates: list[Reviewer] = []
+    pool = config.reviewers
+    if wanted is not None:
+        chosen = find_reviewer(config, wanted)
+        if chosen is None:
+            raise GateRefused(f"{ticket.id}: '{wanted}' is not a configured reviewer",
+                              hint="Reviewers are listed under `reviewers` in pubflow.yaml.")
+        pool = (chosen,)
+    for reviewer in pool:
+        load = queues.get(reviewer.id, 0)
+        if is_author(ticket.author, reviewer.id, reviewer):
+            reasons.append(f"{reviewer.id} is the author")
+        elif not industries & set(reviewer.industries):
+            reasons.append(f"{reviewer.id} covers {', '.join(reviewer.industries) or 'nothing'}")
+        elif load >= reviewer.max_queue:
+            reasons.append(f"{reviewer.id} has a full queue ({load}/{reviewer.max_queue})")
+        else:
+            candidates.append(reviewer)
+    if not candidates:
+        why = "; ".join(reasons) if reasons else "no reviewers are configured in pubflow.yaml"
+        raise GateRefused(f"{ticket.id}: no reviewer qualifies for {ticket.pattern.id} "
+                          f"(industries: {', '.join(sorted(industries)) or 'none'}): {why}",
+                          hint="Add a reviewer with matching industries to pubflow.yaml.")
+    # Lightest queue first; ties go to the reviewer listed first in pubflow.yaml.
+    order = {r.id: i for i, r in enumerate(config.reviewers)}
+    return min(candidates, key=lambda r: (queues.get(r.id, 0), order[r.id]))
+
+
+def _commit(config: Config, store: TicketStore, ticket: Ticket, message: str) -> str:
+    from pubflow import gitrepo
+
+    paths = [ticket.path]
+    ignore = config.root / ".pubflow" / ".gitignore"
+    if ignore.exists():
+        paths.append(ignore)
+    return gitrepo.commit_paths(config.root, paths, message)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
