@@ -1,0 +1,298 @@
+"""`pubflow ticket ...`: thin wrappers that parse options, call `pubflow.tickets`, print."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pubflow.cli.common import STATE, handle_errors, make_console, write_output
+from pubflow.errors import EXIT_FINDINGS, UsageError
+
+if TYPE_CHECKING:
+    from pubflow.config import Config
+    from pubflow.tickets.model import Ticket
+
+ticket_app = typer.Typer(
+    name="ticket",
+    help="Publication tickets: submit a pattern, route it to a reviewer, record the decision.",
+    no_args_is_help=True,
+)
+
+TicketArg = Annotated[str, typer.Argument(help="Ticket id, e.g. PUB-2026-001.",
+                                          show_default=False)]
+
+
+class Format(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
+class Decision(enum.StrEnum):
+    approve = "approve"
+    reject = "reject"
+    request_changes = "request-changes"
+
+
+class Severity(enum.StrEnum):
+    critical = "critical"
+    major = "major"
+    minor = "minor"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _context() -> tuple[Config, datetime]:
+    from pubflow.config import find_root, load_config
+
+    return load_config(find_root(Path.cwd())), datetime.now(UTC)
+
+
+def _actor(config: Config) -> str:
+    if STATE.actor and STATE.actor.strip():
+        return STATE.actor.strip()
+    from pubflow import gitrepo
+
+    email = gitrepo.user_email(config.root)
+    if email:
+        return email
+    raise UsageError("who is acting? pass --actor ID, set PUBFLOW_ACTOR, or set "
+                     "git config user.email")
+
+
+@ticket_app.command("create")
+@handle_errors
+def create(
+    pattern: Annotated[str, typer.Argument(help="Pattern id or path of its .json file.",
+                                           show_default=False)],
+) -> None:
+    """Submit a pattern: open a ticket, run every validate check, pin the content's sha256.
+
+    The ticket goes to ready_for_review, or to validation_failed (findings printed, exit 1).
+    The new ticket id is the last line on stdout.
+
+    Examples:
+
+      pubflow ticket create incident-escalation
+
+      pubflow --actor jdoe ticket create patterns/incident-escalation.json
+    """
+    from pubflow.tickets import service
+
+    config, now = _context()
+    outcome = service.create(config, pattern, _actor(config), now)
+    ticket = outcome.ticket
+    lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
+             f"[{f['rule']}] {f['message']}" for f in ticket.findings]
+    pinned = ticket.pattern
+    lines.append(f"{ticket.id}: {ticket.state} ({pinned.id} {pinned.version or '?'}, "
+                 f"sha256 {pinned.digest[:12]}, priority {ticket.priority})")
+    lines.append(ticket.id)
+    write_output("\n".join(lines) + "\n", None)
+    if ticket.state == "validation_failed":
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@ticket_app.command("show")
+@handle_errors
+def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
+    """Show a ticket: state, pinned pattern, reviewer, due date, findings and history.
+
+    Example: pubflow ticket show PUB-2026-001 --format json
+    """
+    from pubflow.tickets.store import TicketStore
+
+    config, now = _context()
+    ticket = TicketStore(config.root).load(ticket_id)
+    if output_format is Format.json:
+        write_output(json.dumps(_summary(ticket, now) | {"history": ticket.to_plain()["history"],
+                                                         "findings": ticket.findings},
+                                indent=2) + "\n", None)
+        return
+    console = make_console()
+    pinned = ticket.pattern
+    author = ticket.author
+    console.print(f"[bold]{ticket.id}[/bold]  {ticket.state}  (priority {ticket.priority})")
+    console.print(f"pattern:  {pinned.id} {pinned.version or '?'}  {pinned.path}")
+    console.print(f"digest:   sha256:{pinned.digest}")
+    console.print(f"author:   {author.id or '?'} <{author.email or '?'}>")
+    console.print(f"reviewer: {ticket.reviewer or '-'}")
+    due = ticket.due or "-"
+    console.print(f"due:      {due}{'  OVERDUE' if ticket.is_overdue(now) else ''}")
+    for finding in ticket.findings:
+        console.print(f"  {finding['file']}:{finding['line']}:{finding['column']}: "
+                      f"[{finding['rule']}] {finding['message']}", markup=False)
+    console.print(_history_table(ticket))
+
+
+@ticket_app.command("list")
+@handle_errors
+def list_tickets(
+    state: Annotated[str | None, typer.Option("--state", help="Only tickets in this state.",
+                                              show_default=False)] = None,
+    reviewer: Annotated[str | None, typer.Option("--reviewer", help="Only this reviewer's.",
+                                                 show_default=False)] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only reviews past due.")] = False,
+    output_format: FormatOpt = Format.text,
+) -> None:
+    """List tickets, oldest first.
+
+    Examples:
+
+      pubflow ticket list --state in_review --reviewer rlee
+
+      pubflow ticket list --overdue --format json
+    """
+    from pubflow.tickets.states import State
+    from pubflow.tickets.store import TicketStore
+
+    if state is not None and state not in set(State):
+        raise UsageError(f"unknown state '{state}'; states: {', '.join(State)}")
+    config, now = _context()
+    tickets = TicketStore(config.root).load_all()
+    if state is not None:
+        tickets = [t for t in tickets if t.state == state]
+    if reviewer is not None:
+        from pubflow.tickets.service import find_reviewer
+
+        known = find_reviewer(config, reviewer)
+        wanted = known.id if known else reviewer
+        tickets = [t for t in tickets if t.reviewer == wanted]
+    if overdue:
+        tickets = [t for t in tickets if t.is_overdue(now)]
+    rows = [_summary(t, now) for t in tickets]
+    if output_format is Format.json:
+        write_output(json.dumps({"tickets": rows}, indent=2) + "\n", None)
+        return
+    if not rows:
+        sys.stderr.write("pubflow: no tickets match\n")
+        return
+    from rich.table import Table
+
+    table = Table("ticket", "state", "priority", "pattern", "version", "reviewer", "due")
+    for row in rows:
+        due = (row["due"] or "-") + (" OVERDUE" if row["overdue"] else "")
+        table.add_row(row["id"], row["state"], row["priority"], row["pattern"]["id"],
+                      row["pattern"]["version"] or "?", row["reviewer"] or "-", due)
+    make_console().print(table)
+
+
+@ticket_app.command("history")
+@handle_errors
+def history(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
+    """Every event of a ticket, oldest first: who, when (UTC), what and why.
+
+    Example: pubflow ticket history PUB-2026-001
+    """
+    from pubflow.tickets.store import TicketStore
+
+    config, _now = _context()
+    ticket = TicketStore(config.root).load(ticket_id)
+    if output_format is Format.json:
+        write_output(json.dumps({"id": ticket.id, "history": ticket.to_plain()["history"]},
+                                indent=2) + "\n", None)
+        return
+    make_console().print(_history_table(ticket))
+
+
+@ticket_app.command("route")
+@handle_errors
+def route(
+    ticket_id: TicketArg,
+    reviewer: Annotated[str | None, typer.Option(
+        "--reviewer", help="Assign this reviewer (id or email) instead of routing.",
+        show_default=False)] = None,
+) -> None:
+    """Assign a reviewer whose industries match, with the lightest open queue; set the due date.
+
+    Examples:
+
+      pubflow ticket route PUB-2026-001
+
+      pubflow ticket route PUB-2026-001 --reviewer rlee
+    """
+    from pubflow.tickets import service
+
+    config, now = _context()
+    ticket = service.route(config, ticket_id, _actor(config), now, reviewer).ticket
+    write_output(f"{ticket.id}: in_review, reviewer {ticket.reviewer}, due {ticket.due}\n", None)
+
+
+@ticket_app.command("review")
+@handle_errors
+def review(
+    ticket_id: TicketArg,
+    decision: Annotated[Decision, typer.Option("--decision", help="The review decision.",
+                                               show_default=False)],
+    comment: Annotated[str | None, typer.Option(
+        "--comment", "-m", help="Feedback for the author (needed to reject or request changes).",
+        show_default=False)] = None,
+    severity: Annotated[Severity | None, typer.Option(
+        "--severity", help="How serious the feedback is.", show_default=False)] = None,
+) -> None:
+    """Record a reviewer's decision. The pattern's author can never review their own pattern.
+
+    Examples:
+
+      pubflow --actor rlee ticket review PUB-2026-001 --decision approve
+
+      pubflow --actor rlee ticket review PUB-2026-001 --decision request-changes \\
+          --severity major --comment "Step 4 needs an owner"
+    """
+    from pubflow.tickets import service
+
+    config, now = _context()
+    ticket = service.review(config, ticket_id, _actor(config), now, decision.value, comment,
+                            severity.value if severity else None).ticket
+    write_output(f"{ticket.id}: {ticket.state}\n", None)
+
+
+@ticket_app.command("resubmit")
+@handle_errors
+def resubmit(ticket_id: TicketArg) -> None:
+    """After changes: validate again, pin the new content, return to the same reviewer.
+
+    Example: pubflow ticket resubmit PUB-2026-001
+    """
+    from pubflow.tickets import service
+
+    config, now = _context()
+    ticket = service.resubmit(config, ticket_id, _actor(config), now).ticket
+    lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
+             f"[{f['rule']}] {f['message']}" for f in ticket.findings]
+    lines.append(f"{ticket.id}: {ticket.state} (sha256 {ticket.pattern.digest[:12]})")
+    write_output("\n".join(lines) + "\n", None)
+    if ticket.state == "validation_failed":
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    pinned = ticket.pattern
+    author = ticket.author
+    return {
+        "id": ticket.id,
+        "state": str(ticket.state),
+        "priority": ticket.priority,
+        "pattern": {"id": pinned.id, "path": pinned.path, "version": pinned.version,
+                    "digest": pinned.digest},
+        "author": {"id": author.id, "email": author.email},
+        "reviewer": ticket.reviewer,
+        "due": ticket.due,
+        "overdue": ticket.is_overdue(now),
+    }
+
+
+def _history_table(ticket: Ticket) -> Any:
+    from rich.table import Table
+
+    table = Table("at (UTC)", "actor", "event", "from", "to", "reason", title=ticket.id)
+    for event in ticket.history:
+        table.add_row(event.at, event.actor, event.event, event.from_state or "-",
+                      event.to_state, event.reason or "")
+    return table

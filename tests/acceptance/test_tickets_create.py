@@ -1,0 +1,180 @@
+"""`pubflow ticket create|show|list|history` on real temporary git repositories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.acceptance.tickets_support import create, invoke, setup_repo, ticket_json
+from tests.conftest import git, valid_pattern
+
+WritePattern = Callable[..., Path]
+
+
+def test_create_validates_pins_and_commits(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    code, out, err = invoke("--actor", "jdoe", "ticket", "create", "incident-escalation")
+    assert code == 0, err
+    ticket_id = out.splitlines()[-1]
+    assert re.fullmatch(r"PUB-\d{4}-001", ticket_id)
+    data = ticket_json(ticket_id)
+    assert data["state"] == "ready_for_review"
+    digest = hashlib.sha256((repo / "patterns/incident-escalation.json").read_bytes()).hexdigest()
+    assert data["pattern"] == {"id": "incident-escalation",
+                               "path": "patterns/incident-escalation.json",
+                               "version": "1.0.0", "digest": digest}
+    assert [e["to"] for e in data["history"]] == ["submission_received", "ready_for_review"]
+    assert data["history"][0]["actor"] == "jdoe"
+    assert data["history"][0]["at"].endswith("Z")
+    log = git(repo, "log", "--format=%s").splitlines()
+    assert log[0] == f"{ticket_id}: ready_for_review (validated incident-escalation 1.0.0)"
+    assert log[1] == f"{ticket_id}: submission_received (incident-escalation 1.0.0 by jdoe)"
+    assert git(repo, "status", "--porcelain") == ""
+    text = (repo / ".pubflow/tickets" / f"{ticket_id}.yaml").read_text()
+    assert text.startswith("apiVersion: pubflow.dev/v1\nkind: PublicationTicket\n")
+
+
+def test_create_by_path_and_ids_increase(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    write_pattern(valid_pattern(id="second-pattern"))
+    first = create("incident-escalation")
+    second = create("patterns/second-pattern.json")
+    assert first.rsplit("-", 1)[0] == second.rsplit("-", 1)[0]
+    assert int(second.rsplit("-", 1)[1]) == int(first.rsplit("-", 1)[1]) + 1
+
+
+def test_invalid_pattern_fails_validation(repo: Path, write_pattern: WritePattern) -> None:
+    bad = valid_pattern()
+    bad["scorecard"]["handoffs"] = 2
+    setup_repo(repo, write_pattern, (bad,))
+    code, out, err = invoke("--actor", "jdoe", "ticket", "create", "incident-escalation")
+    assert code == 1, err
+    assert "error[scorecard.dimension-min] scorecard: dimension 'handoffs' scores 2/5" in out
+    ticket_id = out.splitlines()[-1]
+    data = ticket_json(ticket_id)
+    assert data["state"] == "validation_failed"
+    assert any(f["rule"] == "scorecard.dimension-min" for f in data["findings"])
+    assert git(repo, "log", "-1", "--format=%s").startswith(f"{ticket_id}: validation_failed")
+
+
+def test_marginal_score_is_high_priority(repo: Path, write_pattern: WritePattern) -> None:
+    marginal = valid_pattern(scorecard={
+        "ownership": 4, "timeSla": 4, "capacity": 4, "visibility": 4,
+        "customerLoop": 4, "escalation": 4, "handoffs": 4, "documentation": 3})
+    setup_repo(repo, write_pattern, (marginal,))
+    assert ticket_json(create())["priority"] == "high"
+
+
+def test_second_open_ticket_is_refused(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    ticket_id = create()
+    code, _out, err = invoke("--actor", "jdoe", "ticket", "create", "incident-escalation")
+    assert code == 1
+    assert f"ticket {ticket_id} for this pattern is still open (ready_for_review)" in err
+
+
+def test_missing_and_outside_patterns(repo: Path, write_pattern: WritePattern,
+                                      tmp_path: Path) -> None:
+    setup_repo(repo, write_pattern)
+    code, _out, err = invoke("--actor", "jdoe", "ticket", "create", "nope")
+    assert code == 2
+    assert "nope: no such pattern file (patterns/nope.json)" in err
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps(valid_pattern()))
+    code, _out, err = invoke("--actor", "jdoe", "ticket", "create", str(outside))
+    assert code == 2
+    assert "the pattern file is outside the repository" in err
+    (repo / "patterns" / "link.json").symlink_to(outside)
+    code, _out, err = invoke("--actor", "jdoe", "ticket", "create", "patterns/link.json")
+    assert code == 2
+    assert "outside the repository" in err
+    assert not (repo / ".pubflow" / "tickets").exists() or not list(
+        (repo / ".pubflow" / "tickets").iterdir())
+
+
+def test_actor_defaults_to_git_email(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    git(repo, "config", "user.email", "jane.doe@example.org")
+    code, out, err = invoke("ticket", "create", "incident-escalation")
+    assert code == 0, err
+    assert ticket_json(out.splitlines()[-1])["history"][0]["actor"] == "jane.doe@example.org"
+
+
+def test_env_actor(repo: Path, write_pattern: WritePattern,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
+    setup_repo(repo, write_pattern)
+    monkeypatch.setenv("PUBFLOW_ACTOR", "from-env")
+    code, out, err = invoke("ticket", "create", "incident-escalation")
+    assert code == 0, err
+    assert ticket_json(out.splitlines()[-1])["history"][0]["actor"] == "from-env"
+
+
+def test_show_list_history_text_and_json(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    ticket_id = create()
+    code, out, _ = invoke("ticket", "show", ticket_id)
+    assert code == 0
+    assert "ready_for_review" in out and "patterns/incident-escalation.json" in out
+    assert "\x1b[" not in out
+    code, out, _ = invoke("ticket", "list", "--format", "json")
+    assert [t["id"] for t in json.loads(out)["tickets"]] == [ticket_id]
+    code, out, _ = invoke("ticket", "list", "--state", "in_review", "--format", "json")
+    assert json.loads(out)["tickets"] == []
+    code, out, _ = invoke("ticket", "list")
+    assert ticket_id in out
+    code, out, _ = invoke("ticket", "history", ticket_id)
+    assert "submission_received" in out and "jdoe" in out
+    code, out, _ = invoke("ticket", "history", ticket_id, "--format", "json")
+    assert len(json.loads(out)["history"]) == 2
+
+
+def test_list_rejects_unknown_state(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    code, _out, err = invoke("ticket", "list", "--state", "done")
+    assert code == 2
+    assert "unknown state 'done'" in err
+
+
+def test_unknown_ticket(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    code, _out, err = invoke("ticket", "show", "PUB-2026-404")
+    assert code == 2
+    assert ".pubflow/tickets/PUB-2026-404.yaml: no ticket PUB-2026-404" in err
+    code, _out, err = invoke("ticket", "show", "../../etc/passwd")
+    assert code == 2
+    assert "is not a ticket id" in err
+
+
+def test_broken_ticket_files_are_named(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    ticket_id = create()
+    path = repo / ".pubflow/tickets" / f"{ticket_id}.yaml"
+    original = path.read_text()
+    for content, message in [
+        ("state: [\n", "invalid YAML"),
+        ("a: &a [x, x]\nb: &b [*a, *a]\n", "YAML aliases (*a) are not allowed"),
+        (original.replace("state: ready_for_review", "state: shipped"),
+         "does not follow the ticket schema"),
+        (original.replace("path: patterns/incident-escalation.json", "path: /etc/passwd"),
+         "does not follow the ticket schema"),
+    ]:
+        path.write_text(content)
+        for command in (["ticket", "show", ticket_id], ["ticket", "list"],
+                        ["--actor", "rlee", "ticket", "route", ticket_id]):
+            code, _out, err = invoke(*command)
+            assert code == 2, (command, err)
+            assert f".pubflow/tickets/{ticket_id}.yaml" in err
+            assert message in err
+        assert path.read_text() == content  # nothing overwritten
+
+
+def test_no_actor_is_a_usage_error(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    code, _out, err = invoke("ticket", "create", "incident-escalation")
+    assert code == 2
+    assert "who is acting? pass --actor ID" in err
