@@ -42,6 +42,7 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "repo.duplicate-id": "Two pattern files share an id.",
     "repo.related-missing": "relatedPatterns names a pattern that does not exist.",
     "repo.related-self": "relatedPatterns names the pattern itself.",
+    "ticket.locked": "The pattern differs from the content pinned by its open ticket.",
 }
 
 

@@ -82,9 +82,32 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
         cache.save()
     ordered = [results[t.display] for t in targets]
     whole_folder = _covers_patterns_folder(request)
-    return ValidationReport(tuple(_with_repository_findings(ordered, targets, config,
-                                                            whole_folder)),
-                            root=str(config.root))
+    files = list(_with_repository_findings(ordered, targets, config, whole_folder))
+    from pubflow.checks.locked import has_tickets
+
+    if has_tickets(config.root):
+        files = _with_locked_findings(files, config)
+    return ValidationReport(tuple(files), root=str(config.root))
+
+
+def _with_locked_findings(results: list[FileResult], config: Config) -> list[FileResult]:
+    """Add a `ticket.locked` finding to each file that differs from its ticket's pin."""
+    from pubflow.checks.locked import locked_issue, locked_pins
+
+    pins = locked_pins(config.root)
+    if not pins:
+        return results
+    out = []
+    for result in results:
+        pin = pins.get(result.file)
+        issue = locked_issue(config.root, result.file, pin) if pin else None
+        if issue is None:
+            out.append(result)
+            continue
+        finding = Finding(result.file, 1, 1, issue.pointer, issue.rule, issue.severity,
+                          issue.message, issue.hint)
+        out.append(replace(result, findings=(*result.findings, finding)))
+    return out
 
 
 def _open_cache(config: Config) -> ResultCache:
