@@ -296,3 +296,33 @@ def _history_table(ticket: Ticket) -> Any:
         table.add_row(event.at, event.actor, event.event, event.from_state or "-",
                       event.to_state, event.reason or "")
     return table
+
+
+@ticket_app.command("verify")
+@handle_errors
+def verify(
+    ticket_id: Annotated[str | None, typer.Argument(
+        help="One ticket (default: every ticket).", show_default=False)] = None,
+) -> None:
+    """Check tickets: schema, hash chain of the history, state, unique ids, pinned digests.
+
+    Exit 1 naming the ticket and the event when anything does not add up (a past event
+    edited by hand, say).
+
+    Examples:
+
+      pubflow ticket verify
+
+      pubflow ticket verify PUB-2026-001
+    """
+    from pubflow.tickets.verify import verify as run_verify
+
+    config, _now = _context()
+    result = run_verify(config.root, ticket_id)
+    for problem in result.problems:
+        sys.stdout.write(f"{problem}\n")
+    if not result.ok:
+        sys.stderr.write(f"pubflow: {len(result.problems)} problem(s) in "
+                         f"{result.checked} ticket(s)\n")
+        raise typer.Exit(EXIT_FINDINGS)
+    sys.stdout.write(f"{result.checked} ticket(s) verified\n")
