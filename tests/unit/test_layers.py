@@ -13,6 +13,8 @@ CORE_MODULES = [
     "pubflow.validate", "pubflow.config", "pubflow.checks", "pubflow.reporters",
     "pubflow.mermaid", "pubflow.diagramlint", "pubflow.scoring", "pubflow.cache",
     "pubflow.discovery", "pubflow.jsonsource", "pubflow.findings", "pubflow.rules",
+    "pubflow.tickets.service", "pubflow.tickets.store", "pubflow.tickets.verify",
+    "pubflow.checks.locked",
 ]
 
 
