@@ -2,8 +2,8 @@
 
 This cross-file check compares each validated file with the sha256 pinned by a ticket in a
 locked state. A repository without `.pubflow/tickets/` pays one `stat` for it; ticket files
-are only read when the folder exists, and without the schema check (`ticket verify` reports
-broken ticket files; here they are skipped so validate never stops on them).
+are only read when the folder exists, through the ticket index (`tickets/index.py`), and a
+broken ticket file is skipped here so validate never stops on it (`ticket verify` reports it).
 """
 
 from __future__ import annotations
@@ -31,23 +31,13 @@ def has_tickets(root: Path) -> bool:
 
 def locked_pins(root: Path) -> dict[str, Pin]:
     """Pattern path (repo-relative) -> the pin of the ticket that locks it."""
-    from pubflow.errors import PubflowError
+    from pubflow.tickets.index import summaries
     from pubflow.tickets.states import LOCKED_STATES
-    from pubflow.tickets.store import read_ticket_document
+    from pubflow.tickets.store import TicketStore
 
-    pins: dict[str, Pin] = {}
-    for path in sorted((root / TICKETS_DIR).glob("PUB-*.yaml")):
-        try:
-            doc = read_ticket_document(path, f"{TICKETS_DIR}/{path.name}")
-            state = str(doc.get("state"))
-            pattern = doc.get("pattern") or {}
-            pin = Pin(str(doc.get("id")), state, str(pattern.get("path")),
-                      str(pattern.get("digest")))
-        except (PubflowError, AttributeError, TypeError):
-            continue
-        if state in LOCKED_STATES:
-            pins[pin.path] = pin
-    return pins
+    return {s.pattern_path: Pin(s.id, s.state, s.pattern_path, s.digest)
+            for s in summaries(TicketStore(root), skip_invalid=True)
+            if s.state in LOCKED_STATES}
 
 
 def locked_issue(root: Path, display: str, pin: Pin) -> Issue | None:

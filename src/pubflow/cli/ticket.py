@@ -149,13 +149,14 @@ def list_tickets(
 
       pubflow ticket list --overdue --format json
     """
+    from pubflow.tickets.index import summaries
     from pubflow.tickets.states import State
     from pubflow.tickets.store import TicketStore
 
     if state is not None and state not in set(State):
         raise UsageError(f"unknown state '{state}'; states: {', '.join(State)}")
     config, now = _context()
-    tickets = TicketStore(config.root).load_all()
+    tickets = summaries(TicketStore(config.root))
     if state is not None:
         tickets = [t for t in tickets if t.state == state]
     if reviewer is not None:
@@ -166,7 +167,7 @@ def list_tickets(
         tickets = [t for t in tickets if t.reviewer == wanted]
     if overdue:
         tickets = [t for t in tickets if t.is_overdue(now)]
-    rows = [_summary(t, now) for t in tickets]
+    rows = [t.to_json(now) for t in tickets]
     if output_format is Format.json:
         write_output(json.dumps({"tickets": rows}, indent=2) + "\n", None)
         return

@@ -64,9 +64,11 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
     store = TicketStore(config.root)
     commits = []
     with store.locked():
-        for other in store.load_all():
-            if other.state in OPEN_STATES and (other.pattern.id == pinned.id or
-                                               other.pattern.path == pinned.path):
+        from pubflow.tickets.index import summaries
+
+        for other in summaries(store):
+            if other.state in OPEN_STATES and (other.pattern_id == pinned.id or
+                                               other.pattern_path == pinned.path):
                 raise GateRefused(f"{pinned.path}: ticket {other.id} for this pattern is still "
                                   f"open ({other.state})",
                                   hint=f"Continue with `pubflow ticket show {other.id}`.")
@@ -255,9 +257,11 @@ def is_author(author: Author, actor: str, reviewer: Reviewer | None = None) -> b
 
 
 def _queues(store: TicketStore) -> dict[str, int]:
+    from pubflow.tickets.index import summaries
+
     queues: dict[str, int] = {}
-    for ticket in store.load_all():
-        if ticket.state is State.IN_REVIEW and ticket.reviewer:
+    for ticket in summaries(store):
+        if ticket.state == State.IN_REVIEW and ticket.reviewer:
             queues[ticket.reviewer] = queues.get(ticket.reviewer, 0) + 1
     return queues
 
