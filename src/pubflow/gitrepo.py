@@ -72,6 +72,11 @@ def _lines(output: str) -> list[str]:
     return [name for name in output.split("\0") if name]
 
 
+def ensure_repository(root: Path) -> None:
+    """Raise `GitError` now, before anything is written, when `root` is not a git checkout."""
+    _repo(root)
+
+
 def commit_paths(root: Path, paths: list[Path], message: str) -> str:
     """Stage exactly `paths` and commit only them (other staged work is left alone).
 

@@ -178,3 +178,34 @@ def test_no_actor_is_a_usage_error(repo: Path, write_pattern: WritePattern) -> N
     code, _out, err = invoke("ticket", "create", "incident-escalation")
     assert code == 2
     assert "who is acting? pass --actor ID" in err
+
+
+def test_unparseable_pattern_gets_a_failed_ticket(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    write_pattern('{"id": "broken-json",', name="broken-json")
+    code, out, _err = invoke("--actor", "jdoe", "ticket", "create", "broken-json")
+    assert code == 1
+    assert "error[json.syntax]" in out
+    data = ticket_json(out.splitlines()[-1])
+    assert (data["state"], data["pattern"]["id"]) == ("validation_failed", "broken-json")
+
+
+def test_file_name_that_is_not_an_id(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    write_pattern(valid_pattern(), name="Bad Name")
+    code, _out, err = invoke("--actor", "jdoe", "ticket", "create", "patterns/Bad Name.json")
+    assert code == 2
+    assert "'Bad Name' is not a pattern id" in err
+    assert not (repo / ".pubflow").exists()
+
+
+def test_outside_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "plain"
+    (folder / "patterns").mkdir(parents=True)
+    (folder / "pubflow.yaml").write_text("reviewers: []\n")
+    (folder / "patterns" / "incident-escalation.json").write_text(json.dumps(valid_pattern()))
+    monkeypatch.chdir(folder)
+    code, _out, err = invoke("--actor", "jdoe", "ticket", "create", "incident-escalation")
+    assert code == 2
+    assert "not a git repository" in err
+    assert not (folder / ".pubflow").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from pubflow.tickets.model import Author, PinnedPattern, Ticket, append_event, u
 from pubflow.tickets.states import OPEN_STATES, State, check_transition
 from pubflow.tickets.store import TicketStore, new_document
 
+PATTERN_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DECISIONS: dict[str, State] = {
     "approve": State.APPROVED,
     "reject": State.REJECTED,
@@ -59,7 +61,10 @@ def resolve_pattern(config: Config, given: str) -> Path:
 
 
 def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
+    from pubflow import gitrepo
+
     path = resolve_pattern(config, given)
+    gitrepo.ensure_repository(config.root)
     result, pinned, author = _check_pattern(config, path)
     store = TicketStore(config.root)
     commits = []
@@ -217,6 +222,10 @@ def _check_pattern(config: Config, path: Path) -> tuple[FileResult, PinnedPatter
                     _text(author_raw.get("name")))
     industries = data.get("industries") if isinstance(data.get("industries"), list) else []
     stem = path.name[: -len(".json")] if path.name.endswith(".json") else path.stem
+    if not PATTERN_ID.match(stem):
+        raise InputError(f"{_rel(path, config.root)}: '{stem}' is not a pattern id "
+                         "(kebab-case, like incident-escalation)",
+                         hint="Name the file after the pattern's id.")
     pattern_id = result.facts.id if result.facts.id and result.facts.id == stem else stem
     pinned = PinnedPattern(pattern_id, _rel(path, config.root), result.facts.version,
                            hashlib.sha256(raw).hexdigest(),
