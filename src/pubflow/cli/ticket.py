@@ -25,7 +25,7 @@ ticket_app = typer.Typer(
 )
 
 TicketArg = Annotated[str, typer.Argument(help="Ticket id, e.g. PUB-2026-001.",
-                                          show_default=False)]
+                                          metavar="TICKET", show_default=False)]
 
 
 class Format(enum.StrEnum):
@@ -70,7 +70,7 @@ def _actor(config: Config) -> str:
 @handle_errors
 def create(
     pattern: Annotated[str, typer.Argument(help="Pattern id or path of its .json file.",
-                                           show_default=False)],
+                                           metavar="PATTERN", show_default=False)],
 ) -> None:
     """Submit a pattern: open a ticket, run every validate check, pin the content's sha256.
 
@@ -303,7 +303,8 @@ def _history_table(ticket: Ticket) -> Any:
 @handle_errors
 def verify(
     ticket_id: Annotated[str | None, typer.Argument(
-        help="One ticket (default: every ticket).", show_default=False)] = None,
+        help="One ticket (default: every ticket).", metavar="[TICKET]",
+        show_default=False)] = None,
 ) -> None:
     """Check tickets: schema, hash chain of the history, state, unique ids, pinned digests.
 
