@@ -6,6 +6,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
+
+from pubflow.resources import load_schema
 from tests.acceptance.tickets_support import create, in_review, invoke, setup_repo
 from tests.conftest import valid_pattern
 
@@ -25,8 +28,11 @@ def test_edit_of_a_locked_pattern_is_a_finding(repo: Path, write_pattern: WriteP
             "version") in out
     assert f"pubflow ticket resubmit {ticket_id}" in out
     code, out, _ = invoke("validate", "--format", "json")
+    report = json.loads(out)
+    jsonschema.Draft7Validator(load_schema("validate-report.schema.json")).validate(report)
     assert "ticket.locked" in out
-    json.loads(out)
+    code, out, _ = invoke("validate", "--format", "sarif")
+    assert code == 1 and '"ruleId": "ticket.locked"' in out
 
 
 def test_no_lock_while_changes_are_requested(repo: Path, write_pattern: WritePattern) -> None:
