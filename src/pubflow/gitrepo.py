@@ -99,3 +99,33 @@ def user_email(root: Path) -> str | None:
     except git.GitCommandError:
         return None
     return value or None
+
+
+def conflicted_versions(root: Path, under: str) -> dict[str, tuple[bytes | None, bytes | None]]:
+    """Unmerged files below `under`: repo-relative path -> (ours, theirs) content, or None
+    for a side that deleted the file."""
+    repo = _repo(root)
+    out = _git(repo, "ls-files", "-u", "-z", "--", under)
+    stages: dict[str, dict[int, str]] = {}
+    for record in _lines(out):
+        meta, _, name = record.partition("\t")
+        _mode, sha, stage = meta.split()
+        stages.setdefault(name, {})[int(stage)] = sha
+    result: dict[str, tuple[bytes | None, bytes | None]] = {}
+    for name, by_stage in sorted(stages.items()):
+        result[name] = (_blob(repo, by_stage.get(2)), _blob(repo, by_stage.get(3)))
+    return result
+
+
+def _blob(repo: Any, sha: str | None) -> bytes | None:
+    if sha is None:
+        return None
+    data: bytes = repo.odb.stream(bytes.fromhex(sha)).read()
+    return data
+
+
+def stage_paths(root: Path, paths: list[Path]) -> None:
+    """`git add` exactly these paths (marks merge conflicts in them as resolved)."""
+    repo = _repo(root)
+    _git(repo, "add", "--", *[str(p.relative_to(root)) if p.is_absolute() else str(p)
+                              for p in paths])

@@ -1,12 +1,13 @@
-"""What git does today with tickets from two branches (no merge driver yet).
+"""Tickets from two branches meet in a real `git merge`.
 
-These tests pin the current behaviour so that it never becomes *silent* loss: tickets made on
-one branch merge cleanly; the same id made on two branches, or the same ticket moved on two
-branches, is a git conflict that the user sees, never a quiet overwrite.
+Nothing may be lost silently: tickets made on one branch merge cleanly; the same id made on
+two branches is a git conflict that `pubflow ticket resolve-ids` settles (theirs gets the next
+free id); the same ticket moved on two branches is a conflict left for a person to decide.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -63,3 +64,52 @@ def test_same_ticket_moved_on_two_branches_is_a_visible_conflict(
     result = merge(repo, "feature")
     assert result.returncode != 0
     assert "CONFLICT" in result.stdout
+
+
+def test_resolve_ids_renumbers_their_ticket(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern, (valid_pattern(), valid_pattern(id="second-one")))
+    git(repo, "checkout", "-q", "-b", "feature")
+    theirs = create("second-one")
+    git(repo, "checkout", "-q", "main")
+    ours = create("incident-escalation")
+    assert merge(repo, "feature").returncode != 0
+    code, out, err = invoke("--actor", "editor", "ticket", "resolve-ids")
+    assert code == 0, err
+    number = int(ours.rsplit("-", 1)[1]) + 1
+    new_id = f"{ours.rsplit('-', 1)[0]}-{number:03d}"
+    assert out.strip() == f"{theirs} (theirs) -> {new_id}"
+    git(repo, "commit", "-q", "--no-edit")
+    assert git(repo, "status", "--porcelain") == ""
+    code, out, _ = invoke("ticket", "verify")
+    assert code == 0, out
+    assert out.strip() == "2 ticket(s) verified"
+    code, out, _ = invoke("ticket", "list", "--format", "json")
+    rows = {t["id"]: t["pattern"]["id"] for t in json.loads(out)["tickets"]}
+    assert rows == {ours: "incident-escalation", new_id: "second-one"}
+    code, out, _ = invoke("ticket", "history", new_id, "--format", "json")
+    last = json.loads(out)["history"][-1]
+    assert (last["event"], last["from"], last["to"]) == ("renumbered", "ready_for_review",
+                                                         "ready_for_review")
+    assert f"renumbered from {theirs}" in last["reason"]
+
+
+def test_resolve_ids_refuses_two_decisions(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    ticket_id = in_review()
+    git(repo, "checkout", "-q", "-b", "feature")
+    invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")
+    git(repo, "checkout", "-q", "main")
+    invoke("--actor", "mkhan", "ticket", "review", ticket_id, "--decision", "reject",
+           "--comment", "No")
+    assert merge(repo, "feature").returncode != 0
+    code, _out, err = invoke("--actor", "editor", "ticket", "resolve-ids")
+    assert code == 1
+    assert (f".pubflow/tickets/{ticket_id}.yaml: both branches changed the same ticket "
+            "(ours: rejected, theirs: approved)") in err
+
+
+def test_resolve_ids_with_nothing_to_do(repo: Path, write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    code, _out, err = invoke("--actor", "editor", "ticket", "resolve-ids")
+    assert code == 0
+    assert "no conflicting ticket files" in err

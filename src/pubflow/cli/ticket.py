@@ -328,3 +328,25 @@ def verify(
                          f"{result.checked} ticket(s)\n")
         raise typer.Exit(EXIT_FINDINGS)
     sys.stdout.write(f"{result.checked} ticket(s) verified\n")
+
+
+@ticket_app.command("resolve-ids")
+@handle_errors
+def resolve_ids() -> None:
+    """After `git merge`: give the other branch's ticket a free id when both created the same id.
+
+    Keeps our ticket under its id, renumbers theirs (a `renumbered` event records the old
+    id), and stages both; then finish the merge with `git commit`. The same ticket changed on
+    both branches is refused: that is two decisions, and a person must pick one.
+
+    Example: git merge feature || pubflow ticket resolve-ids && git commit --no-edit
+    """
+    from pubflow.tickets.renumber import resolve_id_conflicts
+
+    config, now = _context()
+    done = resolve_id_conflicts(config.root, _actor(config), now)
+    if not done:
+        sys.stderr.write("pubflow: no conflicting ticket files\n")
+        return
+    for item in done:
+        sys.stdout.write(f"{item.old_id} (theirs) -> {item.new_id}\n")
