@@ -16,7 +16,8 @@ preprocessed text and ``line`` is its 1-based line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 
 from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, WS_EXCEPT_NEWLINE, js_trim
 
@@ -227,18 +228,18 @@ _LEGACY_TITLE = re.compile(f"title:{WS}[^#\\n;]+", re.IGNORECASE)
 _ACC_TITLE_RULE = re.compile(f"accTitle{WS}*:{WS}*", re.IGNORECASE)
 _ACC_DESCR_RULE = re.compile(f"accDescr{WS}*:{WS}*", re.IGNORECASE)
 _ACC_DESCR_MULTILINE_RULE = re.compile(f"accDescr{WS}*\\{{{WS}*", re.IGNORECASE)
-_NAME = re.compile(
+_NAME_PATTERN = (
     r"[^/\\+()<\->:\n,;]+"
     r"(?:(?!-x|--x|-\)|--\)|-\|\\|-\\|-/|-//|-\|/|/\|-|\\\|-|//-|\\\\-|/\|-|--\|\\|--|\(\))"
-    r"-*[^+<\->:\n,;]+)*",
-    re.IGNORECASE,
+    r"-*[^+<\->:\n,;]+)*"
 )
-_ARROW = re.compile(
+_NAME = re.compile(_NAME_PATTERN, re.IGNORECASE)
+_ARROW_PATTERN = (
     r"->>|<<->>|-->>|<<-->>|->|-->|-x|--x|-\)|--\)"
     r"|--\|\\|--\|/|--\\\\|--//|/\|--|\\\|--|//--|\\\\--"
-    r"|-\|\\|-\|/|-\\\\|-//|/\|-|\\\|-|//-|\\\\-",
-    re.IGNORECASE,
+    r"|-\|\\|-\|/|-\\\\|-//|/\|-|\\\|-|//-|\\\\-"
 )
+_ARROW = re.compile(_ARROW_PATTERN, re.IGNORECASE)
 _TEXT = re.compile(r":[^#\n;]*")
 _REST_OF_LINE = re.compile(r"[^#\n;]*")
 _TO_LINE_END = re.compile(r"[^\n]*")
@@ -249,36 +250,105 @@ _DECLARED_NAME_RUN = re.compile(r"[^<>:\n,;@]*")
 _AS_AHEAD = re.compile(f"{WS}+as{WS}", re.IGNORECASE)
 
 
-# A plain message line, as the jison rules would cut it: indentation, name (rule 60),
-# arrow, optional +/-, name, ':' text, line break. Atomic groups commit to each token
-# like the lexer does, so the regex never finds a split the lexer would not.
-_MESSAGE_LINE = re.compile(
-    f"(?>{WS_EXCEPT_NEWLINE}*)(?P<source>(?>"
-    + _NAME.pattern
-    + r"))(?P<arrow>(?>"
-    + _ARROW.pattern
-    + f"))(?>{WS_EXCEPT_NEWLINE}*)(?P<mark>(?>[-+]?))(?>{WS_EXCEPT_NEWLINE}*)(?P<target>(?>"
-    + _NAME.pattern
-    + r"))(?P<text>:[^#\n;]*)\n",
-    re.IGNORECASE,
-)
-# A name must not start where an earlier jison rule wins over rule 60: a comment
-# ('#', '%'), a number (rule 6) or a keyword.
-_NOT_PLAIN_NAME_START = frozenset("#%0123456789.")
 _ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS
-_KEYWORD_PREFIXES = tuple(sorted(_ALL_KEYWORDS))
-
-MessageLineParts = tuple[str, str, str, str, str]
-"""(source, arrow, "+", "-" or "", target, ':' text) of a :data:`MESSAGE_LINE` token."""
+LineHook = Callable[[int, int], tuple[int, int]]
+"""Called at each line start with (position, line); returns where lexing resumes."""
 
 
-def _starts_with_keyword(name: str) -> bool:
-    """True when jison would lex a keyword (``keyword\\b``) at the start of ``name``."""
-    head = name[: _LONGEST_KEYWORD + 1].lower()
-    if not head.startswith(_KEYWORD_PREFIXES):
-        return False
-    word = _WORD.match(head)
-    return word is not None and word.group() in _ALL_KEYWORDS
+def _any_case(word: str) -> str:
+    """``word`` matching ASCII case-insensitively, like ``word.lower()`` comparisons do."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+def _word_trie(words: list[str]) -> str:
+    """A regex matching exactly ``words`` (ASCII case-insensitively), factored by prefix.
+
+    A plain alternation tries every word in turn; the trie fails on the first
+    character that starts no word. Longer words come first at each branch.
+    """
+    heads: dict[str, list[str]] = {}
+    complete = False
+    for word in words:
+        if word:
+            heads.setdefault(word[0], []).append(word[1:])
+        else:
+            complete = True
+    branches = [_any_case(head) + _word_trie(tails) for head, tails in heads.items()]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if complete else body
+
+
+# The name (rule 60) and arrow rules, factored for the whole-line regex. ``test_lexer``
+# checks them against _NAME and _ARROW on every short string of the relevant characters:
+# the name's lookahead forbids the same prefixes (``--`` covers ``--x``, ``--)`` and
+# ``--|\``; ``-/`` covers ``-//``), after which ``-*`` can take at most one hyphen; the
+# arrows are listed longest first, so jison's first match is the longest match.
+FAST_NAME = (
+    r"[^/\\+()<\->:\n,;]+"
+    r"(?:(?!-(?:[xX)\\/\-]|\|[\\/])|/[|/]-|\\[|\\]-|\(\))-?[^+<\->:\n,;]+)*"
+)
+FAST_ARROW = (
+    r"-(?:>>?|-(?:>>?|[xX)]|\|[\\/]|\\\\|//)|[xX)]|\|[\\/]|\\\\|//)"
+    r"|<<--?>>|/[|/]--?|\\[|\\]--?"
+)
+
+
+@cache
+def line_pattern() -> re.Pattern[str]:
+    """Whole statement lines the jison rules are known to cut into fixed token sequences.
+
+    Compiled on first use (it is the costliest regex of the package). Each
+    alternative is a named group ending at the line break, so ``lastgroup`` tells
+    which statement matched:
+
+    - ``msg``: ``A->>B: text`` (``ACTOR ARROW [PLUS|MINUS] ACTOR TXT NEWLINE``),
+    - ``block``: ``loop``/``alt``/``else``/... with a label (``KEYWORD REST_OF_LINE``),
+    - ``end``: ``end`` (``END``),
+    - ``decl``: ``[create] participant|actor|destroy|activate|deactivate name
+      [as alias]`` (the ID condition's rules),
+    - ``note``: ``note over A[,B]: text``, ``note left of A: text``, ``note right of A: text``,
+    - ``auto``: a bare ``autonumber``.
+
+    Every piece is atomic, like the lexer's choice of one rule per token, and a name
+    may not start where an earlier rule than rule 60 wins (a keyword, a comment
+    ``#``/``%``, a number). A ``#`` comment may end each line. The caller must reject
+    lines containing ``%%`` when the text has any (a token followed by ``%%`` is a
+    comment). Whatever is not matched goes through :func:`tokenize` rule by rule.
+    """
+    ws = WS_EXCEPT_NEWLINE
+    word_end = "(?![A-Za-z0-9_])"
+    comment = r"(?:#[^\n]*)?\n"
+    name = FAST_NAME
+    arrow = FAST_ARROW
+    keywords = _word_trie(sorted(_ALL_KEYWORDS, key=len, reverse=True))
+    name_start = f"(?![#%0-9.])(?!{keywords}{word_end})"
+    blocks = _word_trie(
+        ["loop", "rect", "opt", "alt", "else", "par_over", "par", "and", "critical", "option",
+         "break"]
+    )  # fmt: skip
+    declarations = _word_trie(["participant", "actor", "destroy", "activate", "deactivate"])
+    declared = "[^<>:\\n,;@" + WS[1:-1] + "]"
+    return re.compile(
+        f"(?>{ws}*)(?:"
+        f"(?P<msg>{name_start}(?P<source>(?>{name}))(?P<arrow>(?>{arrow}))(?>{ws}*)"
+        f"(?P<mark>\\+|(?!{arrow})-)?(?>{ws}*){name_start}(?P<target>(?>{name}))"
+        f"(?P<text>:[^#\\n;]*){comment})"
+        f"|(?P<block>(?P<block_keyword>{blocks}){word_end}(?>{ws}*)(?P<label>[^#\\n;]*){comment})"
+        f"|(?P<end>{_any_case('end')}{word_end}(?>{ws}*){comment})"
+        f"|(?P<decl>(?:(?P<create>{_any_case('create')})(?>{ws}+))?"
+        f"(?P<declaration>{declarations}){word_end}(?>{ws}*)(?!#)"
+        f"(?P<declared>(?>{declared}+))"
+        f"(?:(?>{ws}+)(?P<alias_keyword>{_any_case('as')})(?={WS})(?>{ws}*)(?P<alias>[^#\\n;]*)"
+        f"{comment}|(?!{WS}+(?i:as){WS})(?P<declared_rest>[^<>:\\n,;@]*)\\n))"
+        f"|(?P<note>{_any_case('note')}{word_end}(?>{ws}*)"
+        f"(?:(?P<over>{_any_case('over')})|(?P<left>{_any_case('left of')})|{_any_case('right of')})"
+        f"{word_end}(?>{ws}*){name_start}(?P<first>(?>{name}))"
+        f"(?:,(?>{ws}*){name_start}(?P<second>(?>{name})))?(?P<note_text>:[^#\\n;]*){comment})"
+        f"|(?P<auto>{_any_case('autonumber')}{comment})"
+        ")"
+    )
 
 
 class LexicalError(Exception):
@@ -335,17 +405,13 @@ def _declared_name_end(code: str, position: int) -> int:
     return last_hash if last_hash > position else -1
 
 
-def tokenize(
-    code: str, message_lines: list[MessageLineParts] | None = None
-) -> Iterator[tuple[int, str, int, int]]:
+def tokenize(code: str, line_hook: LineHook | None = None) -> Iterator[tuple[int, str, int, int]]:
     """Yield the tokens jison's lexer would, ending with ``EOF``.
 
-    With ``message_lines`` given, a line that is exactly a plain message (the bulk of
-    every diagram) comes as one :data:`MESSAGE_LINE` token standing for the tokens
-    ``ACTOR ARROW [+|-] ACTOR TXT NEWLINE``; its parts are appended to
-    ``message_lines`` just before the token is yielded. Such a line always follows
-    a line break, where the grammar is between statements, so the parser can take
-    the token for the whole statement.
+    ``line_hook`` is called whenever the lexer has yielded a line break and stands
+    at the start of the next line in the INITIAL condition; it may consume whole
+    lines itself (see :func:`line_pattern`) and returns the position and line where
+    lexing resumes. It runs when the token after that line break is asked for.
 
     Raises :class:`LexicalError` when no rule matches (only possible after a keyword
     that expects a name, when the line ends instead).
@@ -365,7 +431,6 @@ def tokenize(
     find = code.find
     # Rule 5 ("x%%..." is a comment) needs "%%" somewhere; most diagrams have none.
     inline_comments = "%%" in code
-    message_line = _MESSAGE_LINE.match if message_lines is not None else None
     while True:
         if state == _INITIAL:
             if position >= length:
@@ -380,34 +445,8 @@ def tokenize(
                 yield NEWLINE, "", position, line
                 line += end - position
                 position = end
-                while message_line is not None:
-                    match = message_line(code, position)
-                    if match is None:
-                        break
-                    source, arrow, mark, target, text = match.group(
-                        "source", "arrow", "mark", "target", "text"
-                    )
-                    if (
-                        source[0] in _NOT_PLAIN_NAME_START
-                        or target[0] in _NOT_PLAIN_NAME_START
-                        or _starts_with_keyword(source)
-                        or _starts_with_keyword(target)
-                        or (mark == "-" and _ARROW.match(code, match.start("mark")))
-                        or (inline_comments and "%%" in match.group())
-                    ):
-                        break
-                    message_lines.append(  # type: ignore[union-attr]
-                        (
-                            source.strip(JS_WHITESPACE_CHARS),
-                            arrow.lower(),
-                            mark,
-                            target.strip(JS_WHITESPACE_CHARS),
-                            text,
-                        )
-                    )
-                    yield MESSAGE_LINE, "", match.start("source"), line
-                    line += 1
-                    position = match.end()
+                if line_hook is not None:
+                    position, line = line_hook(position, line)
                 continue
             if char in whitespace:
                 end = position + 1

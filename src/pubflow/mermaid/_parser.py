@@ -52,7 +52,6 @@ from pubflow.mermaid._lexer import (
     LINK,
     LINKS,
     LOOP,
-    MESSAGE_LINE,
     MINUS,
     NEWLINE,
     NOTE,
@@ -74,7 +73,7 @@ from pubflow.mermaid._lexer import (
     TOKEN_NAMES,
     TXT,
     LexicalError,
-    MessageLineParts,
+    line_pattern,
     tokenize,
 )
 from pubflow.mermaid._preprocess import (
@@ -119,6 +118,17 @@ _SECTIONS: dict[int, tuple[SectionKeyword, tuple[BlockKind, ...]]] = {
     OPTION: ("option", ("critical",)),
 }
 _DECLARATION_KINDS = (PARTICIPANT, PARTICIPANT_ACTOR, DESTROY)
+_DECLARATION_WORDS = {
+    "participant": PARTICIPANT,
+    "actor": PARTICIPANT_ACTOR,
+    "destroy": DESTROY,
+    "activate": ACTIVATE,
+    "deactivate": DEACTIVATE,
+}
+# Section keyword -> the block kinds it may divide.
+_SECTION_OWNERS: dict[str, tuple[BlockKind, ...]] = dict(_SECTIONS.values())
+_WHITESPACE = frozenset(JS_WHITESPACE_CHARS)
+_WS_RUN = re.compile(f"{WS}+")
 _LINK_KEYWORDS = {LINKS: "links", LINK: "link", PROPERTIES: "properties", DETAILS: "details"}
 _STATEMENT_EXPECTED = "a message, note, participant or block keyword"
 _WRAP_PREFIXES = (":wrap:", "wrap:", ":nowrap:", "nowrap:")
@@ -192,8 +202,8 @@ class _OpenBlock:
 class SequenceParser:
     """Parses one preprocessed diagram; use :meth:`parse` once."""
 
-    def __init__(self, prepared: PreparedText, *, message_lines: bool = True) -> None:
-        """``message_lines=False`` turns off the lexer's whole-line fast path (for tests)."""
+    def __init__(self, prepared: PreparedText, *, fast_lines: bool = True) -> None:
+        """``fast_lines=False`` turns off the whole-line fast path (:meth:`fast_lines`)."""
         self.code = prepared.code
         self.line_map = prepared.line_map
         self.line_origin = prepared.line_map.origin
@@ -201,9 +211,11 @@ class SequenceParser:
         self.has_entities = ENTITY_OPEN in prepared.code or ENTITY_CLOSE in prepared.code
         self.front_matter_title = prepared.front_matter_title
         self.last_line = prepared.last_line
-        self.message_lines: list[MessageLineParts] = []
+        self.inline_comments = "%%" in prepared.code
+        # True while the parser stands between top-level statements (not in a box).
+        self.fast_ok = False
         self.tokens: Iterator[Token] = tokenize(
-            self.code, self.message_lines if message_lines else None
+            self.code, self.fast_lines if fast_lines else None
         )
         self.next_token: Callable[[], Token] = self.tokens.__next__
         self.blocks: list[_OpenBlock] = []
@@ -247,8 +259,6 @@ class SequenceParser:
         kind, value, position, _ = token
         if kind == ACTOR:
             return f"name '{decode_entities(value)}'"
-        if kind == MESSAGE_LINE:
-            return f"name '{decode_entities(self.message_lines[-1][0])}'"
         if kind == INVALID:
             return f"'{decode_entities(value)}'"
         if kind == TXT:
@@ -311,6 +321,7 @@ class SequenceParser:
             token = next_token()
         if token[0] != SD:
             raise self.unexpected(token, "'sequenceDiagram' as the first statement")
+        self.fast_ok = True
         token = next_token()
         handlers = _HANDLERS
         while True:
@@ -361,41 +372,176 @@ class SequenceParser:
             raise self.unexpected(token, expected, context)
         return token
 
+    # ------------------------------------------------------------------ whole lines
+    def fast_lines(self, position: int, line: int) -> tuple[int, int]:
+        """The lexer's line hook: apply simple statement lines without tokens.
+
+        Called at the start of a line between top-level statements. Each line
+        :func:`line_pattern` matches is exactly a token sequence the handlers accept
+        as one statement (see there); it is applied here with the handlers' own
+        methods, in the same order. The first line that does not match, or whose
+        statement a handler would reject (``else`` outside ``alt``, ``end`` without
+        a block ...), is left to the lexer: returns its position and line number.
+        """
+        if not self.fast_ok:
+            return position, line
+        code = self.code
+        length = len(code)
+        match = line_pattern().match
+        while position < length:
+            found = match(code, position)
+            if found is None:
+                if code[position] not in _WHITESPACE:
+                    break
+                # The lexer's whitespace rule crosses line breaks: a blank line and
+                # the indentation after it are one token-less run.
+                run_end = _WS_RUN.match(code, position).end()  # type: ignore[union-attr]
+                breaks = code.count("\n", position, run_end)
+                if not breaks:
+                    break
+                position = run_end
+                line += breaks
+                continue
+            end = found.end()
+            if self.inline_comments and code.find("%%", position, end) >= 0:
+                break
+            kind = found.lastgroup
+            if kind == "msg":
+                if self.db_error is None:
+                    source, arrow, mark, target, text = found.group(
+                        "source", "arrow", "mark", "target", "text"
+                    )
+                    source = source.strip(JS_WHITESPACE_CHARS)
+                    target = target.strip(JS_WHITESPACE_CHARS)
+                    if self.has_entities:
+                        source = decode_entities(source)
+                        target = decode_entities(target)
+                    self.add_message(
+                        source,
+                        arrow.lower(),
+                        target,
+                        text,
+                        None if mark is None else ("activate" if mark == "+" else "deactivate"),
+                        None,
+                        found.start("source"),
+                        line,
+                    )
+            elif kind == "block":
+                keyword = found.group("block_keyword").lower()
+                section = _SECTION_OWNERS.get(keyword)
+                if section is None:
+                    self.push_block(keyword, found.group("label"), line)  # type: ignore[arg-type]
+                else:
+                    blocks = self.blocks
+                    if not blocks or blocks[-1].kind not in section:
+                        break
+                    blocks[-1].sections.append(
+                        Section(
+                            keyword,  # type: ignore[arg-type]
+                            parse_message_text(found.group("label")),
+                            self.original_line(line),
+                        )
+                    )
+            elif kind == "end":
+                if not self.blocks:
+                    break
+                self.pop_block(line)
+            elif kind == "decl":
+                if not self.fast_declaration(found, line):
+                    break
+            elif kind == "note":
+                first, second, text = found.group("first", "second", "note_text")
+                if found.group("over") is not None:
+                    placement: NotePlacement = "over"
+                elif second is not None:
+                    break  # a note left/right of two participants is an error
+                else:
+                    placement = "left of" if found.group("left") is not None else "right of"
+                if self.db_error is None:
+                    actors: tuple[str, ...] = (decode_entities(first.strip(JS_WHITESPACE_CHARS)),)
+                    if second is not None:
+                        actors += (decode_entities(second.strip(JS_WHITESPACE_CHARS)),)
+                    self.add_note(actors, placement, text, line)
+            else:  # bare autonumber
+                self.autonumbers.append(Autonumber(self.original_line(line), True, None, None))
+            # The line and the line breaks after it (the lexer's newline rule).
+            position = end
+            line += 1
+            while position < length and code[position] == "\n":
+                position += 1
+                line += 1
+        return position, line
+
+    def fast_declaration(self, found: re.Match[str], line: int) -> bool:
+        """A ``decl`` line of :func:`line_pattern`; False when the handlers would reject it."""
+        create, keyword, declared, alias_keyword, alias, rest = found.group(
+            "create", "declaration", "declared", "alias_keyword", "alias", "declared_rest"
+        )
+        kind = _DECLARATION_WORDS[keyword.lower()]
+        if alias_keyword is not None and kind not in (PARTICIPANT, PARTICIPANT_ACTOR):
+            return False  # only participant/actor take 'as'
+        if create is not None and kind not in _DECLARATION_KINDS:
+            return False  # 'create activate X'
+        if self.db_error is not None:
+            return True
+        name = decode_entities(declared if rest is None else js_trim(declared + rest))
+        if kind == ACTIVATE:
+            self.activate(name, line)
+        elif kind == DEACTIVATE:
+            self.deactivate(name, found.start("declaration"), line)
+        else:
+            self.apply_declaration(
+                kind,
+                name,
+                None if alias is None else parse_message_text(alias),
+                None,
+                create is not None,
+                found.start("declaration"),
+                found.start("declared"),
+                line,
+            )
+        return True
+
     # ------------------------------------------------------------------ blocks
     def open_block(self, token: Token) -> Token:
         label_token = self.next_token()  # the lexer always yields the rest of the line
-        blocks = self.blocks
-        parent_section = len(blocks[-1].sections) if blocks else 0
-        line = self.original_line(token[3])
-        blocks.append(
-            _OpenBlock(
-                _BLOCK_KINDS[token[0]],
-                parse_message_text(label_token[1]),
-                line,
-                parent_section,
-                opened_after_end=self.previous_end_line == token[3],
-            )
-        )
+        self.push_block(_BLOCK_KINDS[token[0]], label_token[1], token[3])
         return self.next_token()
 
-    def close_block(self, token: Token) -> Token:
+    def push_block(self, kind: BlockKind, label: str, line: int) -> None:
         blocks = self.blocks
-        if not blocks:
+        parent_section = len(blocks[-1].sections) if blocks else 0
+        blocks.append(
+            _OpenBlock(
+                kind,
+                parse_message_text(label),
+                self.original_line(line),
+                parent_section,
+                opened_after_end=self.previous_end_line == line,
+            )
+        )
+
+    def close_block(self, token: Token) -> Token:
+        if not self.blocks:
             raise self.unexpected(token, _STATEMENT_EXPECTED, ": no open block to close")
+        self.pop_block(token[3])
+        return self.next_token()
+
+    def pop_block(self, line: int) -> None:
+        blocks = self.blocks
         block = blocks.pop()
         closed = Block(
             kind=block.kind,
             label=block.label,
             line=block.line,
-            end_line=self.original_line(token[3]),
+            end_line=self.original_line(line),
             sections=tuple(block.sections),
             children=tuple(block.children),
             parent_section=block.parent_section,
             message_count=block.message_count,
         )
         (blocks[-1].children if blocks else self.top_blocks).append(closed)
-        self.previous_end_line = token[3]
-        return self.next_token()
+        self.previous_end_line = line
 
     def section(self, token: Token) -> Token:
         keyword, owners = _SECTIONS[token[0]]
@@ -470,21 +616,8 @@ class SequenceParser:
                     central = "both"
                 else:
                     central = "source" if central_source else "target"
-            self.add_message(source, arrow, target, text, activation, central, token)
+            self.add_message(source, arrow, target, text, activation, central, token[2], token[3])
         return next_token()
-
-    def message_line(self, token: Token) -> Token:
-        """A whole plain message line the lexer recognised at once (see ``tokenize``)."""
-        source, arrow, mark, target, text = self.message_lines.pop()
-        if self.db_error is None:
-            if self.has_entities:
-                source = decode_entities(source)
-                target = decode_entities(target)
-            activation: Activation | None = (
-                None if not mark else ("activate" if mark == "+" else "deactivate")
-            )
-            self.add_message(source, arrow, target, text, activation, None, token)
-        return self.next_token()
 
     def add_message(
         self,
@@ -494,16 +627,16 @@ class SequenceParser:
         text: str,
         activation: Activation | None,
         central: CentralConnection | None,
-        token: Token,
+        position: int,
+        line: int,
     ) -> None:
         """Apply a message like SequenceDB: both actors, create/destroy, activation."""
-        line = token[3]
         actors = self.actors
         if source not in actors or target not in actors:
             self.add_implicit_actor(source, line)
             self.add_implicit_actor(target, line)
         if self.last_created is not None or self.last_destroyed is not None:
-            self.check_create_destroy(source, target, token[2], line)
+            self.check_create_destroy(source, target, position, line)
         original_line = (
             line + self.line_offset if self.line_origin is None else self.original_line(line)
         )
@@ -522,10 +655,9 @@ class SequenceParser:
         if self.blocks:
             self.blocks[-1].message_count += 1
         if activation == "activate":
-            self.active_count[target] = self.active_count.get(target, 0) + 1
-            self.activations.append(ActivationChange(target, True, original_line))
+            self.activate(target, line)
         elif activation == "deactivate":
-            self.deactivate(source, token[2], line)
+            self.deactivate(source, position, line)
 
     def glued_arrow_hint(self, token: Token, source: str) -> str:
         """Explain ``svc-xyz->>B``: Mermaid cut the name at a ``-x``/``-)`` arrow."""
@@ -625,13 +757,28 @@ class SequenceParser:
                 context += "; trailing whitespace after '}' swallows the line break, remove it"
                 raise self.trailing_whitespace(token, following, context, "the end of the line")
             raise self.unexpected(following, "the end of the line", context)
-        if self.db_error is not None:
-            return next_token()
-        line = token[3]
+        if self.db_error is None:
+            self.apply_declaration(
+                keyword, name, description, config, created, token[2], name_token[2], token[3]
+            )
+        return next_token()
+
+    def apply_declaration(
+        self,
+        keyword: int,
+        name: str,
+        description: str | None,
+        config: str | None,
+        created: bool,
+        position: int,
+        name_position: int,
+        line: int,
+    ) -> None:
+        """SequenceDB's ``addActor``/``destroy`` for a declaration that parsed."""
         if keyword == DESTROY and not created:
             self.last_destroyed = (name, line)
             self.destroyed.setdefault(name, len(self.messages))
-            return next_token()
+            return
         draw = (
             None
             if keyword == DESTROY
@@ -643,15 +790,14 @@ class SequenceParser:
                     f"cannot create '{name}': a participant with this id already exists "
                     f"(first seen on line {self.actors[name].line}); expected a new id, e.g. "
                     f"'create participant {name}2 as {name}'",
-                    token[2],
+                    position,
                     line,
                 )
-                return next_token()
+                return
             self.last_created = (name, line)
-        self.add_actor(name, description, draw, config, name_token[2], line)
+        self.add_actor(name, description, draw, config, name_position, line)
         if created and self.db_error is None:
             self.created.setdefault(name, len(self.messages))
-        return next_token()
 
     def add_implicit_actor(self, actor_id: str, line: int) -> None:
         """An actor named by a message, note or link (``addActor`` without type or label)."""
@@ -738,6 +884,7 @@ class SequenceParser:
         label = parse_message_text(label) if label else ""
         box = _OpenBox(label, color, self.original_line(token[3]))
         self.current_box = box
+        self.fast_ok = False  # declarations in a box go through the tokens
         following = next_token()
         while True:
             kind = following[0]
@@ -757,13 +904,14 @@ class SequenceParser:
             else:
                 expected = "'participant', 'actor', 'destroy' or 'end'"
                 context = f" inside 'box' (line {box.line})"
-                if kind in (ACTOR, MESSAGE_LINE):
+                if kind == ACTOR:
                     context += "; messages go after the box's 'end'"
                 raise self.unexpected(following, expected, context)
         self.current_box = None
         self.boxes.append(
             Box(label, color, tuple(box.actor_ids), box.line, self.original_line(following[3]))
         )
+        self.fast_ok = True
         return next_token()
 
     def autonumber(self, token: Token) -> Token:
@@ -812,11 +960,14 @@ class SequenceParser:
         if self.db_error is None:
             actor = decode_entities(name_token[1])
             if token[0] == ACTIVATE:
-                self.active_count[actor] = self.active_count.get(actor, 0) + 1
-                self.activations.append(ActivationChange(actor, True, self.original_line(token[3])))
+                self.activate(actor, token[3])
             else:
                 self.deactivate(actor, token[2], token[3])
         return next_token()
+
+    def activate(self, actor: str, line: int) -> None:
+        self.active_count[actor] = self.active_count.get(actor, 0) + 1
+        self.activations.append(ActivationChange(actor, True, self.original_line(line)))
 
     def note(self, token: Token) -> Token:
         next_token = self.next_token
@@ -857,18 +1008,17 @@ class SequenceParser:
         if following[0] != NEWLINE:
             raise self.unexpected(following, "the end of the note", "")
         if self.db_error is None:
-            line = token[3]
-            for actor in actors:
-                self.add_implicit_actor(actor, line)
-            self.notes.append(
-                Note(
-                    actors,
-                    placement,
-                    parse_message_text(js_trim(text)[1:]),
-                    self.original_line(line),
-                )
-            )
+            self.add_note(actors, placement, text, token[3])
         return next_token()
+
+    def add_note(
+        self, actors: tuple[str, ...], placement: NotePlacement, text: str, line: int
+    ) -> None:
+        for actor in actors:
+            self.add_implicit_actor(actor, line)
+        self.notes.append(
+            Note(actors, placement, parse_message_text(js_trim(text)[1:]), self.original_line(line))
+        )
 
     def actor_link(self, token: Token) -> Token:
         next_token = self.next_token
@@ -923,7 +1073,6 @@ class SequenceParser:
 
 _HANDLERS: dict[int, Callable[[SequenceParser, Token], Token]] = {
     ACTOR: SequenceParser.signal,
-    MESSAGE_LINE: SequenceParser.message_line,
     PARTICIPANT: SequenceParser.declaration,
     PARTICIPANT_ACTOR: SequenceParser.declaration,
     DESTROY: SequenceParser.declaration,

@@ -127,7 +127,7 @@ def both_paths(text: str) -> list[object]:
     results: list[object] = []
     for fast in (True, False):
         try:
-            results.append(SequenceParser(prepare(text), message_lines=fast).parse())
+            results.append(SequenceParser(prepare(text), fast_lines=fast).parse())
         except MermaidError as error:
             results.append((error.kind, error.line, error.column, error.message))
     return results
