@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
+from typing import NamedTuple
 
 from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, WS_EXCEPT_NEWLINE, js_trim
 
@@ -255,6 +256,18 @@ LineHook = Callable[[int, int], tuple[int, int]]
 """Called at each line start with (position, line); returns where lexing resumes."""
 
 
+# After participant/actor/destroy/activate/deactivate and the blanks after it: the ID
+# condition's rules. No '@' anywhere (no config), the name is not a comment, and either
+# its first run of non-blanks is followed by ' as ' (an alias: AS then the rest of the
+# line) or, exactly when the alias rule's lookahead fails, the name runs to the line end.
+_DECLARED_LINE = (
+    f"(?!#)(?P<declared>(?>[^<>:\\n,;@{WS[1:-1]}]+))"
+    f"(?:(?>{WS_EXCEPT_NEWLINE}+)(?P<alias_keyword>[aA][sS])(?={WS})(?>{WS_EXCEPT_NEWLINE}*)"
+    f"(?P<alias>[^#\\n;]*+)(?:#[^\\n]*+)?\\n"
+    f"|(?!{WS}+(?i:as){WS})(?P<declared_rest>[^<>:\\n,;@]*+)\\n)"
+)
+
+
 def _any_case(word: str) -> str:
     """``word`` matching ASCII case-insensitively, like ``word.lower()`` comparisons do."""
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
@@ -329,7 +342,6 @@ def line_pattern() -> re.Pattern[str]:
          "break"]
     )  # fmt: skip
     declarations = _word_trie(["participant", "actor", "destroy", "activate", "deactivate"])
-    declared = "[^<>:\\n,;@" + WS[1:-1] + "]"
     return re.compile(
         f"(?>{ws}*)(?:"
         f"(?P<msg>{name_start}(?P<source>(?>{name}))(?P<arrow>(?>{arrow}))(?>{ws}*)"
@@ -338,16 +350,75 @@ def line_pattern() -> re.Pattern[str]:
         f"|(?P<block>(?P<block_keyword>{blocks}){word_end}(?>{ws}*)(?P<label>[^#\\n;]*){comment})"
         f"|(?P<end>{_any_case('end')}{word_end}(?>{ws}*){comment})"
         f"|(?P<decl>(?:(?P<create>{_any_case('create')})(?>{ws}+))?"
-        f"(?P<declaration>{declarations}){word_end}(?>{ws}*)(?!#)"
-        f"(?P<declared>(?>{declared}+))"
-        f"(?:(?>{ws}+)(?P<alias_keyword>{_any_case('as')})(?={WS})(?>{ws}*)(?P<alias>[^#\\n;]*)"
-        f"{comment}|(?!{WS}+(?i:as){WS})(?P<declared_rest>[^<>:\\n,;@]*)\\n))"
+        f"(?P<declaration>{declarations}){word_end}(?>{ws}*){_DECLARED_LINE})"
         f"|(?P<note>{_any_case('note')}{word_end}(?>{ws}*)"
         f"(?:(?P<over>{_any_case('over')})|(?P<left>{_any_case('left of')})|{_any_case('right of')})"
         f"{word_end}(?>{ws}*){name_start}(?P<first>(?>{name}))"
         f"(?:,(?>{ws}*){name_start}(?P<second>(?>{name})))?(?P<note_text>:[^#\\n;]*){comment})"
         f"|(?P<auto>{_any_case('autonumber')}{comment})"
         ")"
+    )
+
+
+class FastLinePatterns(NamedTuple):
+    """The regexes of the parser's whole-line fast path (see :func:`fast_line_patterns`)."""
+
+    head: re.Pattern[str]
+    block_rest: re.Pattern[str]
+    end_rest: re.Pattern[str]
+    autonumber_rest: re.Pattern[str]
+    declaration_rest: re.Pattern[str]
+    note_rest: re.Pattern[str]
+    general: re.Pattern[str]
+
+
+@cache
+def fast_line_patterns() -> FastLinePatterns:
+    """Cheaper, narrower pieces of :func:`line_pattern` for the commonest lines.
+
+    ``head`` reads the indentation (spaces and tabs) and the first word: group 1 is
+    a word of ASCII word characters not starting with a digit. When the line is a
+    plain message between two such names (space/tab padding, an optional ``+``/``-``,
+    no ``%`` in the text), groups 2-5 hold arrow, mark, target and ':' text and the
+    match runs to the line break. Such names end where the name rule ends them (at
+    the padding or at any arrow), a ``-`` before a name is an arrow only as ``-x``,
+    and without ``%`` no ``%%`` comment can start. The caller must reject keyword
+    names itself (``end->>B: x``): a keyword wins over the name rule.
+
+    The ``*_rest`` patterns continue after a keyword ``head`` found, exactly like
+    the alternative of the same statement in :func:`line_pattern`; ``note_rest``
+    also captures the leading word of each name (``first_word``, ``second_word``),
+    which the caller must check for keywords instead of the regex. ``general`` is
+    :func:`line_pattern`.
+    """
+    ws = WS_EXCEPT_NEWLINE
+    comment = r"(?:#[^\n]*+)?\n"
+    word_end = "(?![A-Za-z0-9_])"
+    name_rest = FAST_NAME.removeprefix(r"[^/\\+()<\->:\n,;]+")
+    # The name rule with its leading ASCII word captured: the first chunk of a name
+    # is its longest run of allowed characters, whatever group takes which part.
+    def name(group: str) -> str:
+        return (
+            rf"(?![#%0-9.])(?=[^/\\+()<\->:\n,;])(?P<{group}>(?P<{group}_word>[A-Za-z0-9_]*+)"
+            rf"(?>[^/\\+()<\->:\n,;]*+{name_rest}))"
+        )
+
+    return FastLinePatterns(
+        head=re.compile(
+            r"[ \t]*+([A-Za-z_][A-Za-z0-9_]*+)"
+            rf"(?:[ \t]*+((?>{FAST_ARROW}))[ \t]*+(\+|-(?![xX]))?+[ \t]*+"
+            r"([A-Za-z_][A-Za-z0-9_]*+)[ \t]*+(:[^#\n;%]*+)(?:#[^\n]*+)?\n)?"
+        ),
+        block_rest=re.compile(f"(?>{ws}*)([^#\\n;]*+){comment}"),
+        end_rest=re.compile(f"(?>{ws}*){comment}"),
+        autonumber_rest=re.compile(comment),
+        declaration_rest=re.compile(f"(?>{ws}*){_DECLARED_LINE}"),
+        note_rest=re.compile(
+            f"(?>{ws}*)(?:(?P<over>{_any_case('over')})|(?P<left>{_any_case('left of')})"
+            f"|{_any_case('right of')}){word_end}(?>{ws}*){name('first')}"
+            f"(?:,(?>{ws}*){name('second')})?(?P<note_text>:[^#\\n;]*+){comment}"
+        ),
+        general=line_pattern(),
     )
 
 

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from pubflow.mermaid._colors import split_box_heading
 from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim
 from pubflow.mermaid._lexer import (
+    _KEYWORDS,
+    _SPECIAL_WORDS,
     ACC_DESCR,
     ACC_DESCR_MULTILINE_VALUE,
     ACC_TITLE,
@@ -73,7 +75,7 @@ from pubflow.mermaid._lexer import (
     TOKEN_NAMES,
     TXT,
     LexicalError,
-    line_pattern,
+    fast_line_patterns,
     tokenize,
 )
 from pubflow.mermaid._preprocess import (
@@ -129,6 +131,36 @@ _DECLARATION_WORDS = {
 _SECTION_OWNERS: dict[str, tuple[BlockKind, ...]] = dict(_SECTIONS.values())
 _WHITESPACE = frozenset(JS_WHITESPACE_CHARS)
 _WS_RUN = re.compile(f"{WS}+")
+_ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS
+# Arrow as matched (any case) -> (arrow as Mermaid stores it, line type).
+_ARROWS = {
+    **{arrow: (arrow, line_type) for arrow, line_type in ARROW_LINE_TYPES.items()},
+    **{arrow.upper(): (arrow, line_type) for arrow, line_type in ARROW_LINE_TYPES.items()},
+}
+_new_tuple = tuple.__new__
+_BLOCK_WORDS = (
+    "loop", "rect", "opt", "alt", "else", "par", "par_over", "and", "critical", "option", "break"
+)  # fmt: skip
+# Kinds of lines on the fast path.
+_MESSAGE, _BLOCK, _END, _DECLARATION, _NOTE, _AUTONUMBER, _OTHER_KEYWORD, _GENERAL = range(8)
+_LINE_KINDS: dict[str, int] = {
+    **dict.fromkeys(_ALL_KEYWORDS, _OTHER_KEYWORD),
+    **dict.fromkeys(_BLOCK_WORDS, _BLOCK),
+    "end": _END,
+    **dict.fromkeys(_DECLARATION_WORDS, _DECLARATION),
+    "create": _GENERAL,
+    "note": _NOTE,
+    "autonumber": _AUTONUMBER,
+}
+# Group names of line_pattern's alternatives.
+_GENERAL_KINDS = {
+    "msg": _MESSAGE,
+    "block": _BLOCK,
+    "end": _END,
+    "decl": _DECLARATION,
+    "note": _NOTE,
+    "auto": _AUTONUMBER,
+}
 _LINK_KEYWORDS = {LINKS: "links", LINK: "link", PROPERTIES: "properties", DETAILS: "details"}
 _STATEMENT_EXPECTED = "a message, note, participant or block keyword"
 _WRAP_PREFIXES = (":wrap:", "wrap:", ":nowrap:", "nowrap:")
@@ -376,9 +408,9 @@ class SequenceParser:
     def fast_lines(self, position: int, line: int) -> tuple[int, int]:
         """The lexer's line hook: apply simple statement lines without tokens.
 
-        Called at the start of a line between top-level statements. Each line
-        :func:`line_pattern` matches is exactly a token sequence the handlers accept
-        as one statement (see there); it is applied here with the handlers' own
+        Called at the start of a line between top-level statements. Each line the
+        patterns of :func:`fast_line_patterns` match stands for a token sequence the
+        handlers accept as one statement; it is applied here with the handlers' own
         methods, in the same order. The first line that does not match, or whose
         statement a handler would reject (``else`` outside ``alt``, ``end`` without
         a block ...), is left to the lexer: returns its position and line number.
@@ -387,95 +419,197 @@ class SequenceParser:
             return position, line
         code = self.code
         length = len(code)
-        match = line_pattern().match
+        patterns = fast_line_patterns()
+        head_match = patterns.head.match
+        general = patterns.general.match
+        keywords = _ALL_KEYWORDS
+        line_kinds = _LINE_KINDS
+        actors = self.actors
+        add_actor = self.add_implicit_actor
+        new_message = self.messages.append
+        arrows = _ARROWS
         while position < length:
-            found = match(code, position)
-            if found is None:
-                if code[position] not in _WHITESPACE:
-                    break
-                # The lexer's whitespace rule crosses line breaks: a blank line and
-                # the indentation after it are one token-less run.
-                run_end = _WS_RUN.match(code, position).end()  # type: ignore[union-attr]
-                breaks = code.count("\n", position, run_end)
-                if not breaks:
-                    break
-                position = run_end
-                line += breaks
-                continue
-            end = found.end()
-            if self.inline_comments and code.find("%%", position, end) >= 0:
-                break
-            kind = found.lastgroup
-            if kind == "msg":
-                if self.db_error is None:
-                    source, arrow, mark, target, text = found.group(
-                        "source", "arrow", "mark", "target", "text"
-                    )
-                    source = source.strip(JS_WHITESPACE_CHARS)
-                    target = target.strip(JS_WHITESPACE_CHARS)
-                    if self.has_entities:
-                        source = decode_entities(source)
-                        target = decode_entities(target)
-                    self.add_message(
-                        source,
-                        arrow.lower(),
-                        target,
-                        text,
-                        None if mark is None else ("activate" if mark == "+" else "deactivate"),
-                        None,
-                        found.start("source"),
-                        line,
-                    )
-            elif kind == "block":
-                keyword = found.group("block_keyword").lower()
-                section = _SECTION_OWNERS.get(keyword)
-                if section is None:
-                    self.push_block(keyword, found.group("label"), line)  # type: ignore[arg-type]
-                else:
-                    blocks = self.blocks
-                    if not blocks or blocks[-1].kind not in section:
+            head = head_match(code, position)
+            found: re.Match[str] | None = None
+            if head is None:
+                kind = _GENERAL
+            else:
+                word, arrow, mark, target, text = head.groups()
+                kind = line_kinds.get(word.lower(), _MESSAGE)
+                if kind == _MESSAGE and arrow is not None:
+                    if target.lower() in keywords:
                         break
-                    blocks[-1].sections.append(
-                        Section(
-                            keyword,  # type: ignore[arg-type]
-                            parse_message_text(found.group("label")),
-                            self.original_line(line),
-                        )
-                    )
-            elif kind == "end":
-                if not self.blocks:
+                    if self.db_error is None:
+                        if word not in actors:
+                            add_actor(word, line)
+                        if target not in actors:
+                            add_actor(target, line)
+                        if self.last_created is not None or self.last_destroyed is not None:
+                            self.check_create_destroy(word, target, head.start(1), line)
+                        text = text[1:].strip(JS_WHITESPACE_CHARS)
+                        if text[:1] in "wn:" or self.has_entities:
+                            text = parse_message_text(text)
+                        arrow, line_type = arrows[arrow]
+                        activation: Activation | None = None
+                        if mark is not None:
+                            activation = "activate" if mark == "+" else "deactivate"
+                        new_message(
+                            _new_tuple(
+                                Message,
+                                (word, target, arrow, line_type, text,
+                                 line + self.line_offset if self.line_origin is None
+                                 else self.line_map.original_line(line),
+                                 activation, None),
+                            )
+                        )  # fmt: skip
+                        if self.blocks:
+                            self.blocks[-1].message_count += 1
+                        if activation is not None:
+                            if activation == "activate":
+                                self.activate(target, line)
+                            else:
+                                self.deactivate(word, head.start(1), line)
+                    position = head.end()
+                    line += 1
+                    while position < length and code[position] == "\n":
+                        position += 1
+                        line += 1
+                    continue
+            if kind in (_MESSAGE, _GENERAL):
+                head = None
+                found = general(code, position)
+                if found is None:
+                    if code[position] not in _WHITESPACE:
+                        break
+                    # The lexer's whitespace rule crosses line breaks: a blank line and
+                    # the indentation after it are one token-less run.
+                    run_end = _WS_RUN.match(code, position).end()  # type: ignore[union-attr]
+                    breaks = code.count("\n", position, run_end)
+                    if not breaks:
+                        break
+                    position = run_end
+                    line += breaks
+                    continue
+                if self.inline_comments and code.find("%%", position, found.end()) >= 0:
                     break
-                self.pop_block(line)
-            elif kind == "decl":
-                if not self.fast_declaration(found, line):
+                kind = _GENERAL_KINDS[found.lastgroup]  # type: ignore[index]
+            elif kind == _BLOCK:
+                found = patterns.block_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
                     break
-            elif kind == "note":
-                first, second, text = found.group("first", "second", "note_text")
-                if found.group("over") is not None:
-                    placement: NotePlacement = "over"
-                elif second is not None:
-                    break  # a note left/right of two participants is an error
-                else:
-                    placement = "left of" if found.group("left") is not None else "right of"
-                if self.db_error is None:
-                    actors: tuple[str, ...] = (decode_entities(first.strip(JS_WHITESPACE_CHARS)),)
-                    if second is not None:
-                        actors += (decode_entities(second.strip(JS_WHITESPACE_CHARS)),)
-                    self.add_note(actors, placement, text, line)
-            else:  # bare autonumber
-                self.autonumbers.append(Autonumber(self.original_line(line), True, None, None))
+            elif kind == _END:
+                found = patterns.end_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+            elif kind == _DECLARATION:
+                found = patterns.declaration_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+            elif kind == _NOTE:
+                found = patterns.note_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+                if found.group("first_word").lower() in keywords:
+                    break
+                second_word = found.group("second_word")
+                if second_word is not None and second_word.lower() in keywords:
+                    break
+            elif kind == _AUTONUMBER:
+                found = patterns.autonumber_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+            else:  # another keyword: left to the lexer
+                break
+            if not self.fast_statement(kind, found, head, line):
+                break
             # The line and the line breaks after it (the lexer's newline rule).
-            position = end
+            position = found.end()
             line += 1
             while position < length and code[position] == "\n":
                 position += 1
                 line += 1
         return position, line
 
-    def fast_declaration(self, found: re.Match[str], line: int) -> bool:
-        """A ``decl`` line of :func:`line_pattern`; False when the handlers would reject it."""
-        create, keyword, declared, alias_keyword, alias, rest = found.group(
-            "create", "declaration", "declared", "alias_keyword", "alias", "declared_rest"
+    def fast_statement(
+        self, kind: int, found: re.Match[str], head: re.Match[str] | None, line: int
+    ) -> bool:
+        """Apply one statement line matched by the fast path; False to leave it to the lexer.
+
+        ``found`` is the match of the line's rest (``head`` matched its first word)
+        or, without ``head``, of :func:`line_pattern`, whose group names are the same.
+        """
+        if kind == _MESSAGE:
+            if self.db_error is None:
+                source, arrow, mark, target, text = found.group(
+                    "source", "arrow", "mark", "target", "text"
+                )
+                source = source.strip(JS_WHITESPACE_CHARS)
+                target = target.strip(JS_WHITESPACE_CHARS)
+                if self.has_entities:
+                    source = decode_entities(source)
+                    target = decode_entities(target)
+                self.add_message(
+                    source,
+                    arrow.lower(),
+                    target,
+                    text,
+                    None if mark is None else ("activate" if mark == "+" else "deactivate"),
+                    None,
+                    found.start("source"),
+                    line,
+                )
+            return True
+        if kind == _BLOCK:
+            keyword = (head.group(1) if head else found.group("block_keyword")).lower()
+            label = found.group(1) if head else found.group("label")
+            section = _SECTION_OWNERS.get(keyword)
+            if section is None:
+                self.push_block(keyword, label, line)  # type: ignore[arg-type]
+                return True
+            blocks = self.blocks
+            if not blocks or blocks[-1].kind not in section:
+                return False  # the handler raises the error
+            blocks[-1].sections.append(
+                _new_tuple(
+                    Section, (keyword, parse_message_text(label), self.original_line(line))
+                )
+            )
+            return True
+        if kind == _END:
+            if not self.blocks:
+                return False
+            self.pop_block(line)
+            return True
+        if kind == _DECLARATION:
+            return self.fast_declaration(found, head, line)
+        if kind == _NOTE:
+            first, second, text = found.group("first", "second", "note_text")
+            if found.group("over") is not None:
+                placement: NotePlacement = "over"
+            elif second is not None:
+                return False  # a note left/right of two participants is an error
+            else:
+                placement = "left of" if found.group("left") is not None else "right of"
+            if self.db_error is None:
+                named: tuple[str, ...] = (decode_entities(first.strip(JS_WHITESPACE_CHARS)),)
+                if second is not None:
+                    named += (decode_entities(second.strip(JS_WHITESPACE_CHARS)),)
+                self.add_note(named, placement, text, line)
+            return True
+        # bare autonumber
+        self.autonumbers.append(Autonumber(self.original_line(line), True, None, None))
+        return True
+
+    def fast_declaration(self, found: re.Match[str], head: re.Match[str] | None, line: int) -> bool:
+        """A declaration line of the fast path; False when the handlers would reject it."""
+        if head is None:
+            create, keyword = found.group("create", "declaration")
+            position = found.start("declaration")
+        else:
+            create, keyword = None, head.group(1)
+            position = head.start(1)
+        declared, alias_keyword, alias, rest = found.group(
+            "declared", "alias_keyword", "alias", "declared_rest"
         )
         kind = _DECLARATION_WORDS[keyword.lower()]
         if alias_keyword is not None and kind not in (PARTICIPANT, PARTICIPANT_ACTOR):
@@ -488,7 +622,7 @@ class SequenceParser:
         if kind == ACTIVATE:
             self.activate(name, line)
         elif kind == DEACTIVATE:
-            self.deactivate(name, found.start("declaration"), line)
+            self.deactivate(name, position, line)
         else:
             self.apply_declaration(
                 kind,
@@ -496,7 +630,7 @@ class SequenceParser:
                 None if alias is None else parse_message_text(alias),
                 None,
                 create is not None,
-                found.start("declaration"),
+                position,
                 found.start("declared"),
                 line,
             )
