@@ -476,7 +476,9 @@ def _declared_name_end(code: str, position: int) -> int:
     return last_hash if last_hash > position else -1
 
 
-def tokenize(code: str, line_hook: LineHook | None = None) -> Iterator[tuple[int, str, int, int]]:
+def tokenize(
+    code: str, line_hook: LineHook | None = None, position: int = 0, line: int = 1
+) -> Iterator[tuple[int, str, int, int]]:
     """Yield the tokens jison's lexer would, ending with ``EOF``.
 
     ``line_hook`` is called whenever the lexer has yielded a line break and stands
@@ -484,12 +486,13 @@ def tokenize(code: str, line_hook: LineHook | None = None) -> Iterator[tuple[int
     lines itself (see :func:`line_pattern`) and returns the position and line where
     lexing resumes. It runs when the token after that line break is asked for.
 
+    Lexing may start at a token boundary ``position`` (on ``line``) in the INITIAL
+    condition, e.g. where ``line_hook`` stopped.
+
     Raises :class:`LexicalError` when no rule matches (only possible after a keyword
     that expects a name, when the line ends instead).
     """
     length = len(code)
-    position = 0
-    line = 1
     conditions = [_INITIAL]
     state = _INITIAL
     keywords = _KEYWORDS

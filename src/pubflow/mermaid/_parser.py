@@ -15,7 +15,7 @@ broken rule is kept and raised only once the parse has succeeded.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from pubflow.mermaid._colors import split_box_heading
 from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim
@@ -234,6 +234,18 @@ class _OpenBlock:
 class SequenceParser:
     """Parses one preprocessed diagram; use :meth:`parse` once."""
 
+    # Defaults most diagrams keep (class attributes spare the assignments per diagram).
+    fast_ok = False
+    """True while the parser stands between top-level statements (not in a box)."""
+    last_created: tuple[str, int] | None = None
+    last_destroyed: tuple[str, int] | None = None
+    current_box: _OpenBox | None = None
+    title: str | None = None
+    acc_title: str | None = None
+    acc_descr: str | None = None
+    db_error: MermaidError | None = None
+    previous_end_line = -1
+
     def __init__(self, prepared: PreparedText, *, fast_lines: bool = True) -> None:
         """``fast_lines=False`` turns off the whole-line fast path (:meth:`fast_lines`)."""
         self.code = prepared.code
@@ -244,12 +256,7 @@ class SequenceParser:
         self.front_matter_title = prepared.front_matter_title
         self.last_line = prepared.last_line
         self.inline_comments = "%%" in prepared.code
-        # True while the parser stands between top-level statements (not in a box).
-        self.fast_ok = False
-        self.tokens: Iterator[Token] = tokenize(
-            self.code, self.fast_lines if fast_lines else None
-        )
-        self.next_token: Callable[[], Token] = self.tokens.__next__
+        self.use_fast_lines = fast_lines
         self.blocks: list[_OpenBlock] = []
         self.top_blocks: list[Block] = []
         # SequenceDB state
@@ -263,14 +270,6 @@ class SequenceParser:
         # Like SequenceDB's maps: id -> index of the next message, in insertion order.
         self.created: dict[str, int] = {}
         self.destroyed: dict[str, int] = {}
-        self.last_created: tuple[str, int] | None = None
-        self.last_destroyed: tuple[str, int] | None = None
-        self.current_box: _OpenBox | None = None
-        self.title: str | None = None
-        self.acc_title: str | None = None
-        self.acc_descr: str | None = None
-        self.db_error: MermaidError | None = None
-        self.previous_end_line = -1
 
     # ------------------------------------------------------------------ errors
     def original_line(self, line: int) -> int:
@@ -347,14 +346,37 @@ class SequenceParser:
         return self.build()
 
     def parse_statements(self) -> None:
-        next_token = self.next_token
+        code = self.code
+        hook = self.fast_lines if self.use_fast_lines else None
+        if hook is not None and code.startswith("sequenceDiagram\n"):
+            # The header token, then the line break: the lexer would call the hook now.
+            self.fast_ok = True
+            position, line = hook(16, 2)
+            if position >= len(code):  # every line was applied: only the end is left
+                if self.blocks:
+                    raise self.unclosed_block((EOF, "", position, line))
+                return
+            next_token = self.start_tokens(hook, position, line)
+            self.parse_tokens(next_token())
+            return
+        next_token = self.start_tokens(hook, 0, 1)
         token = next_token()
         while token[0] == NEWLINE:
             token = next_token()
         if token[0] != SD:
             raise self.unexpected(token, "'sequenceDiagram' as the first statement")
         self.fast_ok = True
-        token = next_token()
+        self.parse_tokens(next_token())
+
+    def start_tokens(
+        self, hook: Callable[[int, int], tuple[int, int]] | None, position: int, line: int
+    ) -> Callable[[], Token]:
+        self.next_token = tokenize(self.code, hook, position, line).__next__
+        return self.next_token
+
+    def parse_tokens(self, token: Token) -> None:
+        """The statements from ``token`` on, to the end of the text."""
+        next_token = self.next_token
         handlers = _HANDLERS
         while True:
             kind = token[0]
@@ -664,15 +686,18 @@ class SequenceParser:
     def pop_block(self, line: int) -> None:
         blocks = self.blocks
         block = blocks.pop()
-        closed = Block(
-            kind=block.kind,
-            label=block.label,
-            line=block.line,
-            end_line=self.original_line(line),
-            sections=tuple(block.sections),
-            children=tuple(block.children),
-            parent_section=block.parent_section,
-            message_count=block.message_count,
+        closed = _new_tuple(
+            Block,
+            (
+                block.kind,
+                block.label,
+                block.line,
+                self.original_line(line),
+                tuple(block.sections),
+                tuple(block.children),
+                block.parent_section,
+                block.message_count,
+            ),
         )
         (blocks[-1].children if blocks else self.top_blocks).append(closed)
         self.previous_end_line = line
@@ -1183,25 +1208,29 @@ class SequenceParser:
 
     # ------------------------------------------------------------------ result
     def build(self) -> SequenceDiagram:
-        return SequenceDiagram(
-            actors=tuple(
-                [
-                    Actor(actor_id, record.label, record.type, record.line)
-                    for actor_id, record in self.actors.items()
-                ]
+        # Fields in SequenceDiagram's order; tuple.__new__ skips the keyword handling.
+        return _new_tuple(
+            SequenceDiagram,
+            (
+                tuple(
+                    [
+                        _new_tuple(Actor, (actor_id, record.label, record.type, record.line))
+                        for actor_id, record in self.actors.items()
+                    ]
+                ),
+                tuple(self.messages),
+                tuple(self.notes),
+                tuple(self.top_blocks),
+                tuple(self.boxes),
+                tuple(self.activations),
+                tuple(self.autonumbers),
+                tuple(self.created),
+                tuple(self.destroyed),
+                self.title or None,
+                self.front_matter_title,
+                self.acc_title or None,
+                self.acc_descr or None,
             ),
-            messages=tuple(self.messages),
-            notes=tuple(self.notes),
-            blocks=tuple(self.top_blocks),
-            boxes=tuple(self.boxes),
-            activations=tuple(self.activations),
-            autonumbers=tuple(self.autonumbers),
-            created=tuple(self.created),
-            destroyed=tuple(self.destroyed),
-            title=self.title or None,
-            front_matter_title=self.front_matter_title,
-            acc_title=self.acc_title or None,
-            acc_descr=self.acc_descr or None,
         )
 
 
