@@ -20,7 +20,13 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import NamedTuple
 
-from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, WS_EXCEPT_NEWLINE, js_trim
+from pubflow.mermaid._jsregex import (
+    JS_WHITESPACE_CHARS,
+    WS,
+    WS_EXCEPT_NEWLINE,
+    js_trim,
+    lazy_pattern,
+)
 
 # Token kinds (the grammar's terminals).
 NEWLINE = 1
@@ -220,35 +226,35 @@ _SAME_LINE_WS = frozenset(JS_WHITESPACE_CHARS) - {"\n"}
 _WHITESPACE = frozenset(JS_WHITESPACE_CHARS)
 
 _WORD = re.compile(r"[A-Za-z0-9_]*")
-_WS_RUN = re.compile(f"{WS}+")
-_SAME_LINE_WS_RUN = re.compile(f"{WS_EXCEPT_NEWLINE}+")
+_WS_RUN = lazy_pattern(f"{WS}+")
+_SAME_LINE_WS_RUN = lazy_pattern(f"{WS_EXCEPT_NEWLINE}+")
 _NEWLINE_RUN = re.compile(r"\n+")
-_NUM = re.compile(r"(?:[0-9]+(?:\.[0-9]{1,2})?|\.[0-9]{1,2})(?=[ \n]+)")
-_TITLE = re.compile(f"title{WS}[^#\\n;]+", re.IGNORECASE)
-_LEGACY_TITLE = re.compile(f"title:{WS}[^#\\n;]+", re.IGNORECASE)
-_ACC_TITLE_RULE = re.compile(f"accTitle{WS}*:{WS}*", re.IGNORECASE)
-_ACC_DESCR_RULE = re.compile(f"accDescr{WS}*:{WS}*", re.IGNORECASE)
-_ACC_DESCR_MULTILINE_RULE = re.compile(f"accDescr{WS}*\\{{{WS}*", re.IGNORECASE)
+_NUM = lazy_pattern(r"(?:[0-9]+(?:\.[0-9]{1,2})?|\.[0-9]{1,2})(?=[ \n]+)")
+_TITLE = lazy_pattern(f"title{WS}[^#\\n;]+", re.IGNORECASE)
+_LEGACY_TITLE = lazy_pattern(f"title:{WS}[^#\\n;]+", re.IGNORECASE)
+_ACC_TITLE_RULE = lazy_pattern(f"accTitle{WS}*:{WS}*", re.IGNORECASE)
+_ACC_DESCR_RULE = lazy_pattern(f"accDescr{WS}*:{WS}*", re.IGNORECASE)
+_ACC_DESCR_MULTILINE_RULE = lazy_pattern(f"accDescr{WS}*\\{{{WS}*", re.IGNORECASE)
 _NAME_PATTERN = (
     r"[^/\\+()<\->:\n,;]+"
     r"(?:(?!-x|--x|-\)|--\)|-\|\\|-\\|-/|-//|-\|/|/\|-|\\\|-|//-|\\\\-|/\|-|--\|\\|--|\(\))"
     r"-*[^+<\->:\n,;]+)*"
 )
-_NAME = re.compile(_NAME_PATTERN, re.IGNORECASE)
+_NAME = lazy_pattern(_NAME_PATTERN, re.IGNORECASE)
 _ARROW_PATTERN = (
     r"->>|<<->>|-->>|<<-->>|->|-->|-x|--x|-\)|--\)"
     r"|--\|\\|--\|/|--\\\\|--//|/\|--|\\\|--|//--|\\\\--"
     r"|-\|\\|-\|/|-\\\\|-//|/\|-|\\\|-|//-|\\\\-"
 )
-_ARROW = re.compile(_ARROW_PATTERN, re.IGNORECASE)
+_ARROW = lazy_pattern(_ARROW_PATTERN, re.IGNORECASE)
 _TEXT = re.compile(r":[^#\n;]*")
 _REST_OF_LINE = re.compile(r"[^#\n;]*")
 _TO_LINE_END = re.compile(r"[^\n]*")
 # ID condition (after participant/actor/destroy/activate/deactivate).
-_NAME_BEFORE_CONFIG = re.compile(f"[^<=>\\-:\\n,;@{WS[1:-1]}]+(?=@\\{{)")
-_NAME_BEFORE_ALIAS = re.compile(f"[^<>:\\n,;@{WS[1:-1]}]+(?={WS}+as{WS})", re.IGNORECASE)
+_NAME_BEFORE_CONFIG = lazy_pattern(f"[^<=>\\-:\\n,;@{WS[1:-1]}]+(?=@\\{{)")
+_NAME_BEFORE_ALIAS = lazy_pattern(f"[^<>:\\n,;@{WS[1:-1]}]+(?={WS}+as{WS})", re.IGNORECASE)
 _DECLARED_NAME_RUN = re.compile(r"[^<>:\n,;@]*")
-_AS_AHEAD = re.compile(f"{WS}+as{WS}", re.IGNORECASE)
+_AS_AHEAD = lazy_pattern(f"{WS}+as{WS}", re.IGNORECASE)
 
 
 _ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 
 from pubflow.mermaid._colors import split_box_heading
-from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim
+from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim, lazy_pattern
 from pubflow.mermaid._lexer import (
     _KEYWORDS,
     _SPECIAL_WORDS,
@@ -130,7 +130,7 @@ _DECLARATION_WORDS = {
 # Section keyword -> the block kinds it may divide.
 _SECTION_OWNERS: dict[str, tuple[BlockKind, ...]] = dict(_SECTIONS.values())
 _WHITESPACE = frozenset(JS_WHITESPACE_CHARS)
-_WS_RUN = re.compile(f"{WS}+")
+_WS_RUN = lazy_pattern(f"{WS}+")
 _ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS
 # Arrow as matched (any case) -> (arrow as Mermaid stores it, line type).
 _ARROWS = {
@@ -164,7 +164,7 @@ _GENERAL_KINDS = {
 _LINK_KEYWORDS = {LINKS: "links", LINK: "link", PROPERTIES: "properties", DETAILS: "details"}
 _STATEMENT_EXPECTED = "a message, note, participant or block keyword"
 _WRAP_PREFIXES = (":wrap:", "wrap:", ":nowrap:", "nowrap:")
-_BREAK_AND_INDENT = re.compile(f"\n{WS}+")
+_BREAK_AND_INDENT = lazy_pattern(f"\n{WS}+")
 
 
 def parse_message_text(text: str) -> str:
