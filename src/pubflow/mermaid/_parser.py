@@ -800,15 +800,18 @@ class SequenceParser:
             line + self.line_offset if self.line_origin is None else self.original_line(line)
         )
         self.messages.append(
-            Message(
-                source,
-                target,
-                arrow,
-                ARROW_LINE_TYPES[arrow],
-                parse_message_text(text[1:]),
-                original_line,
-                activation,
-                central,
+            _new_tuple(
+                Message,
+                (
+                    source,
+                    target,
+                    arrow,
+                    ARROW_LINE_TYPES[arrow],
+                    parse_message_text(text[1:]),
+                    original_line,
+                    activation,
+                    central,
+                ),
             )
         )
         if self.blocks:
@@ -866,7 +869,7 @@ class SequenceParser:
             )
             return
         self.active_count[actor] = count - 1
-        self.activations.append(ActivationChange(actor, False, self.original_line(line)))
+        self.activations.append(_new_tuple(ActivationChange, (actor, False, self.original_line(line))))
 
     def declaration(self, token: Token) -> Token:
         return self.read_declaration(token, created=False)
@@ -1126,7 +1129,7 @@ class SequenceParser:
 
     def activate(self, actor: str, line: int) -> None:
         self.active_count[actor] = self.active_count.get(actor, 0) + 1
-        self.activations.append(ActivationChange(actor, True, self.original_line(line)))
+        self.activations.append(_new_tuple(ActivationChange, (actor, True, self.original_line(line))))
 
     def note(self, token: Token) -> Token:
         next_token = self.next_token
@@ -1176,7 +1179,10 @@ class SequenceParser:
         for actor in actors:
             self.add_implicit_actor(actor, line)
         self.notes.append(
-            Note(actors, placement, parse_message_text(js_trim(text)[1:]), self.original_line(line))
+            _new_tuple(
+                Note,
+                (actors, placement, parse_message_text(js_trim(text)[1:]), self.original_line(line)),
+            )
         )
 
     def actor_link(self, token: Token) -> Token:
