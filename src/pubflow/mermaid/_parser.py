@@ -641,6 +641,22 @@ class SequenceParser:
         if self.db_error is not None:
             return True
         name = decode_entities(declared if rest is None else js_trim(declared + rest))
+        if create is None and kind in (PARTICIPANT, PARTICIPANT_ACTOR):
+            # add_actor without config or box (the fast path never runs inside a box).
+            draw = "actor" if kind == PARTICIPANT_ACTOR else "participant"
+            description = None if alias is None else parse_message_text(alias)
+            old = self.actors.get(name)
+            if old is None:
+                self.actors[name] = _ActorRecord(
+                    name if description is None else description,
+                    draw,
+                    self.original_line(line),
+                    None,
+                )
+            elif description is not None:
+                old.label = description
+                old.type = draw
+            return True
         if kind == ACTIVATE:
             self.activate(name, line)
         elif kind == DEACTIVATE:
