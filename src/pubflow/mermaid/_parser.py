@@ -152,6 +152,18 @@ _LINE_KINDS: dict[str, int] = {
     "note": _NOTE,
     "autonumber": _AUTONUMBER,
 }
+# _LINE_KINDS by the word as written, filled as words are met (names repeat a lot).
+_WORD_KINDS: dict[str, int] = {}
+
+
+def _word_kind(word: str) -> int:
+    """The line kind a first word starts (_MESSAGE for a name), remembered in _WORD_KINDS."""
+    if len(_WORD_KINDS) > 4096:  # names of many diagrams: keep the memo small
+        _WORD_KINDS.clear()
+    kind = _WORD_KINDS[word] = _LINE_KINDS.get(word.lower(), _MESSAGE)
+    return kind
+
+
 # Group names of line_pattern's alternatives.
 _GENERAL_KINDS = {
     "msg": _MESSAGE,
@@ -445,22 +457,23 @@ class SequenceParser:
         head_match = patterns.head.match
         general = patterns.general.match
         keywords = _ALL_KEYWORDS
-        line_kinds = _LINE_KINDS
+        word_kinds = _WORD_KINDS
         actors = self.actors
         add_actor = self.add_implicit_actor
         new_message = self.messages.append
         arrows = _ARROWS
         while position < length:
             head = head_match(code, position)
-            found: re.Match[str] | None = None
             if head is None:
                 kind = _GENERAL
             else:
                 word, arrow, mark, target, text = head.groups()
-                kind = line_kinds.get(word.lower(), _MESSAGE)
+                known = word_kinds.get(word)
+                kind = _word_kind(word) if known is None else known
                 if kind == _MESSAGE and arrow is not None:
-                    if target.lower() in keywords:
-                        break
+                    known = word_kinds.get(target)
+                    if (_word_kind(target) if known is None else known) != _MESSAGE:
+                        break  # a keyword
                     if self.db_error is None:
                         if word not in actors:
                             add_actor(word, line)
