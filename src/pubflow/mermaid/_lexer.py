@@ -274,6 +274,22 @@ _DECLARED_LINE = (
 )
 
 
+def _captured_name(group: str) -> str:
+    """The name rule (rule 60) as group ``group``, its leading ASCII word as ``group_word``.
+
+    A name may not start with a comment (``#``, ``%``) or a number; the caller must
+    reject a leading word that is a keyword (a keyword rule wins over the name rule).
+    The first chunk of a name is its longest run of allowed characters, whichever
+    group takes which part of it.
+    """
+    chunk = r"[^/\\+()<\->:\n,;]"
+    rest = FAST_NAME.removeprefix(chunk + "+")
+    return (
+        rf"(?![#%0-9.])(?={chunk})(?P<{group}>(?P<{group}_word>[A-Za-z0-9_]*+)"
+        rf"(?>{chunk}*+{rest}))"
+    )
+
+
 def _any_case(word: str) -> str:
     """``word`` matching ASCII case-insensitively, like ``word.lower()`` comparisons do."""
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
@@ -339,10 +355,7 @@ def line_pattern() -> re.Pattern[str]:
     ws = WS_EXCEPT_NEWLINE
     word_end = "(?![A-Za-z0-9_])"
     comment = r"(?:#[^\n]*)?\n"
-    name = FAST_NAME
     arrow = FAST_ARROW
-    keywords = _word_trie(sorted(_ALL_KEYWORDS, key=len, reverse=True))
-    name_start = f"(?![#%0-9.])(?!{keywords}{word_end})"
     blocks = _word_trie(
         ["loop", "rect", "opt", "alt", "else", "par_over", "par", "and", "critical", "option",
          "break"]
@@ -350,8 +363,8 @@ def line_pattern() -> re.Pattern[str]:
     declarations = _word_trie(["participant", "actor", "destroy", "activate", "deactivate"])
     return re.compile(
         f"(?>{ws}*)(?:"
-        f"(?P<msg>{name_start}(?P<source>(?>{name}))(?P<arrow>(?>{arrow}))(?>{ws}*)"
-        f"(?P<mark>\\+|(?!{arrow})-)?(?>{ws}*){name_start}(?P<target>(?>{name}))"
+        f"(?P<msg>{_captured_name('source')}(?P<arrow>(?>{arrow}))(?>{ws}*)"
+        f"(?P<mark>\\+|(?!{arrow})-)?(?>{ws}*){_captured_name('target')}"
         f"(?P<text>:[^#\\n;]*){comment})"
         f"|(?P<block>(?P<block_keyword>{blocks}){word_end}(?>{ws}*)(?P<label>[^#\\n;]*){comment})"
         f"|(?P<end>{_any_case('end')}{word_end}(?>{ws}*){comment})"
@@ -359,8 +372,8 @@ def line_pattern() -> re.Pattern[str]:
         f"(?P<declaration>{declarations}){word_end}(?>{ws}*){_DECLARED_LINE})"
         f"|(?P<note>{_any_case('note')}{word_end}(?>{ws}*)"
         f"(?:(?P<over>{_any_case('over')})|(?P<left>{_any_case('left of')})|{_any_case('right of')})"
-        f"{word_end}(?>{ws}*){name_start}(?P<first>(?>{name}))"
-        f"(?:,(?>{ws}*){name_start}(?P<second>(?>{name})))?(?P<note_text>:[^#\\n;]*){comment})"
+        f"{word_end}(?>{ws}*){_captured_name('first')}"
+        f"(?:,(?>{ws}*){_captured_name('second')})?(?P<note_text>:[^#\\n;]*){comment})"
         f"|(?P<auto>{_any_case('autonumber')}{comment})"
         ")"
     )
@@ -375,7 +388,6 @@ class FastLinePatterns(NamedTuple):
     autonumber_rest: re.Pattern[str]
     declaration_rest: re.Pattern[str]
     note_rest: re.Pattern[str]
-    general: re.Pattern[str]
 
 
 @cache
@@ -394,21 +406,13 @@ def fast_line_patterns() -> FastLinePatterns:
     The ``*_rest`` patterns continue after a keyword ``head`` found, exactly like
     the alternative of the same statement in :func:`line_pattern`; ``note_rest``
     also captures the leading word of each name (``first_word``, ``second_word``),
-    which the caller must check for keywords instead of the regex. ``general`` is
-    :func:`line_pattern`.
+    which the caller must check for keywords instead of the regex. Lines these do
+    not cover are for :func:`line_pattern` (compiled only when such a line comes:
+    it takes several milliseconds).
     """
     ws = WS_EXCEPT_NEWLINE
     comment = r"(?:#[^\n]*+)?\n"
     word_end = "(?![A-Za-z0-9_])"
-    name_rest = FAST_NAME.removeprefix(r"[^/\\+()<\->:\n,;]+")
-    # The name rule with its leading ASCII word captured: the first chunk of a name
-    # is its longest run of allowed characters, whatever group takes which part.
-    def name(group: str) -> str:
-        return (
-            rf"(?![#%0-9.])(?=[^/\\+()<\->:\n,;])(?P<{group}>(?P<{group}_word>[A-Za-z0-9_]*+)"
-            rf"(?>[^/\\+()<\->:\n,;]*+{name_rest}))"
-        )
-
     return FastLinePatterns(
         head=re.compile(
             r"[ \t]*+([A-Za-z_][A-Za-z0-9_]*+)"
@@ -421,10 +425,9 @@ def fast_line_patterns() -> FastLinePatterns:
         declaration_rest=re.compile(f"(?>{ws}*){_DECLARED_LINE}"),
         note_rest=re.compile(
             f"(?>{ws}*)(?:(?P<over>{_any_case('over')})|(?P<left>{_any_case('left of')})"
-            f"|{_any_case('right of')}){word_end}(?>{ws}*){name('first')}"
-            f"(?:,(?>{ws}*){name('second')})?(?P<note_text>:[^#\\n;]*+){comment}"
+            f"|{_any_case('right of')}){word_end}(?>{ws}*){_captured_name('first')}"
+            f"(?:,(?>{ws}*){_captured_name('second')})?(?P<note_text>:[^#\\n;]*+){comment}"
         ),
-        general=line_pattern(),
     )
 
 

@@ -76,6 +76,7 @@ from pubflow.mermaid._lexer import (
     TXT,
     LexicalError,
     fast_line_patterns,
+    line_pattern,
     tokenize,
 )
 from pubflow.mermaid._preprocess import (
@@ -455,7 +456,6 @@ class SequenceParser:
         length = len(code)
         patterns = fast_line_patterns()
         head_match = patterns.head.match
-        general = patterns.general.match
         keywords = _ALL_KEYWORDS
         word_kinds = _WORD_KINDS
         actors = self.actors
@@ -512,7 +512,7 @@ class SequenceParser:
                     continue
             if kind in (_MESSAGE, _GENERAL):
                 head = None
-                found = general(code, position)
+                found = line_pattern().match(code, position)
                 if found is None:
                     if code[position] not in _WHITESPACE:
                         break
@@ -528,6 +528,14 @@ class SequenceParser:
                 if self.inline_comments and code.find("%%", position, found.end()) >= 0:
                     break
                 kind = _GENERAL_KINDS[found.lastgroup]  # type: ignore[index]
+                if kind == _MESSAGE:
+                    words = found.group("source_word", "target_word")
+                elif kind == _NOTE:
+                    words = found.group("first_word", "second_word")
+                else:
+                    words = ()
+                if any(word is not None and word.lower() in keywords for word in words):
+                    break  # a keyword rule wins over the name rule
             elif kind == _BLOCK:
                 found = patterns.block_rest.match(code, head.end(1))  # type: ignore[union-attr]
                 if found is None:
