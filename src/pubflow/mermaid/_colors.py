@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pubflow.mermaid._jsregex import lazy_pattern
+
 CSS_COLOR_NAMES = frozenset(
     {
         "aliceblue",
@@ -159,8 +161,8 @@ CSS_COLOR_NAMES = frozenset(
     }
 )
 
-_BOX_DATA = re.compile(r"((?:rgba?|hsla?)\s*\(.*\)|\w*)(.*)\Z", re.ASCII | re.DOTALL)
-_COLOR_FUNCTION = re.compile(r"(?:rgba?|hsla?)\s*\([^()]*\)\Z", re.ASCII | re.IGNORECASE)
+_BOX_DATA = lazy_pattern(r"((?:rgba?|hsla?)\s*\(.*\)|\w*)(.*)\Z", re.ASCII | re.DOTALL)
+_COLOR_FUNCTION = lazy_pattern(r"(?:rgba?|hsla?)\s*\([^()]*\)\Z", re.ASCII | re.IGNORECASE)
 
 
 def is_css_color(value: str) -> bool:

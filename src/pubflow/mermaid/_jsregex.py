@@ -8,6 +8,9 @@ matches Mermaid character for character.
 
 from __future__ import annotations
 
+import re
+from typing import Any, cast
+
 JS_WHITESPACE_CHARS = (
     "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -32,3 +35,23 @@ def js_trim(text: str) -> str:
 
 def is_js_whitespace(char: str) -> bool:
     return char in JS_WHITESPACE_CHARS
+
+
+class _LazyPattern:
+    """Compiles on first use, then serves the compiled pattern's methods directly."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = pattern
+        self.flags = flags
+
+    def __getattr__(self, name: str) -> Any:  # only called until the methods are cached
+        compiled = re.compile(self.pattern, self.flags)
+        for method in ("match", "search", "fullmatch", "finditer", "sub"):
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
+
+
+def lazy_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile`` deferred to first use: the package is imported on every commit
+    (pre-commit hook) and most of its regexes serve rare constructs."""
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))

@@ -16,9 +16,17 @@ preprocessed text and ``line`` is its 1-based line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import NamedTuple
 
-from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, WS_EXCEPT_NEWLINE, js_trim
+from pubflow.mermaid._jsregex import (
+    JS_WHITESPACE_CHARS,
+    WS,
+    WS_EXCEPT_NEWLINE,
+    js_trim,
+    lazy_pattern,
+)
 
 # Token kinds (the grammar's terminals).
 NEWLINE = 1
@@ -218,67 +226,209 @@ _SAME_LINE_WS = frozenset(JS_WHITESPACE_CHARS) - {"\n"}
 _WHITESPACE = frozenset(JS_WHITESPACE_CHARS)
 
 _WORD = re.compile(r"[A-Za-z0-9_]*")
-_WS_RUN = re.compile(f"{WS}+")
-_SAME_LINE_WS_RUN = re.compile(f"{WS_EXCEPT_NEWLINE}+")
+_WS_RUN = lazy_pattern(f"{WS}+")
+_SAME_LINE_WS_RUN = lazy_pattern(f"{WS_EXCEPT_NEWLINE}+")
 _NEWLINE_RUN = re.compile(r"\n+")
-_NUM = re.compile(r"(?:[0-9]+(?:\.[0-9]{1,2})?|\.[0-9]{1,2})(?=[ \n]+)")
-_TITLE = re.compile(f"title{WS}[^#\\n;]+", re.IGNORECASE)
-_LEGACY_TITLE = re.compile(f"title:{WS}[^#\\n;]+", re.IGNORECASE)
-_ACC_TITLE_RULE = re.compile(f"accTitle{WS}*:{WS}*", re.IGNORECASE)
-_ACC_DESCR_RULE = re.compile(f"accDescr{WS}*:{WS}*", re.IGNORECASE)
-_ACC_DESCR_MULTILINE_RULE = re.compile(f"accDescr{WS}*\\{{{WS}*", re.IGNORECASE)
-_NAME = re.compile(
+_NUM = lazy_pattern(r"(?:[0-9]+(?:\.[0-9]{1,2})?|\.[0-9]{1,2})(?=[ \n]+)")
+_TITLE = lazy_pattern(f"title{WS}[^#\\n;]+", re.IGNORECASE)
+_LEGACY_TITLE = lazy_pattern(f"title:{WS}[^#\\n;]+", re.IGNORECASE)
+_ACC_TITLE_RULE = lazy_pattern(f"accTitle{WS}*:{WS}*", re.IGNORECASE)
+_ACC_DESCR_RULE = lazy_pattern(f"accDescr{WS}*:{WS}*", re.IGNORECASE)
+_ACC_DESCR_MULTILINE_RULE = lazy_pattern(f"accDescr{WS}*\\{{{WS}*", re.IGNORECASE)
+_NAME_PATTERN = (
     r"[^/\\+()<\->:\n,;]+"
     r"(?:(?!-x|--x|-\)|--\)|-\|\\|-\\|-/|-//|-\|/|/\|-|\\\|-|//-|\\\\-|/\|-|--\|\\|--|\(\))"
-    r"-*[^+<\->:\n,;]+)*",
-    re.IGNORECASE,
+    r"-*[^+<\->:\n,;]+)*"
 )
-_ARROW = re.compile(
+_NAME = lazy_pattern(_NAME_PATTERN, re.IGNORECASE)
+_ARROW_PATTERN = (
     r"->>|<<->>|-->>|<<-->>|->|-->|-x|--x|-\)|--\)"
     r"|--\|\\|--\|/|--\\\\|--//|/\|--|\\\|--|//--|\\\\--"
-    r"|-\|\\|-\|/|-\\\\|-//|/\|-|\\\|-|//-|\\\\-",
-    re.IGNORECASE,
+    r"|-\|\\|-\|/|-\\\\|-//|/\|-|\\\|-|//-|\\\\-"
 )
+_ARROW = lazy_pattern(_ARROW_PATTERN, re.IGNORECASE)
 _TEXT = re.compile(r":[^#\n;]*")
 _REST_OF_LINE = re.compile(r"[^#\n;]*")
 _TO_LINE_END = re.compile(r"[^\n]*")
 # ID condition (after participant/actor/destroy/activate/deactivate).
-_NAME_BEFORE_CONFIG = re.compile(f"[^<=>\\-:\\n,;@{WS[1:-1]}]+(?=@\\{{)")
-_NAME_BEFORE_ALIAS = re.compile(f"[^<>:\\n,;@{WS[1:-1]}]+(?={WS}+as{WS})", re.IGNORECASE)
+_NAME_BEFORE_CONFIG = lazy_pattern(f"[^<=>\\-:\\n,;@{WS[1:-1]}]+(?=@\\{{)")
+_NAME_BEFORE_ALIAS = lazy_pattern(f"[^<>:\\n,;@{WS[1:-1]}]+(?={WS}+as{WS})", re.IGNORECASE)
 _DECLARED_NAME_RUN = re.compile(r"[^<>:\n,;@]*")
-_AS_AHEAD = re.compile(f"{WS}+as{WS}", re.IGNORECASE)
+_AS_AHEAD = lazy_pattern(f"{WS}+as{WS}", re.IGNORECASE)
 
 
-# A plain message line, as the jison rules would cut it: indentation, name (rule 60),
-# arrow, optional +/-, name, ':' text, line break. Atomic groups commit to each token
-# like the lexer does, so the regex never finds a split the lexer would not.
-_MESSAGE_LINE = re.compile(
-    f"(?>{WS_EXCEPT_NEWLINE}*)(?P<source>(?>"
-    + _NAME.pattern
-    + r"))(?P<arrow>(?>"
-    + _ARROW.pattern
-    + f"))(?>{WS_EXCEPT_NEWLINE}*)(?P<mark>(?>[-+]?))(?>{WS_EXCEPT_NEWLINE}*)(?P<target>(?>"
-    + _NAME.pattern
-    + r"))(?P<text>:[^#\n;]*)\n",
-    re.IGNORECASE,
-)
-# A name must not start where an earlier jison rule wins over rule 60: a comment
-# ('#', '%'), a number (rule 6) or a keyword.
-_NOT_PLAIN_NAME_START = frozenset("#%0123456789.")
 _ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS
-_KEYWORD_PREFIXES = tuple(sorted(_ALL_KEYWORDS))
-
-MessageLineParts = tuple[str, str, str, str, str]
-"""(source, arrow, "+", "-" or "", target, ':' text) of a :data:`MESSAGE_LINE` token."""
+LineHook = Callable[[int, int], tuple[int, int]]
+"""Called at each line start with (position, line); returns where lexing resumes."""
 
 
-def _starts_with_keyword(name: str) -> bool:
-    """True when jison would lex a keyword (``keyword\\b``) at the start of ``name``."""
-    head = name[: _LONGEST_KEYWORD + 1].lower()
-    if not head.startswith(_KEYWORD_PREFIXES):
-        return False
-    word = _WORD.match(head)
-    return word is not None and word.group() in _ALL_KEYWORDS
+# After participant/actor/destroy/activate/deactivate and the blanks after it: the ID
+# condition's rules. No '@' anywhere (no config), the name is not a comment, and either
+# its first run of non-blanks is followed by ' as ' (an alias: AS then the rest of the
+# line) or, exactly when the alias rule's lookahead fails, the name runs to the line end.
+_DECLARED_LINE = (
+    f"(?!#)(?P<declared>(?>[^<>:\\n,;@{WS[1:-1]}]+))"
+    f"(?:(?>{WS_EXCEPT_NEWLINE}+)(?P<alias_keyword>[aA][sS])(?={WS})(?>{WS_EXCEPT_NEWLINE}*)"
+    f"(?P<alias>[^#\\n;]*+)(?:#[^\\n]*+)?\\n"
+    f"|(?!{WS}+(?i:as){WS})(?P<declared_rest>[^<>:\\n,;@]*+)\\n)"
+)
+
+
+def _captured_name(group: str) -> str:
+    """The name rule (rule 60) as group ``group``, its leading ASCII word as ``group_word``.
+
+    A name may not start with a comment (``#``, ``%``) or a number; the caller must
+    reject a leading word that is a keyword (a keyword rule wins over the name rule).
+    The first chunk of a name is its longest run of allowed characters, whichever
+    group takes which part of it.
+    """
+    chunk = r"[^/\\+()<\->:\n,;]"
+    rest = FAST_NAME.removeprefix(chunk + "+")
+    return (
+        rf"(?![#%0-9.])(?={chunk})(?P<{group}>(?P<{group}_word>[A-Za-z0-9_]*+)"
+        rf"(?>{chunk}*+{rest}))"
+    )
+
+
+def _any_case(word: str) -> str:
+    """``word`` matching ASCII case-insensitively, like ``word.lower()`` comparisons do."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+def _word_trie(words: list[str]) -> str:
+    """A regex matching exactly ``words`` (ASCII case-insensitively), factored by prefix.
+
+    A plain alternation tries every word in turn; the trie fails on the first
+    character that starts no word. Longer words come first at each branch.
+    """
+    heads: dict[str, list[str]] = {}
+    complete = False
+    for word in words:
+        if word:
+            heads.setdefault(word[0], []).append(word[1:])
+        else:
+            complete = True
+    branches = [_any_case(head) + _word_trie(tails) for head, tails in heads.items()]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if complete else body
+
+
+# The name (rule 60) and arrow rules, factored for the whole-line regex. ``test_lexer``
+# checks them against _NAME and _ARROW on every short string of the relevant characters:
+# the name's lookahead forbids the same prefixes (``--`` covers ``--x``, ``--)`` and
+# ``--|\``; ``-/`` covers ``-//``), after which ``-*`` can take at most one hyphen; the
+# arrows are listed longest first, so jison's first match is the longest match.
+FAST_NAME = (
+    r"[^/\\+()<\->:\n,;]+"
+    r"(?:(?!-(?:[xX)\\/\-]|\|[\\/])|/[|/]-|\\[|\\]-|\(\))-?[^+<\->:\n,;]+)*"
+)
+FAST_ARROW = (
+    r"-(?:>>?|-(?:>>?|[xX)]|\|[\\/]|\\\\|//)|[xX)]|\|[\\/]|\\\\|//)"
+    r"|<<--?>>|/[|/]--?|\\[|\\]--?"
+)
+
+
+@cache
+def line_pattern() -> re.Pattern[str]:
+    """Whole statement lines the jison rules are known to cut into fixed token sequences.
+
+    Compiled on first use (it is the costliest regex of the package). Each
+    alternative is a named group ending at the line break, so ``lastgroup`` tells
+    which statement matched:
+
+    - ``msg``: ``A->>B: text`` (``ACTOR ARROW [PLUS|MINUS] ACTOR TXT NEWLINE``),
+    - ``block``: ``loop``/``alt``/``else``/... with a label (``KEYWORD REST_OF_LINE``),
+    - ``end``: ``end`` (``END``),
+    - ``decl``: ``[create] participant|actor|destroy|activate|deactivate name
+      [as alias]`` (the ID condition's rules),
+    - ``note``: ``note over A[,B]: text``, ``note left of A: text``, ``note right of A: text``,
+    - ``auto``: a bare ``autonumber``.
+
+    Every piece is atomic, like the lexer's choice of one rule per token, and a name
+    may not start where an earlier rule than rule 60 wins (a keyword, a comment
+    ``#``/``%``, a number). A ``#`` comment may end each line. The caller must reject
+    lines containing ``%%`` when the text has any (a token followed by ``%%`` is a
+    comment). Whatever is not matched goes through :func:`tokenize` rule by rule.
+    """
+    ws = WS_EXCEPT_NEWLINE
+    word_end = "(?![A-Za-z0-9_])"
+    comment = r"(?:#[^\n]*)?\n"
+    arrow = FAST_ARROW
+    blocks = _word_trie(
+        ["loop", "rect", "opt", "alt", "else", "par_over", "par", "and", "critical", "option",
+         "break"]
+    )  # fmt: skip
+    declarations = _word_trie(["participant", "actor", "destroy", "activate", "deactivate"])
+    return re.compile(
+        f"(?>{ws}*)(?:"
+        f"(?P<msg>{_captured_name('source')}(?P<arrow>(?>{arrow}))(?>{ws}*)"
+        f"(?P<mark>\\+|(?!{arrow})-)?(?>{ws}*){_captured_name('target')}"
+        f"(?P<text>:[^#\\n;]*){comment})"
+        f"|(?P<block>(?P<block_keyword>{blocks}){word_end}(?>{ws}*)(?P<label>[^#\\n;]*){comment})"
+        f"|(?P<end>{_any_case('end')}{word_end}(?>{ws}*){comment})"
+        f"|(?P<decl>(?:(?P<create>{_any_case('create')})(?>{ws}+))?"
+        f"(?P<declaration>{declarations}){word_end}(?>{ws}*){_DECLARED_LINE})"
+        f"|(?P<note>{_any_case('note')}{word_end}(?>{ws}*)"
+        f"(?:(?P<over>{_any_case('over')})|(?P<left>{_any_case('left of')})|{_any_case('right of')})"
+        f"{word_end}(?>{ws}*){_captured_name('first')}"
+        f"(?:,(?>{ws}*){_captured_name('second')})?(?P<note_text>:[^#\\n;]*){comment})"
+        f"|(?P<auto>{_any_case('autonumber')}{comment})"
+        ")"
+    )
+
+
+class FastLinePatterns(NamedTuple):
+    """The regexes of the parser's whole-line fast path (see :func:`fast_line_patterns`)."""
+
+    head: re.Pattern[str]
+    block_rest: re.Pattern[str]
+    end_rest: re.Pattern[str]
+    autonumber_rest: re.Pattern[str]
+    declaration_rest: re.Pattern[str]
+    note_rest: re.Pattern[str]
+
+
+@cache
+def fast_line_patterns() -> FastLinePatterns:
+    """Cheaper, narrower pieces of :func:`line_pattern` for the commonest lines.
+
+    ``head`` reads the indentation (spaces and tabs) and the first word: group 1 is
+    a word of ASCII word characters not starting with a digit. When the line is a
+    plain message between two such names (space/tab padding, an optional ``+``/``-``,
+    no ``%`` in the text), groups 2-5 hold arrow, mark, target and ':' text and the
+    match runs to the line break. Such names end where the name rule ends them (at
+    the padding or at any arrow), a ``-`` before a name is an arrow only as ``-x``,
+    and without ``%`` no ``%%`` comment can start. The caller must reject keyword
+    names itself (``end->>B: x``): a keyword wins over the name rule.
+
+    The ``*_rest`` patterns continue after a keyword ``head`` found, exactly like
+    the alternative of the same statement in :func:`line_pattern`; ``note_rest``
+    also captures the leading word of each name (``first_word``, ``second_word``),
+    which the caller must check for keywords instead of the regex. Lines these do
+    not cover are for :func:`line_pattern` (compiled only when such a line comes:
+    it takes several milliseconds).
+    """
+    ws = WS_EXCEPT_NEWLINE
+    comment = r"(?:#[^\n]*+)?\n"
+    word_end = "(?![A-Za-z0-9_])"
+    return FastLinePatterns(
+        head=re.compile(
+            r"[ \t]*+([A-Za-z_][A-Za-z0-9_]*+)"
+            rf"(?:[ \t]*+((?>{FAST_ARROW}))[ \t]*+(\+|-(?![xX]))?+[ \t]*+"
+            r"([A-Za-z_][A-Za-z0-9_]*+)[ \t]*+(:[^#\n;%]*+)(?:#[^\n]*+)?\n)?"
+        ),
+        block_rest=re.compile(f"(?>{ws}*)([^#\\n;]*+){comment}"),
+        end_rest=re.compile(f"(?>{ws}*){comment}"),
+        autonumber_rest=re.compile(comment),
+        declaration_rest=re.compile(f"(?>{ws}*){_DECLARED_LINE}"),
+        note_rest=re.compile(
+            f"(?>{ws}*)(?:(?P<over>{_any_case('over')})|(?P<left>{_any_case('left of')})"
+            f"|{_any_case('right of')}){word_end}(?>{ws}*){_captured_name('first')}"
+            f"(?:,(?>{ws}*){_captured_name('second')})?(?P<note_text>:[^#\\n;]*+){comment}"
+        ),
+    )
 
 
 class LexicalError(Exception):
@@ -336,23 +486,22 @@ def _declared_name_end(code: str, position: int) -> int:
 
 
 def tokenize(
-    code: str, message_lines: list[MessageLineParts] | None = None
+    code: str, line_hook: LineHook | None = None, position: int = 0, line: int = 1
 ) -> Iterator[tuple[int, str, int, int]]:
     """Yield the tokens jison's lexer would, ending with ``EOF``.
 
-    With ``message_lines`` given, a line that is exactly a plain message (the bulk of
-    every diagram) comes as one :data:`MESSAGE_LINE` token standing for the tokens
-    ``ACTOR ARROW [+|-] ACTOR TXT NEWLINE``; its parts are appended to
-    ``message_lines`` just before the token is yielded. Such a line always follows
-    a line break, where the grammar is between statements, so the parser can take
-    the token for the whole statement.
+    ``line_hook`` is called whenever the lexer has yielded a line break and stands
+    at the start of the next line in the INITIAL condition; it may consume whole
+    lines itself (see :func:`line_pattern`) and returns the position and line where
+    lexing resumes. It runs when the token after that line break is asked for.
+
+    Lexing may start at a token boundary ``position`` (on ``line``) in the INITIAL
+    condition, e.g. where ``line_hook`` stopped.
 
     Raises :class:`LexicalError` when no rule matches (only possible after a keyword
     that expects a name, when the line ends instead).
     """
     length = len(code)
-    position = 0
-    line = 1
     conditions = [_INITIAL]
     state = _INITIAL
     keywords = _KEYWORDS
@@ -365,7 +514,6 @@ def tokenize(
     find = code.find
     # Rule 5 ("x%%..." is a comment) needs "%%" somewhere; most diagrams have none.
     inline_comments = "%%" in code
-    message_line = _MESSAGE_LINE.match if message_lines is not None else None
     while True:
         if state == _INITIAL:
             if position >= length:
@@ -380,34 +528,8 @@ def tokenize(
                 yield NEWLINE, "", position, line
                 line += end - position
                 position = end
-                while message_line is not None:
-                    match = message_line(code, position)
-                    if match is None:
-                        break
-                    source, arrow, mark, target, text = match.group(
-                        "source", "arrow", "mark", "target", "text"
-                    )
-                    if (
-                        source[0] in _NOT_PLAIN_NAME_START
-                        or target[0] in _NOT_PLAIN_NAME_START
-                        or _starts_with_keyword(source)
-                        or _starts_with_keyword(target)
-                        or (mark == "-" and _ARROW.match(code, match.start("mark")))
-                        or (inline_comments and "%%" in match.group())
-                    ):
-                        break
-                    message_lines.append(  # type: ignore[union-attr]
-                        (
-                            source.strip(JS_WHITESPACE_CHARS),
-                            arrow.lower(),
-                            mark,
-                            target.strip(JS_WHITESPACE_CHARS),
-                            text,
-                        )
-                    )
-                    yield MESSAGE_LINE, "", match.start("source"), line
-                    line += 1
-                    position = match.end()
+                if line_hook is not None:
+                    position, line = line_hook(position, line)
                 continue
             if char in whitespace:
                 end = position + 1

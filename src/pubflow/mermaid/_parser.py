@@ -15,11 +15,13 @@ broken rule is kept and raised only once the parse has succeeded.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from pubflow.mermaid._colors import split_box_heading
-from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim
+from pubflow.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim, lazy_pattern
 from pubflow.mermaid._lexer import (
+    _KEYWORDS,
+    _SPECIAL_WORDS,
     ACC_DESCR,
     ACC_DESCR_MULTILINE_VALUE,
     ACC_TITLE,
@@ -52,7 +54,6 @@ from pubflow.mermaid._lexer import (
     LINK,
     LINKS,
     LOOP,
-    MESSAGE_LINE,
     MINUS,
     NEWLINE,
     NOTE,
@@ -74,7 +75,8 @@ from pubflow.mermaid._lexer import (
     TOKEN_NAMES,
     TXT,
     LexicalError,
-    MessageLineParts,
+    fast_line_patterns,
+    line_pattern,
     tokenize,
 )
 from pubflow.mermaid._preprocess import (
@@ -119,10 +121,63 @@ _SECTIONS: dict[int, tuple[SectionKeyword, tuple[BlockKind, ...]]] = {
     OPTION: ("option", ("critical",)),
 }
 _DECLARATION_KINDS = (PARTICIPANT, PARTICIPANT_ACTOR, DESTROY)
+_DECLARATION_WORDS = {
+    "participant": PARTICIPANT,
+    "actor": PARTICIPANT_ACTOR,
+    "destroy": DESTROY,
+    "activate": ACTIVATE,
+    "deactivate": DEACTIVATE,
+}
+# Section keyword -> the block kinds it may divide.
+_SECTION_OWNERS: dict[str, tuple[BlockKind, ...]] = dict(_SECTIONS.values())
+_WHITESPACE = frozenset(JS_WHITESPACE_CHARS)
+_WS_RUN = lazy_pattern(f"{WS}+")
+_ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS
+# Arrow as matched (any case) -> (arrow as Mermaid stores it, line type).
+_ARROWS = {
+    **{arrow: (arrow, line_type) for arrow, line_type in ARROW_LINE_TYPES.items()},
+    **{arrow.upper(): (arrow, line_type) for arrow, line_type in ARROW_LINE_TYPES.items()},
+}
+_new_tuple = tuple.__new__
+_BLOCK_WORDS = (
+    "loop", "rect", "opt", "alt", "else", "par", "par_over", "and", "critical", "option", "break"
+)  # fmt: skip
+# Kinds of lines on the fast path.
+_MESSAGE, _BLOCK, _END, _DECLARATION, _NOTE, _AUTONUMBER, _OTHER_KEYWORD, _GENERAL = range(8)
+_LINE_KINDS: dict[str, int] = {
+    **dict.fromkeys(_ALL_KEYWORDS, _OTHER_KEYWORD),
+    **dict.fromkeys(_BLOCK_WORDS, _BLOCK),
+    "end": _END,
+    **dict.fromkeys(_DECLARATION_WORDS, _DECLARATION),
+    "create": _GENERAL,
+    "note": _NOTE,
+    "autonumber": _AUTONUMBER,
+}
+# _LINE_KINDS by the word as written, filled as words are met (names repeat a lot).
+_WORD_KINDS: dict[str, int] = {}
+
+
+def _word_kind(word: str) -> int:
+    """The line kind a first word starts (_MESSAGE for a name), remembered in _WORD_KINDS."""
+    if len(_WORD_KINDS) > 4096:  # names of many diagrams: keep the memo small
+        _WORD_KINDS.clear()
+    kind = _WORD_KINDS[word] = _LINE_KINDS.get(word.lower(), _MESSAGE)
+    return kind
+
+
+# Group names of line_pattern's alternatives.
+_GENERAL_KINDS = {
+    "msg": _MESSAGE,
+    "block": _BLOCK,
+    "end": _END,
+    "decl": _DECLARATION,
+    "note": _NOTE,
+    "auto": _AUTONUMBER,
+}
 _LINK_KEYWORDS = {LINKS: "links", LINK: "link", PROPERTIES: "properties", DETAILS: "details"}
 _STATEMENT_EXPECTED = "a message, note, participant or block keyword"
 _WRAP_PREFIXES = (":wrap:", "wrap:", ":nowrap:", "nowrap:")
-_BREAK_AND_INDENT = re.compile(f"\n{WS}+")
+_BREAK_AND_INDENT = lazy_pattern(f"\n{WS}+")
 
 
 def parse_message_text(text: str) -> str:
@@ -192,8 +247,20 @@ class _OpenBlock:
 class SequenceParser:
     """Parses one preprocessed diagram; use :meth:`parse` once."""
 
-    def __init__(self, prepared: PreparedText, *, message_lines: bool = True) -> None:
-        """``message_lines=False`` turns off the lexer's whole-line fast path (for tests)."""
+    # Defaults most diagrams keep (class attributes spare the assignments per diagram).
+    fast_ok = False
+    """True while the parser stands between top-level statements (not in a box)."""
+    last_created: tuple[str, int] | None = None
+    last_destroyed: tuple[str, int] | None = None
+    current_box: _OpenBox | None = None
+    title: str | None = None
+    acc_title: str | None = None
+    acc_descr: str | None = None
+    db_error: MermaidError | None = None
+    previous_end_line = -1
+
+    def __init__(self, prepared: PreparedText, *, fast_lines: bool = True) -> None:
+        """``fast_lines=False`` turns off the whole-line fast path (:meth:`fast_lines`)."""
         self.code = prepared.code
         self.line_map = prepared.line_map
         self.line_origin = prepared.line_map.origin
@@ -201,11 +268,8 @@ class SequenceParser:
         self.has_entities = ENTITY_OPEN in prepared.code or ENTITY_CLOSE in prepared.code
         self.front_matter_title = prepared.front_matter_title
         self.last_line = prepared.last_line
-        self.message_lines: list[MessageLineParts] = []
-        self.tokens: Iterator[Token] = tokenize(
-            self.code, self.message_lines if message_lines else None
-        )
-        self.next_token: Callable[[], Token] = self.tokens.__next__
+        self.inline_comments = "%%" in prepared.code
+        self.use_fast_lines = fast_lines
         self.blocks: list[_OpenBlock] = []
         self.top_blocks: list[Block] = []
         # SequenceDB state
@@ -219,14 +283,6 @@ class SequenceParser:
         # Like SequenceDB's maps: id -> index of the next message, in insertion order.
         self.created: dict[str, int] = {}
         self.destroyed: dict[str, int] = {}
-        self.last_created: tuple[str, int] | None = None
-        self.last_destroyed: tuple[str, int] | None = None
-        self.current_box: _OpenBox | None = None
-        self.title: str | None = None
-        self.acc_title: str | None = None
-        self.acc_descr: str | None = None
-        self.db_error: MermaidError | None = None
-        self.previous_end_line = -1
 
     # ------------------------------------------------------------------ errors
     def original_line(self, line: int) -> int:
@@ -247,8 +303,6 @@ class SequenceParser:
         kind, value, position, _ = token
         if kind == ACTOR:
             return f"name '{decode_entities(value)}'"
-        if kind == MESSAGE_LINE:
-            return f"name '{decode_entities(self.message_lines[-1][0])}'"
         if kind == INVALID:
             return f"'{decode_entities(value)}'"
         if kind == TXT:
@@ -305,13 +359,37 @@ class SequenceParser:
         return self.build()
 
     def parse_statements(self) -> None:
-        next_token = self.next_token
+        code = self.code
+        hook = self.fast_lines if self.use_fast_lines else None
+        if hook is not None and code.startswith("sequenceDiagram\n"):
+            # The header token, then the line break: the lexer would call the hook now.
+            self.fast_ok = True
+            position, line = hook(16, 2)
+            if position >= len(code):  # every line was applied: only the end is left
+                if self.blocks:
+                    raise self.unclosed_block((EOF, "", position, line))
+                return
+            next_token = self.start_tokens(hook, position, line)
+            self.parse_tokens(next_token())
+            return
+        next_token = self.start_tokens(hook, 0, 1)
         token = next_token()
         while token[0] == NEWLINE:
             token = next_token()
         if token[0] != SD:
             raise self.unexpected(token, "'sequenceDiagram' as the first statement")
-        token = next_token()
+        self.fast_ok = True
+        self.parse_tokens(next_token())
+
+    def start_tokens(
+        self, hook: Callable[[int, int], tuple[int, int]] | None, position: int, line: int
+    ) -> Callable[[], Token]:
+        self.next_token = tokenize(self.code, hook, position, line).__next__
+        return self.next_token
+
+    def parse_tokens(self, token: Token) -> None:
+        """The statements from ``token`` on, to the end of the text."""
+        next_token = self.next_token
         handlers = _HANDLERS
         while True:
             kind = token[0]
@@ -361,41 +439,305 @@ class SequenceParser:
             raise self.unexpected(token, expected, context)
         return token
 
+    # ------------------------------------------------------------------ whole lines
+    def fast_lines(self, position: int, line: int) -> tuple[int, int]:
+        """The lexer's line hook: apply simple statement lines without tokens.
+
+        Called at the start of a line between top-level statements. Each line the
+        patterns of :func:`fast_line_patterns` match stands for a token sequence the
+        handlers accept as one statement; it is applied here with the handlers' own
+        methods, in the same order. The first line that does not match, or whose
+        statement a handler would reject (``else`` outside ``alt``, ``end`` without
+        a block ...), is left to the lexer: returns its position and line number.
+        """
+        if not self.fast_ok:
+            return position, line
+        code = self.code
+        length = len(code)
+        patterns = fast_line_patterns()
+        head_match = patterns.head.match
+        keywords = _ALL_KEYWORDS
+        word_kinds = _WORD_KINDS
+        actors = self.actors
+        add_actor = self.add_implicit_actor
+        new_message = self.messages.append
+        arrows = _ARROWS
+        while position < length:
+            head = head_match(code, position)
+            if head is None:
+                kind = _GENERAL
+            else:
+                word, arrow, mark, target, text = head.groups()
+                known = word_kinds.get(word)
+                kind = _word_kind(word) if known is None else known
+                if kind == _MESSAGE and arrow is not None:
+                    known = word_kinds.get(target)
+                    if (_word_kind(target) if known is None else known) != _MESSAGE:
+                        break  # a keyword
+                    if self.db_error is None:
+                        if word not in actors:
+                            add_actor(word, line)
+                        if target not in actors:
+                            add_actor(target, line)
+                        if self.last_created is not None or self.last_destroyed is not None:
+                            self.check_create_destroy(word, target, head.start(1), line)
+                        text = text[1:].strip(JS_WHITESPACE_CHARS)
+                        if text[:1] in "wn:" or self.has_entities:
+                            text = parse_message_text(text)
+                        arrow, line_type = arrows[arrow]
+                        activation: Activation | None = None
+                        if mark is not None:
+                            activation = "activate" if mark == "+" else "deactivate"
+                        new_message(
+                            _new_tuple(
+                                Message,
+                                (word, target, arrow, line_type, text,
+                                 line + self.line_offset if self.line_origin is None
+                                 else self.line_map.original_line(line),
+                                 activation, None),
+                            )
+                        )  # fmt: skip
+                        if self.blocks:
+                            self.blocks[-1].message_count += 1
+                        if activation is not None:
+                            if activation == "activate":
+                                self.activate(target, line)
+                            else:
+                                self.deactivate(word, head.start(1), line)
+                    position = head.end()
+                    line += 1
+                    while position < length and code[position] == "\n":
+                        position += 1
+                        line += 1
+                    continue
+            if kind in (_MESSAGE, _GENERAL):
+                head = None
+                found = line_pattern().match(code, position)
+                if found is None:
+                    if code[position] not in _WHITESPACE:
+                        break
+                    # The lexer's whitespace rule crosses line breaks: a blank line and
+                    # the indentation after it are one token-less run.
+                    run_end = _WS_RUN.match(code, position).end()  # type: ignore[union-attr]
+                    breaks = code.count("\n", position, run_end)
+                    if not breaks:
+                        break
+                    position = run_end
+                    line += breaks
+                    continue
+                if self.inline_comments and code.find("%%", position, found.end()) >= 0:
+                    break
+                kind = _GENERAL_KINDS[found.lastgroup]  # type: ignore[index]
+                if kind == _MESSAGE:
+                    words = found.group("source_word", "target_word")
+                elif kind == _NOTE:
+                    words = found.group("first_word", "second_word")
+                else:
+                    words = ()
+                if any(word is not None and word.lower() in keywords for word in words):
+                    break  # a keyword rule wins over the name rule
+            elif kind == _BLOCK:
+                found = patterns.block_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+            elif kind == _END:
+                found = patterns.end_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+            elif kind == _DECLARATION:
+                found = patterns.declaration_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+            elif kind == _NOTE:
+                found = patterns.note_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+                if found.group("first_word").lower() in keywords:
+                    break
+                second_word = found.group("second_word")
+                if second_word is not None and second_word.lower() in keywords:
+                    break
+            elif kind == _AUTONUMBER:
+                found = patterns.autonumber_rest.match(code, head.end(1))  # type: ignore[union-attr]
+                if found is None:
+                    break
+            else:  # another keyword: left to the lexer
+                break
+            if not self.fast_statement(kind, found, head, line):
+                break
+            # The line and the line breaks after it (the lexer's newline rule).
+            position = found.end()
+            line += 1
+            while position < length and code[position] == "\n":
+                position += 1
+                line += 1
+        return position, line
+
+    def fast_statement(
+        self, kind: int, found: re.Match[str], head: re.Match[str] | None, line: int
+    ) -> bool:
+        """Apply one statement line matched by the fast path; False to leave it to the lexer.
+
+        ``found`` is the match of the line's rest (``head`` matched its first word)
+        or, without ``head``, of :func:`line_pattern`, whose group names are the same.
+        """
+        if kind == _MESSAGE:
+            if self.db_error is None:
+                source, arrow, mark, target, text = found.group(
+                    "source", "arrow", "mark", "target", "text"
+                )
+                source = source.strip(JS_WHITESPACE_CHARS)
+                target = target.strip(JS_WHITESPACE_CHARS)
+                if self.has_entities:
+                    source = decode_entities(source)
+                    target = decode_entities(target)
+                self.add_message(
+                    source,
+                    arrow.lower(),
+                    target,
+                    text,
+                    None if mark is None else ("activate" if mark == "+" else "deactivate"),
+                    None,
+                    found.start("source"),
+                    line,
+                )
+            return True
+        if kind == _BLOCK:
+            keyword = (head.group(1) if head else found.group("block_keyword")).lower()
+            label = found.group(1) if head else found.group("label")
+            section = _SECTION_OWNERS.get(keyword)
+            if section is None:
+                self.push_block(keyword, label, line)  # type: ignore[arg-type]
+                return True
+            blocks = self.blocks
+            if not blocks or blocks[-1].kind not in section:
+                return False  # the handler raises the error
+            blocks[-1].sections.append(
+                _new_tuple(
+                    Section, (keyword, parse_message_text(label), self.original_line(line))
+                )
+            )
+            return True
+        if kind == _END:
+            if not self.blocks:
+                return False
+            self.pop_block(line)
+            return True
+        if kind == _DECLARATION:
+            return self.fast_declaration(found, head, line)
+        if kind == _NOTE:
+            first, second, text = found.group("first", "second", "note_text")
+            if found.group("over") is not None:
+                placement: NotePlacement = "over"
+            elif second is not None:
+                return False  # a note left/right of two participants is an error
+            else:
+                placement = "left of" if found.group("left") is not None else "right of"
+            if self.db_error is None:
+                named: tuple[str, ...] = (decode_entities(first.strip(JS_WHITESPACE_CHARS)),)
+                if second is not None:
+                    named += (decode_entities(second.strip(JS_WHITESPACE_CHARS)),)
+                self.add_note(named, placement, text, line)
+            return True
+        # bare autonumber
+        self.autonumbers.append(Autonumber(self.original_line(line), True, None, None))
+        return True
+
+    def fast_declaration(self, found: re.Match[str], head: re.Match[str] | None, line: int) -> bool:
+        """A declaration line of the fast path; False when the handlers would reject it."""
+        if head is None:
+            create, keyword = found.group("create", "declaration")
+            position = found.start("declaration")
+        else:
+            create, keyword = None, head.group(1)
+            position = head.start(1)
+        declared, alias_keyword, alias, rest = found.group(
+            "declared", "alias_keyword", "alias", "declared_rest"
+        )
+        kind = _DECLARATION_WORDS[keyword.lower()]
+        if alias_keyword is not None and kind not in (PARTICIPANT, PARTICIPANT_ACTOR):
+            return False  # only participant/actor take 'as'
+        if create is not None and kind not in _DECLARATION_KINDS:
+            return False  # 'create activate X'
+        if self.db_error is not None:
+            return True
+        name = decode_entities(declared if rest is None else js_trim(declared + rest))
+        if create is None and kind in (PARTICIPANT, PARTICIPANT_ACTOR):
+            # add_actor without config or box (the fast path never runs inside a box).
+            draw = "actor" if kind == PARTICIPANT_ACTOR else "participant"
+            description = None if alias is None else parse_message_text(alias)
+            old = self.actors.get(name)
+            if old is None:
+                self.actors[name] = _ActorRecord(
+                    name if description is None else description,
+                    draw,
+                    self.original_line(line),
+                    None,
+                )
+            elif description is not None:
+                old.label = description
+                old.type = draw
+            return True
+        if kind == ACTIVATE:
+            self.activate(name, line)
+        elif kind == DEACTIVATE:
+            self.deactivate(name, position, line)
+        else:
+            self.apply_declaration(
+                kind,
+                name,
+                None if alias is None else parse_message_text(alias),
+                None,
+                create is not None,
+                position,
+                found.start("declared"),
+                line,
+            )
+        return True
+
     # ------------------------------------------------------------------ blocks
     def open_block(self, token: Token) -> Token:
         label_token = self.next_token()  # the lexer always yields the rest of the line
-        blocks = self.blocks
-        parent_section = len(blocks[-1].sections) if blocks else 0
-        line = self.original_line(token[3])
-        blocks.append(
-            _OpenBlock(
-                _BLOCK_KINDS[token[0]],
-                parse_message_text(label_token[1]),
-                line,
-                parent_section,
-                opened_after_end=self.previous_end_line == token[3],
-            )
-        )
+        self.push_block(_BLOCK_KINDS[token[0]], label_token[1], token[3])
         return self.next_token()
 
-    def close_block(self, token: Token) -> Token:
+    def push_block(self, kind: BlockKind, label: str, line: int) -> None:
         blocks = self.blocks
-        if not blocks:
+        parent_section = len(blocks[-1].sections) if blocks else 0
+        blocks.append(
+            _OpenBlock(
+                kind,
+                parse_message_text(label),
+                self.original_line(line),
+                parent_section,
+                opened_after_end=self.previous_end_line == line,
+            )
+        )
+
+    def close_block(self, token: Token) -> Token:
+        if not self.blocks:
             raise self.unexpected(token, _STATEMENT_EXPECTED, ": no open block to close")
+        self.pop_block(token[3])
+        return self.next_token()
+
+    def pop_block(self, line: int) -> None:
+        blocks = self.blocks
         block = blocks.pop()
-        closed = Block(
-            kind=block.kind,
-            label=block.label,
-            line=block.line,
-            end_line=self.original_line(token[3]),
-            sections=tuple(block.sections),
-            children=tuple(block.children),
-            parent_section=block.parent_section,
-            message_count=block.message_count,
+        closed = _new_tuple(
+            Block,
+            (
+                block.kind,
+                block.label,
+                block.line,
+                self.original_line(line),
+                tuple(block.sections),
+                tuple(block.children),
+                block.parent_section,
+                block.message_count,
+            ),
         )
         (blocks[-1].children if blocks else self.top_blocks).append(closed)
-        self.previous_end_line = token[3]
-        return self.next_token()
+        self.previous_end_line = line
 
     def section(self, token: Token) -> Token:
         keyword, owners = _SECTIONS[token[0]]
@@ -470,21 +812,8 @@ class SequenceParser:
                     central = "both"
                 else:
                     central = "source" if central_source else "target"
-            self.add_message(source, arrow, target, text, activation, central, token)
+            self.add_message(source, arrow, target, text, activation, central, token[2], token[3])
         return next_token()
-
-    def message_line(self, token: Token) -> Token:
-        """A whole plain message line the lexer recognised at once (see ``tokenize``)."""
-        source, arrow, mark, target, text = self.message_lines.pop()
-        if self.db_error is None:
-            if self.has_entities:
-                source = decode_entities(source)
-                target = decode_entities(target)
-            activation: Activation | None = (
-                None if not mark else ("activate" if mark == "+" else "deactivate")
-            )
-            self.add_message(source, arrow, target, text, activation, None, token)
-        return self.next_token()
 
     def add_message(
         self,
@@ -494,38 +823,40 @@ class SequenceParser:
         text: str,
         activation: Activation | None,
         central: CentralConnection | None,
-        token: Token,
+        position: int,
+        line: int,
     ) -> None:
         """Apply a message like SequenceDB: both actors, create/destroy, activation."""
-        line = token[3]
         actors = self.actors
         if source not in actors or target not in actors:
             self.add_implicit_actor(source, line)
             self.add_implicit_actor(target, line)
         if self.last_created is not None or self.last_destroyed is not None:
-            self.check_create_destroy(source, target, token[2], line)
+            self.check_create_destroy(source, target, position, line)
         original_line = (
             line + self.line_offset if self.line_origin is None else self.original_line(line)
         )
         self.messages.append(
-            Message(
-                source,
-                target,
-                arrow,
-                ARROW_LINE_TYPES[arrow],
-                parse_message_text(text[1:]),
-                original_line,
-                activation,
-                central,
+            _new_tuple(
+                Message,
+                (
+                    source,
+                    target,
+                    arrow,
+                    ARROW_LINE_TYPES[arrow],
+                    parse_message_text(text[1:]),
+                    original_line,
+                    activation,
+                    central,
+                ),
             )
         )
         if self.blocks:
             self.blocks[-1].message_count += 1
         if activation == "activate":
-            self.active_count[target] = self.active_count.get(target, 0) + 1
-            self.activations.append(ActivationChange(target, True, original_line))
+            self.activate(target, line)
         elif activation == "deactivate":
-            self.deactivate(source, token[2], line)
+            self.deactivate(source, position, line)
 
     def glued_arrow_hint(self, token: Token, source: str) -> str:
         """Explain ``svc-xyz->>B``: Mermaid cut the name at a ``-x``/``-)`` arrow."""
@@ -575,7 +906,7 @@ class SequenceParser:
             )
             return
         self.active_count[actor] = count - 1
-        self.activations.append(ActivationChange(actor, False, self.original_line(line)))
+        self.activations.append(_new_tuple(ActivationChange, (actor, False, self.original_line(line))))
 
     def declaration(self, token: Token) -> Token:
         return self.read_declaration(token, created=False)
@@ -625,13 +956,28 @@ class SequenceParser:
                 context += "; trailing whitespace after '}' swallows the line break, remove it"
                 raise self.trailing_whitespace(token, following, context, "the end of the line")
             raise self.unexpected(following, "the end of the line", context)
-        if self.db_error is not None:
-            return next_token()
-        line = token[3]
+        if self.db_error is None:
+            self.apply_declaration(
+                keyword, name, description, config, created, token[2], name_token[2], token[3]
+            )
+        return next_token()
+
+    def apply_declaration(
+        self,
+        keyword: int,
+        name: str,
+        description: str | None,
+        config: str | None,
+        created: bool,
+        position: int,
+        name_position: int,
+        line: int,
+    ) -> None:
+        """SequenceDB's ``addActor``/``destroy`` for a declaration that parsed."""
         if keyword == DESTROY and not created:
             self.last_destroyed = (name, line)
             self.destroyed.setdefault(name, len(self.messages))
-            return next_token()
+            return
         draw = (
             None
             if keyword == DESTROY
@@ -643,15 +989,14 @@ class SequenceParser:
                     f"cannot create '{name}': a participant with this id already exists "
                     f"(first seen on line {self.actors[name].line}); expected a new id, e.g. "
                     f"'create participant {name}2 as {name}'",
-                    token[2],
+                    position,
                     line,
                 )
-                return next_token()
+                return
             self.last_created = (name, line)
-        self.add_actor(name, description, draw, config, name_token[2], line)
+        self.add_actor(name, description, draw, config, name_position, line)
         if created and self.db_error is None:
             self.created.setdefault(name, len(self.messages))
-        return next_token()
 
     def add_implicit_actor(self, actor_id: str, line: int) -> None:
         """An actor named by a message, note or link (``addActor`` without type or label)."""
@@ -738,6 +1083,7 @@ class SequenceParser:
         label = parse_message_text(label) if label else ""
         box = _OpenBox(label, color, self.original_line(token[3]))
         self.current_box = box
+        self.fast_ok = False  # declarations in a box go through the tokens
         following = next_token()
         while True:
             kind = following[0]
@@ -757,13 +1103,14 @@ class SequenceParser:
             else:
                 expected = "'participant', 'actor', 'destroy' or 'end'"
                 context = f" inside 'box' (line {box.line})"
-                if kind in (ACTOR, MESSAGE_LINE):
+                if kind == ACTOR:
                     context += "; messages go after the box's 'end'"
                 raise self.unexpected(following, expected, context)
         self.current_box = None
         self.boxes.append(
             Box(label, color, tuple(box.actor_ids), box.line, self.original_line(following[3]))
         )
+        self.fast_ok = True
         return next_token()
 
     def autonumber(self, token: Token) -> Token:
@@ -812,11 +1159,14 @@ class SequenceParser:
         if self.db_error is None:
             actor = decode_entities(name_token[1])
             if token[0] == ACTIVATE:
-                self.active_count[actor] = self.active_count.get(actor, 0) + 1
-                self.activations.append(ActivationChange(actor, True, self.original_line(token[3])))
+                self.activate(actor, token[3])
             else:
                 self.deactivate(actor, token[2], token[3])
         return next_token()
+
+    def activate(self, actor: str, line: int) -> None:
+        self.active_count[actor] = self.active_count.get(actor, 0) + 1
+        self.activations.append(_new_tuple(ActivationChange, (actor, True, self.original_line(line))))
 
     def note(self, token: Token) -> Token:
         next_token = self.next_token
@@ -857,18 +1207,20 @@ class SequenceParser:
         if following[0] != NEWLINE:
             raise self.unexpected(following, "the end of the note", "")
         if self.db_error is None:
-            line = token[3]
-            for actor in actors:
-                self.add_implicit_actor(actor, line)
-            self.notes.append(
-                Note(
-                    actors,
-                    placement,
-                    parse_message_text(js_trim(text)[1:]),
-                    self.original_line(line),
-                )
-            )
+            self.add_note(actors, placement, text, token[3])
         return next_token()
+
+    def add_note(
+        self, actors: tuple[str, ...], placement: NotePlacement, text: str, line: int
+    ) -> None:
+        for actor in actors:
+            self.add_implicit_actor(actor, line)
+        self.notes.append(
+            _new_tuple(
+                Note,
+                (actors, placement, parse_message_text(js_trim(text)[1:]), self.original_line(line)),
+            )
+        )
 
     def actor_link(self, token: Token) -> Token:
         next_token = self.next_token
@@ -899,31 +1251,34 @@ class SequenceParser:
 
     # ------------------------------------------------------------------ result
     def build(self) -> SequenceDiagram:
-        return SequenceDiagram(
-            actors=tuple(
-                [
-                    Actor(actor_id, record.label, record.type, record.line)
-                    for actor_id, record in self.actors.items()
-                ]
+        # Fields in SequenceDiagram's order; tuple.__new__ skips the keyword handling.
+        return _new_tuple(
+            SequenceDiagram,
+            (
+                tuple(
+                    [
+                        _new_tuple(Actor, (actor_id, record.label, record.type, record.line))
+                        for actor_id, record in self.actors.items()
+                    ]
+                ),
+                tuple(self.messages),
+                tuple(self.notes),
+                tuple(self.top_blocks),
+                tuple(self.boxes),
+                tuple(self.activations),
+                tuple(self.autonumbers),
+                tuple(self.created),
+                tuple(self.destroyed),
+                self.title or None,
+                self.front_matter_title,
+                self.acc_title or None,
+                self.acc_descr or None,
             ),
-            messages=tuple(self.messages),
-            notes=tuple(self.notes),
-            blocks=tuple(self.top_blocks),
-            boxes=tuple(self.boxes),
-            activations=tuple(self.activations),
-            autonumbers=tuple(self.autonumbers),
-            created=tuple(self.created),
-            destroyed=tuple(self.destroyed),
-            title=self.title or None,
-            front_matter_title=self.front_matter_title,
-            acc_title=self.acc_title or None,
-            acc_descr=self.acc_descr or None,
         )
 
 
 _HANDLERS: dict[int, Callable[[SequenceParser, Token], Token]] = {
     ACTOR: SequenceParser.signal,
-    MESSAGE_LINE: SequenceParser.message_line,
     PARTICIPANT: SequenceParser.declaration,
     PARTICIPANT_ACTOR: SequenceParser.declaration,
     DESTROY: SequenceParser.declaration,

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
+from typing import NamedTuple
 
-from pubflow.mermaid._jsregex import DOT, JS_WHITESPACE_CHARS, WS, WS_EXCEPT_LINE_BREAKS
+from pubflow.mermaid._jsregex import (
+    DOT,
+    JS_WHITESPACE_CHARS,
+    WS,
+    WS_EXCEPT_LINE_BREAKS,
+    lazy_pattern,
+)
 from pubflow.mermaid.errors import MermaidError
 
 # Private-use stand-ins for the '#' and ';' of entity codes such as "#35;": Mermaid
@@ -26,10 +32,10 @@ ENTITY_OPEN = "\ufdd0"
 ENTITY_CLOSE = "\ufdd1"
 _DECODE_ENTITIES = str.maketrans({ENTITY_OPEN: "#", ENTITY_CLOSE: ";"})
 
-_FRONT_MATTER = re.compile(
+_FRONT_MATTER = lazy_pattern(
     rf"\A({WS_EXCEPT_LINE_BREAKS}*)-{{3}}{WS}*[\n\r](.*?)[\n\r]\1-{{3}}{WS}*[\n\r]+", re.S
 )
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy_pattern(
     rf"%%\{{{WS}*(?:(\w+){WS}*:|(\w+)){WS}*(?:(\w+)|((?:(?!\}}%%){DOT}|\r?\n)*))?"
     rf"{WS}*(?:\}}%%)?",
     re.ASCII | re.IGNORECASE,
@@ -37,10 +43,10 @@ _DIRECTIVE = re.compile(
 _LINE_TERMINATORS = "\n\r\u2028\u2029"
 _ENTITY = re.compile(r"#\w+;", re.ASCII)
 _TAG_NAME = re.compile(r"[A-Za-z0-9_]+")
-_DOUBLE_QUOTED_ATTRIBUTE = re.compile(r'="([^"]*)"')
+_DOUBLE_QUOTED_ATTRIBUTE = lazy_pattern(r'="([^"]*)"')
 
-_SEQUENCE_HEADER = re.compile(rf"\A{WS}*sequenceDiagram")
-_C4 = re.compile(rf"\A{WS}*C4Context|C4Container|C4Component|C4Dynamic|C4Deployment")
+_SEQUENCE_HEADER = lazy_pattern(rf"\A{WS}*sequenceDiagram")
+_C4 = lazy_pattern(rf"\A{WS}*C4Context|C4Container|C4Component|C4Dynamic|C4Deployment")
 # Mermaid 11.17 registers its detectors in this order; the first match wins. Only the
 # C4 one is unanchored, so "C4Container" anywhere in a sequence diagram makes it C4.
 _OTHER_DIAGRAM_PATTERNS: tuple[tuple[str, str, int], ...] = (
@@ -161,8 +167,7 @@ class LineMap:
         return "".join(pieces)
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedText:
+class PreparedText(NamedTuple):
     """The text exactly as Mermaid's jison lexer receives it, plus line bookkeeping."""
 
     code: str

@@ -47,7 +47,7 @@ def test_whole_line_fast_path_changes_nothing(corpus_name: str) -> None:
         for fast in (True, False):
             try:
                 prepared = prepare(text)
-                results.append(SequenceParser(prepared, message_lines=fast).parse())
+                results.append(SequenceParser(prepared, fast_lines=fast).parse())
             except MermaidError as error:
                 results.append((error.kind, error.line, error.column, error.message))
         assert results[0] == results[1], text

@@ -127,7 +127,7 @@ def both_paths(text: str) -> list[object]:
     results: list[object] = []
     for fast in (True, False):
         try:
-            results.append(SequenceParser(prepare(text), message_lines=fast).parse())
+            results.append(SequenceParser(prepare(text), fast_lines=fast).parse())
         except MermaidError as error:
             results.append((error.kind, error.line, error.column, error.message))
     return results
@@ -138,3 +138,29 @@ def both_paths(text: str) -> list[object]:
 def test_whole_line_fast_path_matches_token_path(parts: list[str]) -> None:
     fast, slow = both_paths("sequenceDiagram\n" + "".join(parts))
     assert fast == slow
+
+
+# Line-shaped pieces: keywords glued to names and arrows, odd padding, comments.
+LINE_PARTS = [
+    "A", "Bob", "alt", "end", "else", "loop", "par_over", "participant", "actor", "destroy",
+    "activate", "deactivate", "create", "note", "Note", "over", "left of", "right of", "as",
+    "AS", "autonumber", "title", "box", "opt", "option", "and", "break", "rect", "critical",
+    "x", "X", "_a", "a-b", "a b", "1", ".5", "é", '"q"', "->>", "-->>", "->", "-x", "--x",
+    "-)", "<<->>", "-|\\", "//-", "+", "-", "()", ":", ": t", ",", ";", "#", "#c", "%",
+    "%%", "@{", "}", " ", " ", "  ", "\t", "\u00a0", "#35;", "=", "<", ">", "wrap:",
+]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.lists(st.sampled_from(LINE_PARTS), max_size=8).map("".join),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from(["", "alt x\n", "box\n", "%%c\n", "A->>B: x\n"]),
+)
+def test_fast_path_matches_token_path_line_by_line(lines: list[str], prefix: str) -> None:
+    text = "sequenceDiagram\n" + prefix + "\n".join(lines) + "\nend\n"
+    fast, slow = both_paths(text)
+    assert fast == slow, text

@@ -10,6 +10,8 @@ from pubflow.mermaid import (
     Actor,
     Block,
     Message,
+    Note,
+    Section,
     SequenceDiagram,
     parse_sequence_diagram,
 )
@@ -194,3 +196,32 @@ def test_entity_codes_read_as_written() -> None:
     )
     assert diagram.actor_ids == ("A#35;1", "B")
     assert diagram.messages[0].text == "I #9829; you"
+
+
+def test_records_behave_like_frozen_dataclasses(checkout: SequenceDiagram) -> None:
+    import pickle
+
+    message = checkout.messages[0]
+    same = Message("C", "W", "->>", "SOLID", "place order", 17, "activate", None)
+    assert message == same and (message != same) is False and hash(message) == hash(same)
+    # Equal only to a record of the same class, never to a plain tuple or another record.
+    assert message != tuple(same)
+    assert Actor("A", "A", "participant", 1) != ("A", "A", "participant", 1)
+    assert tuple(same) != message and not tuple(same) == message  # noqa: SIM201
+    assert checkout.activations[0] != checkout.activations[0][:2]  # type: ignore[comparison-overlap]
+    assert Section("else", "x", 1) != Note(("else",), "over", "x", 1)  # type: ignore[comparison-overlap]
+    with pytest.raises(TypeError):
+        _ = message < same
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        message.text = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del message.text
+    assert repr(Actor("A", "Alice", "actor", 3)) == (
+        "Actor(id='A', label='Alice', type='actor', line=3)"
+    )
+    assert Message("A", "B", "->", "SOLID_OPEN", "t", 2) == Message(
+        source="A", target="B", arrow="->", line_type="SOLID_OPEN", text="t", line=2,
+        activation=None, central_connection=None,
+    )  # fmt: skip
+    assert pickle.loads(pickle.dumps(checkout)) == checkout
+    assert {checkout: 1}[parse_sequence_diagram(CHECKOUT)] == 1
