@@ -169,10 +169,12 @@ def _scan(text: str, index: _Index) -> Iterator[None]:
                 expecting_key = bool(stack) and stack[-1][1]
             continue
         if expecting_key and string is not None:
-            try:
-                key = json.loads(string)
-            except ValueError:
-                key = string[1:-1]
+            key = string[1:-1]
+            if "\\" in key:  # only escaped names need decoding
+                try:
+                    key = json.loads(string)
+                except ValueError:
+                    pass
             pending = stack[-1][0] + "/" + escape_pointer_token(str(key))
             index.keys[pending] = start
             expecting_key = False
