@@ -125,11 +125,11 @@ def main() -> int:
               f"to read+loads {serial / baseline:5.1f}x (bar <= 5), "
               f"-j auto speed-up {serial / parallel:4.2f}x, peak RSS {rss[count]} MiB")
 
-    print("\n## 3. second run with the cache warm")
+    print("\n## 3. second run with the cache warm (text report, automatic --jobs)")
     repo = make_repo(args.out, args.count)
     clear_cache(repo)
-    cold, _, _ = timed([*pubflow, "validate", "--format", "json"], repo)
-    warm = statistics.median(timed([*pubflow, "validate", "--format", "json"], repo)[0]
+    cold, _, _ = timed([*pubflow, "validate"], repo)
+    warm = statistics.median(timed([*pubflow, "validate"], repo)[0]
                              for _ in range(5))
     print(f"cold (fills cache) {cold:6.2f} s, warm {warm:6.3f} s, ratio {warm / cold:5.3f} "
           "(bar <= 0.05)")
