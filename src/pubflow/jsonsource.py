@@ -9,6 +9,7 @@ document with one regex-driven, non-recursive scan.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -171,10 +172,8 @@ def _scan(text: str, index: _Index) -> Iterator[None]:
         if expecting_key and string is not None:
             key = string[1:-1]
             if "\\" in key:  # only escaped names need decoding
-                try:
+                with contextlib.suppress(ValueError):
                     key = json.loads(string)
-                except ValueError:
-                    pass
             pending = stack[-1][0] + "/" + escape_pointer_token(str(key))
             index.keys[pending] = start
             expecting_key = False
