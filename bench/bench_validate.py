@@ -30,13 +30,17 @@ sys.path.insert(0, str(HERE))
 from gen_patterns import generate  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# As users run it: bytecode caches on (some shells export PYTHONDONTWRITEBYTECODE, which
+# makes every start recompile every module of both tools), no colour.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+CHILD_ENV["NO_COLOR"] = "1"
 
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     """Wall seconds, peak RSS in MiB and exit code of one child process."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "NO_COLOR": "1"})
+                            env=CHILD_ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from pubflow.checks.base import CheckContext, Issue, PatternCheck
+from typing import TYPE_CHECKING
+
+from pubflow.checks.base import CheckContext, Issue
 from pubflow.checks.diagrams import DiagramCheck
 from pubflow.checks.repository import IdMatchesFileCheck
 from pubflow.checks.schema import SchemaCheck
 from pubflow.checks.scorecard import ScorecardCheck
+
+if TYPE_CHECKING:
+    from pubflow.checks.base import PatternCheck
 
 PATTERN_CHECKS: tuple[PatternCheck, ...] = (
     SchemaCheck(),
@@ -15,4 +20,4 @@ PATTERN_CHECKS: tuple[PatternCheck, ...] = (
     DiagramCheck(),
 )
 
-__all__ = ["PATTERN_CHECKS", "CheckContext", "Issue", "PatternCheck"]
+__all__ = ["PATTERN_CHECKS", "CheckContext", "Issue"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pubflow.config import Config
 from pubflow.findings import Severity
@@ -38,9 +38,12 @@ class CheckContext:
     file_stem: str
 
 
-class PatternCheck(Protocol):
-    """A check of one pattern document; `name` shows up in `--verbose` output."""
+if TYPE_CHECKING:  # a Protocol class costs a millisecond to create at every start
+    from typing import Protocol
 
-    name: str
+    class PatternCheck(Protocol):
+        """A check of one pattern document; `name` shows up in `--verbose` output."""
 
-    def __call__(self, data: Any, context: CheckContext) -> Iterable[Issue]: ...
+        name: str
+
+        def __call__(self, data: Any, context: CheckContext) -> Iterable[Issue]: ...

@@ -7,7 +7,7 @@ model with the budgets and words the findings exactly as the specification fixes
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pubflow.checks.base import CheckContext, Issue
 from pubflow.config import DiagramBudgets
@@ -18,17 +18,20 @@ DIAGRAM_FIELDS: dict[str, str] = {
 }
 
 
-class DiagramCounts(Protocol):
-    """What the budgets need from a parsed diagram."""
+if TYPE_CHECKING:  # a Protocol class costs a millisecond to create at every start
+    from typing import Protocol
 
-    @property
-    def actor_count(self) -> int: ...
-    @property
-    def step_count(self) -> int: ...
-    @property
-    def alt_blocks(self) -> int: ...
-    @property
-    def nested_alt(self) -> bool: ...
+    class DiagramCounts(Protocol):
+        """What the budgets need from a parsed diagram."""
+
+        @property
+        def actor_count(self) -> int: ...
+        @property
+        def step_count(self) -> int: ...
+        @property
+        def alt_blocks(self) -> int: ...
+        @property
+        def nested_alt(self) -> bool: ...
 
 
 def budget_issues(counts: DiagramCounts, title: str, pointer: str,

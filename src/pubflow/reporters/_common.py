@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from pubflow.checks.scorecard import MAX_TOTAL
@@ -89,9 +90,15 @@ def score_text(result: FileResult) -> str | None:
 # characters or lone surrogates from JSON `\uXXXX` escapes. Written raw, those would drive the
 # terminal, break XML, or make the UTF-8 encoder raise when the report is saved.
 
-_SURROGATES = re.compile("[\ud800-\udfff]")
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
-_UNPRINTABLE_KEEP_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATES = "[\ud800-\udfff]"
+_UNPRINTABLE = "[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]"
+_UNPRINTABLE_KEEP_NEWLINE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]"
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """Compiled on first use: a clean run prints no finding and should not pay for these."""
+    return re.compile(pattern)
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -105,12 +112,12 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     Tabs always stay; newlines stay only where the caller lays out continuation lines itself.
     """
     pattern = _UNPRINTABLE_KEEP_NEWLINE if keep_newlines else _UNPRINTABLE
-    return pattern.sub(_escape_char, text)
+    return _regex(pattern).sub(_escape_char, text)
 
 
 def without_surrogates(text: str) -> str:
     """Replace lone surrogates (unencodable in UTF-8) and keep everything else exactly."""
-    return _SURROGATES.sub("\ufffd", text)
+    return _regex(_SURROGATES).sub("\ufffd", text)
 
 
 def dump_json(document: Any) -> str:
