@@ -91,14 +91,7 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> str:
 
 def user_email(root: Path) -> str | None:
     """`git config user.email`, or None when it is not set."""
-    import git
-
-    repo = _repo(root)
-    try:
-        value = str(repo.git.execute(["git", "config", "user.email"])).strip()
-    except git.GitCommandError:
-        return None
-    return value or None
+    return get_config(root, "user.email")
 
 
 def conflicted_versions(root: Path, under: str) -> dict[str, tuple[bytes | None, bytes | None]]:
@@ -129,3 +122,33 @@ def stage_paths(root: Path, paths: list[Path]) -> None:
     repo = _repo(root)
     _git(repo, "add", "--", *[str(p.relative_to(root)) if p.is_absolute() else str(p)
                               for p in paths])
+
+
+def merge_file_text(current: Path, base: Path, other: Path) -> int:
+    """`git merge-file`: a three-way text merge into `current`; the number of conflicts."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "merge-file", "-L", "ours", "-L", "base", "-L", "theirs",
+                               str(current), str(base), str(other)], capture_output=True,
+                              text=True, check=False)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+    if done.returncode < 0:
+        raise GitError(f"`git merge-file` failed: {done.stderr.strip()}")
+    return done.returncode
+
+
+def set_config(root: Path, key: str, value: str) -> None:
+    """`git config KEY VALUE` in this repository's own configuration."""
+    _git(_repo(root), "config", key, value)
+
+
+def get_config(root: Path, key: str) -> str | None:
+    import git
+
+    try:
+        value = str(_repo(root).git.execute(["git", "config", "--get", key])).strip()
+    except git.GitCommandError:
+        return None
+    return value or None

@@ -121,35 +121,16 @@ def _open_cache(config: Config) -> ResultCache:
 
 def _check_all(targets: list[Target], config: Config,
                jobs: int) -> Iterator[tuple[Target, FileResult, str | None]]:
-    workers = _worker_count(len(targets), jobs)
-    if workers <= 1:
-        for target in targets:
-            result, digest = check_target(target, config)
-            yield target, result, digest
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from pubflow.parallel import map_in_batches, worker_count
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    context = multiprocessing.get_context(method)
-    chunk = max(1, min(FILES_PER_WORKER, len(targets) // (workers * 4) or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        batches = [targets[i : i + chunk] for i in range(0, len(targets), chunk)]
-        for batch, outcomes in zip(batches, pool.map(_check_batch, batches,
-                                                      [config] * len(batches)), strict=True):
-            for target, (result, digest) in zip(batch, outcomes, strict=True):
-                yield target, result, digest
+    workers = worker_count(len(targets), jobs, FILES_PER_WORKER)
+    outcomes = map_in_batches(_check_batch, targets, config, workers, FILES_PER_WORKER)
+    for target, (result, digest) in zip(targets, outcomes, strict=True):
+        yield target, result, digest
 
 
 def _check_batch(targets: list[Target], config: Config) -> list[tuple[FileResult, str | None]]:
     return [check_target(t, config) for t in targets]
-
-
-def _worker_count(files: int, jobs: int) -> int:
-    if jobs > 0:
-        return min(jobs, max(1, files))
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cpus, files // FILES_PER_WORKER))
 
 
 def check_target(target: Target, config: Config) -> tuple[FileResult, str | None]:

@@ -23,6 +23,17 @@ def merge(repo: Path, branch: str) -> subprocess.CompletedProcess[str]:
                           text=True)
 
 
+def two_decisions(repo: Path) -> str:
+    """A ticket in review, approved on branch `feature` and rejected on `main`."""
+    ticket_id = in_review()
+    git(repo, "checkout", "-q", "-b", "feature")
+    invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")
+    git(repo, "checkout", "-q", "main")
+    invoke("--actor", "mkhan", "ticket", "review", ticket_id, "--decision", "reject",
+           "--comment", "No")
+    return ticket_id
+
+
 def test_tickets_from_one_branch_merge_cleanly(repo: Path, write_pattern: WritePattern) -> None:
     setup_repo(repo, write_pattern, (valid_pattern(), valid_pattern(id="second-one")))
     first = create("incident-escalation")
@@ -55,12 +66,7 @@ def test_same_id_on_two_branches_is_a_visible_conflict(repo: Path,
 def test_same_ticket_moved_on_two_branches_is_a_visible_conflict(
         repo: Path, write_pattern: WritePattern) -> None:
     setup_repo(repo, write_pattern)
-    ticket_id = in_review()
-    git(repo, "checkout", "-q", "-b", "feature")
-    invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")
-    git(repo, "checkout", "-q", "main")
-    invoke("--actor", "mkhan", "ticket", "review", ticket_id, "--decision", "reject",
-           "--comment", "No")
+    two_decisions(repo)
     result = merge(repo, "feature")
     assert result.returncode != 0
     assert "CONFLICT" in result.stdout
@@ -95,12 +101,7 @@ def test_resolve_ids_renumbers_their_ticket(repo: Path, write_pattern: WritePatt
 
 def test_resolve_ids_refuses_two_decisions(repo: Path, write_pattern: WritePattern) -> None:
     setup_repo(repo, write_pattern)
-    ticket_id = in_review()
-    git(repo, "checkout", "-q", "-b", "feature")
-    invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")
-    git(repo, "checkout", "-q", "main")
-    invoke("--actor", "mkhan", "ticket", "review", ticket_id, "--decision", "reject",
-           "--comment", "No")
+    ticket_id = two_decisions(repo)
     assert merge(repo, "feature").returncode != 0
     code, _out, err = invoke("--actor", "editor", "ticket", "resolve-ids")
     assert code == 1
@@ -113,3 +114,92 @@ def test_resolve_ids_with_nothing_to_do(repo: Path, write_pattern: WritePattern)
     code, _out, err = invoke("--actor", "editor", "ticket", "resolve-ids")
     assert code == 0
     assert "no conflicting ticket files" in err
+
+
+# --- with pubflow's merge driver registered (`pubflow ticket setup-merge`) -----------------
+
+def setup_merge(repo: Path) -> None:
+    code, out, err = invoke("ticket", "setup-merge")
+    assert code == 0, out + err
+    assert ".gitattributes: ticket files merge with pubflow-ticket" in out
+    assert "merge.pubflow-ticket.driver" in out
+
+
+def test_setup_merge_commits_attributes_and_is_idempotent(repo: Path,
+                                                          write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    setup_merge(repo)
+    assert ".pubflow/tickets/*.yaml merge=pubflow-ticket" in (repo / ".gitattributes").read_text()
+    assert git(repo, "status", "--porcelain") == ""
+    assert "merge driver" in git(repo, "log", "-1", "--format=%s")
+    assert "ticket merge-driver %O %A %B %P" in git(repo, "config", "merge.pubflow-ticket.driver")
+    code, out, _ = invoke("ticket", "setup-merge")
+    assert (code, out.strip()) == (0, "the merge driver is already set up")
+    assert (repo / ".gitattributes").read_text().count("merge=pubflow-ticket") == 1
+
+
+def test_driver_keeps_both_decisions_without_a_conflict(repo: Path,
+                                                        write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern)
+    setup_merge(repo)
+    ticket_id = two_decisions(repo)
+    result = merge(repo, "feature")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"both branches moved ticket {ticket_id}" in result.stderr
+    assert "superseded" in result.stderr
+    code, out, _ = invoke("ticket", "verify")
+    assert code == 0, out
+    history = json.loads(invoke("ticket", "history", ticket_id, "--format", "json")[1])["history"]
+    merged = history[-1]
+    assert (merged["event"], merged["from"], merged["to"]) == ("merged", "rejected", "rejected")
+    assert [(e["actor"], e["to"]) for e in merged["superseded"]] == [("rlee", "approved")]
+    assert [e["to"] for e in history[:-1]][-1] == "rejected"
+
+
+def test_driver_unites_histories_that_follow_each_other(repo: Path,
+                                                        write_pattern: WritePattern) -> None:
+    bad = valid_pattern()
+    bad["scorecard"]["handoffs"] = 2
+    setup_repo(repo, write_pattern, (bad,))
+    setup_merge(repo)
+    code, out, _ = invoke("--actor", "jdoe", "ticket", "create", "incident-escalation")
+    assert code == 1
+    ticket_id = out.strip().splitlines()[-1]
+    git(repo, "checkout", "-q", "-b", "feature")
+    code, _, _ = invoke("--actor", "jdoe", "ticket", "resubmit", ticket_id)  # still failing
+    assert code == 1
+    git(repo, "checkout", "-q", "main")
+    write_pattern(valid_pattern())
+    git(repo, "commit", "-q", "-am", "fix handoffs")
+    code, out, err = invoke("--actor", "jdoe", "ticket", "resubmit", ticket_id)
+    assert code == 0, out + err
+    result = merge(repo, "feature")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "united the histories of both branches" in result.stderr
+    assert git(repo, "status", "--porcelain") == ""
+    code, out, _ = invoke("ticket", "verify")
+    assert code == 0, out
+    data = json.loads(invoke("ticket", "show", ticket_id, "--format", "json")[1])
+    assert data["state"] == "ready_for_review"
+    history = json.loads(invoke("ticket", "history", ticket_id, "--format", "json")[1])["history"]
+    assert [(e["from"], e["to"]) for e in history] == [
+        (None, "submission_received"), ("submission_received", "validation_failed"),
+        ("validation_failed", "validation_failed"), ("validation_failed", "ready_for_review")]
+    assert "merged_from" in history[-1] and history[-1]["merged_from"] != history[-1]["hash"]
+
+
+def test_driver_leaves_two_new_tickets_to_resolve_ids(repo: Path,
+                                                      write_pattern: WritePattern) -> None:
+    setup_repo(repo, write_pattern, (valid_pattern(), valid_pattern(id="second-one")))
+    setup_merge(repo)
+    git(repo, "checkout", "-q", "-b", "feature")
+    theirs = create("second-one")
+    git(repo, "checkout", "-q", "main")
+    ours = create("incident-escalation")
+    result = merge(repo, "feature")
+    assert result.returncode != 0
+    assert f"both branches created a ticket with id {ours}" in result.stderr
+    assert "pubflow ticket resolve-ids" in result.stderr
+    code, out, err = invoke("--actor", "editor", "ticket", "resolve-ids")
+    assert code == 0, err
+    assert out.startswith(f"{theirs} (theirs) -> ")

@@ -350,3 +350,76 @@ def resolve_ids() -> None:
         return
     for item in done:
         sys.stdout.write(f"{item.old_id} (theirs) -> {item.new_id}\n")
+
+
+@ticket_app.command("merge-driver")
+@handle_errors
+def merge_driver(
+    base: Annotated[Path, typer.Argument(help="git's %O: the common ancestor's version.",
+                                         show_default=False)],
+    ours: Annotated[Path, typer.Argument(help="git's %A: our version; the result goes here.",
+                                         show_default=False)],
+    theirs: Annotated[Path, typer.Argument(help="git's %B: their version.",
+                                           show_default=False)],
+    name: Annotated[str | None, typer.Argument(help="git's %P: the file's path.",
+                                               show_default=False)] = None,
+) -> None:
+    """git's merge driver for ticket files: unites the histories of one ticket from two branches.
+
+    git runs it (see `pubflow ticket setup-merge`); exit 0 with the merged file in OURS, or 1
+    to leave a conflict. Events both branches added are kept: re-chained after each other
+    when they are legal in that order, otherwise recorded under a `merged` event.
+
+    Example (what git runs): pubflow ticket merge-driver %O %A %B %P
+    """
+    from pubflow import gitrepo
+    from pubflow.tickets.merge import merge_ticket
+
+    shown = name or ours.name
+    try:
+        ours_bytes, theirs_bytes = ours.read_bytes(), theirs.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read a side of the merge: {exc.strerror or exc}") from exc
+    actor = (STATE.actor or "").strip() or gitrepo.user_email(Path.cwd()) or "git-merge"
+    outcome = merge_ticket(ours_bytes, theirs_bytes, shown, actor, datetime.now(UTC))
+    for note in outcome.notes:
+        sys.stderr.write(f"pubflow: {note}\n")
+    if outcome.needs_text_merge:
+        conflicts = gitrepo.merge_file_text(ours, base, theirs)
+        if conflicts:
+            sys.stderr.write(f"pubflow: {shown}: the same history but conflicting edits to "
+                             "other fields; resolve the markers by hand\n")
+            raise typer.Exit(EXIT_FINDINGS)
+        return
+    if outcome.content is None:
+        raise typer.Exit(EXIT_FINDINGS)
+    from pubflow.fsutil import atomic_write_bytes
+
+    atomic_write_bytes(ours, outcome.content)
+
+
+@ticket_app.command("setup-merge")
+@handle_errors
+def setup_merge() -> None:
+    """Register pubflow's merge driver so `git merge` unites ticket histories by itself.
+
+    Adds `.pubflow/tickets/*.yaml merge=pubflow-ticket` to `.gitattributes` (committed) and
+    the driver command to this clone's git config (run it once in every clone).
+
+    Example: pubflow ticket setup-merge
+    """
+    import shlex
+
+    from pubflow.tickets.merge import install_driver
+
+    config, _now = _context()
+    command = (f"{shlex.quote(sys.executable)} -m pubflow ticket merge-driver "
+               "%O %A %B %P")
+    done = install_driver(config.root, command)
+    if done.attributes_added:
+        sys.stdout.write(f".gitattributes: ticket files merge with pubflow-ticket "
+                         f"(commit {done.commit[:10] if done.commit else '?'})\n")
+    if done.config_set:
+        sys.stdout.write(f"git config merge.pubflow-ticket.driver: {command}\n")
+    if not (done.attributes_added or done.config_set):
+        sys.stdout.write("the merge driver is already set up\n")

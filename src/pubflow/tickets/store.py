@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import io
 import os
 from collections.abc import Iterator
@@ -78,9 +79,11 @@ class TicketStore:
                              hint="See `pubflow ticket list` for the tickets in this repository.")
         return self.load_path(path)
 
-    def load_path(self, path: Path) -> Ticket:
+    def load_path(self, path: Path, *, for_reading_only: bool = False) -> Ticket:
+        """The checked ticket. `for_reading_only` parses with the C loader (about 7x faster)
+        into plain dicts: right for summaries, wrong for a ticket that will be written back."""
         shown = self.display(path)
-        doc = read_ticket_document(path, shown)
+        doc = read_ticket_document(path, shown, round_trip=not for_reading_only)
         _check_schema(doc, shown)
         ticket = Ticket(doc, path)
         if ticket.id != path.name[:-5]:
@@ -140,7 +143,21 @@ def dump_yaml(doc: Any) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def read_ticket_document(path: Path, shown: str) -> Any:
+def _fast_yaml() -> Any:
+    """ruamel's safe loader on libyaml (ruamel.yaml.clib), or None where it is missing."""
+    global _FAST_YAML
+    if _FAST_YAML is None:
+        from ruamel.yaml import YAML
+
+        loader = YAML(typ="safe")
+        _FAST_YAML = loader if "CParser" in loader.Parser.__name__ else False
+    return _FAST_YAML or None
+
+
+_FAST_YAML: Any = None
+
+
+def read_ticket_document(path: Path, shown: str, *, round_trip: bool = True) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
@@ -153,9 +170,12 @@ def read_ticket_document(path: Path, shown: str) -> Any:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{shown}: not valid UTF-8 (byte offset {exc.start})") from exc
-    yaml = _yaml()
+    # A text without `*` holds no alias, so the C loader cannot be fed an alias bomb.
+    fast = None if round_trip or "*" in text else _fast_yaml()
+    yaml = fast or _yaml()
     try:
-        _refuse_aliases(yaml, text, shown)
+        if fast is None:
+            _refuse_aliases(yaml, text, shown)
         doc = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -185,15 +205,21 @@ def _refuse_aliases(yaml: Any, text: str, shown: str) -> None:
                              hint="Write the value out in full.")
 
 
-def schema_problems(doc: Any) -> list[str]:
+@functools.cache
+def _validator() -> Any:
     import jsonschema
 
     from pubflow.resources import load_schema
+
+    return jsonschema.Draft7Validator(load_schema("ticket.schema.json"))
+
+
+def schema_problems(doc: Any) -> list[str]:
     from pubflow.tickets.chain import _plain
 
-    validator = jsonschema.Draft7Validator(load_schema("ticket.schema.json"))
     problems = []
-    for error in sorted(validator.iter_errors(_plain(doc)), key=lambda e: list(map(str, e.path))):
+    errors = _validator().iter_errors(_plain(doc))
+    for error in sorted(errors, key=lambda e: list(map(str, e.path))):
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         problems.append(f"{where}: {error.message}")
     return problems

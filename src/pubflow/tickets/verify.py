@@ -18,6 +18,9 @@ from pubflow.tickets.model import Ticket
 from pubflow.tickets.states import LOCKED_STATES, OPEN_STATES, TRANSITIONS, State
 from pubflow.tickets.store import TicketStore
 
+BOOKKEEPING = frozenset({"renumbered", "merged"})
+"""Events that record what happened to the file (a merge), not a move of the ticket."""
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -86,8 +89,8 @@ def _check_one(store: TicketStore, ticket: Ticket, shown: str) -> list[Problem]:
         elif previous is None and target != State.SUBMISSION_RECEIVED:
             problems.append(Problem(shown, ticket.id, f"{where}: a ticket starts in "
                                     f"submission_received, not {target}"))
-        elif previous is not None and event.get("event") == "renumbered" and target == previous:
-            pass  # a new id after a merge: the state does not change
+        elif previous is not None and event.get("event") in BOOKKEEPING and target == previous:
+            pass  # a new id or a merge record: the state does not change
         elif previous is not None and State(target) not in TRANSITIONS[State(previous)]:
             problems.append(Problem(shown, ticket.id, f"{where}: {previous} -> {target} is "
                                     "not a legal transition"))
