@@ -152,3 +152,51 @@ def get_config(root: Path, key: str) -> str | None:
     except git.GitCommandError:
         return None
     return value or None
+
+
+def head_sha(root: Path) -> str:
+    return _git(_repo(root), "rev-parse", "HEAD").strip()
+
+
+def commit_with_trailer(root: Path, since: str, trailer: str) -> str | None:
+    """The commit after `since` (up to HEAD) whose message contains `trailer`, if any."""
+    out = _git(_repo(root), "rev-list", "--fixed-strings", f"--grep={trailer}",
+               f"{since}..HEAD")
+    lines = out.split()
+    return lines[0] if lines else None
+
+
+def restore_paths(root: Path, commit: str, tracked: list[str], new: list[str]) -> None:
+    """Put `tracked` back as they are in `commit` (work tree and index); drop `new` ones."""
+    repo = _repo(root)
+    if tracked:
+        _git(repo, "checkout", commit, "--", *tracked)
+    if new:
+        _git(repo, "rm", "-q", "--cached", "--ignore-unmatch", "-r", "--", *new)
+        for name in new:
+            path = root / name
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+
+
+def tag_exists(root: Path, name: str) -> bool:
+    import git
+
+    try:
+        _repo(root).git.execute(["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{name}"])
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def create_tag(root: Path, name: str, message: str, commit: str) -> None:
+    """An annotated tag on `commit`."""
+    _git(_repo(root), "tag", "-a", name, "-m", message, commit)
+
+
+def tracked(root: Path, names: list[str]) -> set[str]:
+    """Which of these repo-relative paths git tracks at HEAD."""
+    if not names:
+        return set()
+    out = _git(_repo(root), "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", *names)
+    return set(_lines(out))

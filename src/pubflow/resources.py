@@ -16,3 +16,11 @@ def schema_text(name: str) -> str:
 def load_schema(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(schema_text(name))
     return data
+
+
+@cache
+def schema_validator(name: str) -> Any:
+    """jsonschema's Draft-07 validator for one of the shipped schemas, built once."""
+    import jsonschema
+
+    return jsonschema.Draft7Validator(load_schema(name))

@@ -10,6 +10,7 @@ import typer
 
 from pubflow import __version__
 from pubflow.cli import diagrams as diagrams_cmd
+from pubflow.cli import release as release_cmd
 from pubflow.cli import score as score_cmd
 from pubflow.cli import ticket as ticket_cmd
 from pubflow.cli import validate as validate_cmd
@@ -19,7 +20,7 @@ app = typer.Typer(
     name="pubflow",
     help="Publication toolkit for git repositories of orchestration patterns.\n\n"
     "Validate and score patterns, lint their Mermaid diagrams, and run their publication "
-    "tickets (promotions and rollbacks soon), all as files and commits in the repo.",
+    "tickets, promotions and rollbacks, all as files and commits in the repo.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -59,6 +60,10 @@ app.command("validate")(validate_cmd.validate)
 app.command("score")(score_cmd.score)
 app.command("diagrams")(diagrams_cmd.diagrams)
 app.add_typer(ticket_cmd.ticket_app, name="ticket")
+app.command("promote")(release_cmd.promote)
+app.command("rollback")(release_cmd.rollback)
+app.command("status")(release_cmd.status)
+app.add_typer(release_cmd.audit_app, name="audit")
 
 
 def main() -> None:

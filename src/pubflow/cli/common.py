@@ -12,12 +12,16 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from pubflow.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, PubflowError
+from pubflow.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, PubflowError, UsageError
+
+if TYPE_CHECKING:
+    from pubflow.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -117,3 +121,23 @@ def write_output(text: str, output: Path | None) -> None:
         atomic_write_text(output, text)
     except OSError as exc:
         raise InputError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
+
+
+def repo_context() -> tuple[Config, datetime]:
+    """The repository's configuration (found from the current folder) and the time now."""
+    from pubflow.config import find_root, load_config
+
+    return load_config(find_root(Path.cwd())), datetime.now(UTC)
+
+
+def acting_actor(config: Config) -> str:
+    """--actor / PUBFLOW_ACTOR, else git's user.email; who is recorded in every event."""
+    if STATE.actor and STATE.actor.strip():
+        return STATE.actor.strip()
+    from pubflow import gitrepo
+
+    email = gitrepo.user_email(config.root)
+    if email:
+        return email
+    raise UsageError("who is acting? pass --actor ID, set PUBFLOW_ACTOR, or set "
+                     "git config user.email")

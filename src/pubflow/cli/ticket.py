@@ -11,11 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pubflow.cli.common import STATE, handle_errors, make_console, write_output
+from pubflow.cli.common import (
+    STATE,
+    acting_actor,
+    handle_errors,
+    make_console,
+    repo_context,
+    write_output,
+)
 from pubflow.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
-    from pubflow.config import Config
     from pubflow.tickets.model import Ticket
 
 ticket_app = typer.Typer(
@@ -48,24 +54,6 @@ class Severity(enum.StrEnum):
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _context() -> tuple[Config, datetime]:
-    from pubflow.config import find_root, load_config
-
-    return load_config(find_root(Path.cwd())), datetime.now(UTC)
-
-
-def _actor(config: Config) -> str:
-    if STATE.actor and STATE.actor.strip():
-        return STATE.actor.strip()
-    from pubflow import gitrepo
-
-    email = gitrepo.user_email(config.root)
-    if email:
-        return email
-    raise UsageError("who is acting? pass --actor ID, set PUBFLOW_ACTOR, or set "
-                     "git config user.email")
-
-
 @ticket_app.command("create")
 @handle_errors
 def create(
@@ -85,8 +73,8 @@ def create(
     """
     from pubflow.tickets import service
 
-    config, now = _context()
-    outcome = service.create(config, pattern, _actor(config), now)
+    config, now = repo_context()
+    outcome = service.create(config, pattern, acting_actor(config), now)
     ticket = outcome.ticket
     lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
              f"[{f['rule']}] {f['message']}" for f in ticket.findings]
@@ -108,7 +96,7 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
     """
     from pubflow.tickets.store import TicketStore
 
-    config, now = _context()
+    config, now = repo_context()
     ticket = TicketStore(config.root).load(ticket_id)
     if output_format is Format.json:
         write_output(json.dumps(_summary(ticket, now) | {"history": ticket.to_plain()["history"],
@@ -155,7 +143,7 @@ def list_tickets(
 
     if state is not None and state not in set(State):
         raise UsageError(f"unknown state '{state}'; states: {', '.join(State)}")
-    config, now = _context()
+    config, now = repo_context()
     tickets = summaries(TicketStore(config.root))
     if state is not None:
         tickets = [t for t in tickets if t.state == state]
@@ -193,7 +181,7 @@ def history(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> Non
     """
     from pubflow.tickets.store import TicketStore
 
-    config, _now = _context()
+    config, _now = repo_context()
     ticket = TicketStore(config.root).load(ticket_id)
     if output_format is Format.json:
         write_output(json.dumps({"id": ticket.id, "history": ticket.to_plain()["history"]},
@@ -220,8 +208,8 @@ def route(
     """
     from pubflow.tickets import service
 
-    config, now = _context()
-    ticket = service.route(config, ticket_id, _actor(config), now, reviewer).ticket
+    config, now = repo_context()
+    ticket = service.route(config, ticket_id, acting_actor(config), now, reviewer).ticket
     write_output(f"{ticket.id}: in_review, reviewer {ticket.reviewer}, due {ticket.due}\n", None)
 
 
@@ -248,8 +236,8 @@ def review(
     """
     from pubflow.tickets import service
 
-    config, now = _context()
-    ticket = service.review(config, ticket_id, _actor(config), now, decision.value, comment,
+    config, now = repo_context()
+    ticket = service.review(config, ticket_id, acting_actor(config), now, decision.value, comment,
                             severity.value if severity else None).ticket
     write_output(f"{ticket.id}: {ticket.state}\n", None)
 
@@ -263,8 +251,8 @@ def resubmit(ticket_id: TicketArg) -> None:
     """
     from pubflow.tickets import service
 
-    config, now = _context()
-    ticket = service.resubmit(config, ticket_id, _actor(config), now).ticket
+    config, now = repo_context()
+    ticket = service.resubmit(config, ticket_id, acting_actor(config), now).ticket
     lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
              f"[{f['rule']}] {f['message']}" for f in ticket.findings]
     lines.append(f"{ticket.id}: {ticket.state} (sha256 {ticket.pattern.digest[:12]})")
@@ -319,7 +307,7 @@ def verify(
     """
     from pubflow.tickets.verify import verify as run_verify
 
-    config, _now = _context()
+    config, _now = repo_context()
     result = run_verify(config.root, ticket_id)
     for problem in result.problems:
         sys.stdout.write(f"{problem}\n")
@@ -343,8 +331,8 @@ def resolve_ids() -> None:
     """
     from pubflow.tickets.renumber import resolve_id_conflicts
 
-    config, now = _context()
-    done = resolve_id_conflicts(config.root, _actor(config), now)
+    config, now = repo_context()
+    done = resolve_id_conflicts(config.root, acting_actor(config), now)
     if not done:
         sys.stderr.write("pubflow: no conflicting ticket files\n")
         return
@@ -412,7 +400,7 @@ def setup_merge() -> None:
 
     from pubflow.tickets.merge import install_driver
 
-    config, _now = _context()
+    config, _now = repo_context()
     command = (f"{shlex.quote(sys.executable)} -m pubflow ticket merge-driver "
                "%O %A %B %P")
     done = install_driver(config.root, command)

@@ -308,12 +308,20 @@ def _choose_reviewer(config: Config, ticket: Ticket, queues: dict[str, int],
 
 
 def _commit(config: Config, store: TicketStore, ticket: Ticket, message: str) -> str:
+    """Commit the ticket file with an audit-log record of its newest event."""
     from pubflow import gitrepo
+    from pubflow.audit import AuditLog
 
-    paths = [ticket.path]
-    ignore = config.root / ".pubflow" / ".gitignore"
-    if ignore.exists():
-        paths.append(ignore)
+    event = ticket.doc["history"][-1]
+    audit = AuditLog(config.root)
+    audit.append({"at": str(event["at"]), "actor": str(event["actor"]), "kind": "ticket",
+                  "ticket": ticket.id, "pattern": ticket.pattern.id, "event": str(event["event"]),
+                  "from": event.get("from"), "to": str(event["to"]),
+                  "eventHash": str(event["hash"])})
+    paths = [ticket.path, audit.path]
+    from pubflow.tickets.store import HOUSEKEEPING
+
+    paths += [p for name in HOUSEKEEPING if (p := config.root / ".pubflow" / name).exists()]
     return gitrepo.commit_paths(config.root, paths, message)
 
 

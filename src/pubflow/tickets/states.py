@@ -33,9 +33,11 @@ TRANSITIONS: dict[State, tuple[State, ...]] = {
     S.READY_FOR_REVIEW: (S.IN_REVIEW,),
     S.IN_REVIEW: (S.APPROVED, S.CHANGES_REQUESTED, S.REJECTED),
     S.CHANGES_REQUESTED: (S.IN_REVIEW, S.VALIDATION_FAILED),
-    S.APPROVED: (S.STAGED,),
+    # staged on the way to production; a hotfix may go live at once (and fail its canary)
+    S.APPROVED: (S.STAGED, S.LIVE, S.ROLLED_BACK),
     S.REJECTED: (),
-    S.STAGED: (S.LIVE, S.ROLLED_BACK, S.DEPUBLISHED),
+    # staged -> staged: promoted to the next pre-production environment
+    S.STAGED: (S.STAGED, S.LIVE, S.ROLLED_BACK, S.DEPUBLISHED),
     S.LIVE: (S.ROLLED_BACK, S.DEPUBLISHED),
     S.ROLLED_BACK: (S.STAGED, S.LIVE, S.DEPUBLISHED),
     S.DEPUBLISHED: (),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import io
 import os
 from collections.abc import Iterator
@@ -26,6 +25,12 @@ PUBFLOW_DIR = ".pubflow"
 TICKETS_DIR = f"{PUBFLOW_DIR}/tickets"
 LOCK_NAME = "tickets.lock"
 MAX_TICKET_BYTES = 2 * 1024 * 1024
+HOUSEKEEPING = {
+    ".gitignore": f"# pubflow's lock file is not history\n{LOCK_NAME}\n",
+    ".gitattributes": "# two branches' audit entries both stay; `pubflow audit verify` accepts "
+                      "the fork\naudit.jsonl merge=union\n",
+}
+"""Files pubflow keeps in `.pubflow/` and commits with the first ticket."""
 MIGRATIONS: dict[str, str] = {"pubflow.dev/v1alpha1": API_VERSION}
 """Older apiVersions that read as the current one (the fields did not change)."""
 
@@ -51,10 +56,10 @@ class TicketStore:
     def locked(self) -> Iterator[None]:
         """An exclusive lock for a whole read-change-write-commit cycle."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        ignore = self.root / PUBFLOW_DIR / ".gitignore"
-        if not ignore.exists():
-            atomic_write_bytes(ignore, f"# pubflow's lock file is not history\n{LOCK_NAME}\n"
-                               .encode())
+        for name, text in HOUSEKEEPING.items():
+            path = self.root / PUBFLOW_DIR / name
+            if not path.exists():
+                atomic_write_bytes(path, text.encode())
         fd = os.open(self.root / PUBFLOW_DIR / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -205,20 +210,12 @@ def _refuse_aliases(yaml: Any, text: str, shown: str) -> None:
                              hint="Write the value out in full.")
 
 
-@functools.cache
-def _validator() -> Any:
-    import jsonschema
-
-    from pubflow.resources import load_schema
-
-    return jsonschema.Draft7Validator(load_schema("ticket.schema.json"))
-
-
 def schema_problems(doc: Any) -> list[str]:
+    from pubflow.resources import schema_validator
     from pubflow.tickets.chain import _plain
 
     problems = []
-    errors = _validator().iter_errors(_plain(doc))
+    errors = schema_validator("ticket.schema.json").iter_errors(_plain(doc))
     for error in sorted(errors, key=lambda e: list(map(str, e.path))):
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         problems.append(f"{where}: {error.message}")

@@ -18,8 +18,9 @@ from pubflow.tickets.model import Ticket
 from pubflow.tickets.states import LOCKED_STATES, OPEN_STATES, TRANSITIONS, State
 from pubflow.tickets.store import TicketStore
 
-BOOKKEEPING = frozenset({"renumbered", "merged"})
-"""Events that record what happened to the file (a merge), not a move of the ticket."""
+BOOKKEEPING = frozenset({"renumbered", "merged", "environment"})
+"""Events that record something (a merge, a change in one environment) without moving the
+ticket to another state."""
 
 
 @dataclass(frozen=True, slots=True)

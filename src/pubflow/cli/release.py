@@ -1,0 +1,285 @@
+"""`pubflow promote` and `pubflow rollback`: parse options, call `pubflow.release`, print."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pubflow.cli.common import acting_actor, handle_errors, repo_context, write_output
+from pubflow.errors import EXIT_FINDINGS, UsageError
+
+if TYPE_CHECKING:
+    from pubflow.release.promote import PromotePlan, PromoteResult
+
+
+class Release(enum.StrEnum):
+    major = "major"
+    minor = "minor"
+    patch = "patch"
+    hotfix = "hotfix"
+
+
+def _weights(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"--canary {text}: give percentages separated by commas, "
+                         "e.g. 10,25,50,100") from None
+
+
+@handle_errors
+def promote(
+    ticket_id: Annotated[str, typer.Argument(help="The approved ticket, e.g. PUB-2026-001.",
+                                             metavar="TICKET", show_default=False)],
+    to: Annotated[str, typer.Option("--to", help="Target environment (staging, production...).",
+                                    show_default=False)],
+    release: Annotated[Release | None, typer.Option(
+        "--release", help="The kind of version bump; hotfix may skip staging (needs --notes).",
+        show_default=False)] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="Release notes for the package.",
+                                              show_default=False)] = None,
+    canary: Annotated[str | None, typer.Option(
+        "--canary", help="Gradual rollout weights, e.g. 10,25,50,100.", show_default=False)] = None,
+    health_cmd: Annotated[str | None, typer.Option(
+        "--health-cmd", help="Shell command run between canary steps; non-zero exit or timeout "
+        "rolls back. Gets PUBFLOW_PATTERN, PUBFLOW_VERSION, PUBFLOW_ENVIRONMENT, PUBFLOW_WEIGHT.",
+        show_default=False)] = None,
+    health_timeout: Annotated[float, typer.Option(
+        "--health-timeout", help="Seconds before a health check counts as failed.")] = 300.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the gates, print the plan, "
+                                                            "write nothing.")] = False,
+    output_format: Annotated[str, typer.Option("--format", "-f",
+                                               help="text or json.")] = "text",
+) -> None:
+    """Promote an approved ticket's pattern to an environment: gates, package, smoke checks,
+    one commit and an annotated tag.
+
+    Production takes only a ticket staged in the environment before it (`environments` in
+    pubflow.yaml), unless it is a hotfix with notes. Every refusal names its gate (exit 1).
+
+    Examples:
+
+      pubflow promote PUB-2026-001 --to staging --release minor --notes "Adds an SLA step"
+
+      pubflow promote PUB-2026-001 --to production --canary 10,25,50,100 --health-cmd ./check.sh
+    """
+    from pubflow.release.promote import PromoteRequest
+    from pubflow.release.promote import promote as run_promote
+
+    if output_format not in ("text", "json"):
+        raise UsageError(f"--format {output_format}: choose text or json")
+    config, now = repo_context()
+    request = PromoteRequest(ticket_id, to, release.value if release else None, notes,
+                             _weights(canary), health_cmd, health_timeout, dry_run)
+    actor = acting_actor(config) if not dry_run else "dry-run"
+    result = run_promote(config, request, actor, now,
+                         _progress if output_format == "text" else None)
+    if output_format == "json":
+        write_output(json.dumps(_result_json(result), indent=2) + "\n", None)
+    else:
+        write_output(_result_text(result, dry_run), None)
+    if result.failed_health is not None:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _progress(text: str) -> None:
+    sys.stderr.write(f"pubflow: {text}\n")
+
+
+def _result_text(result: PromoteResult, dry_run: bool) -> str:
+    lines = []
+    if result.recovered:
+        lines.append(f"pubflow: {result.recovered}")
+    if result.noop:
+        return "\n".join([*lines, result.noop]) + "\n"
+    plan = result.plan
+    assert plan is not None
+    if dry_run:
+        lines.append(f"plan: {plan.message}")
+        lines += [f"  gate {name}: ok ({detail})" for name, detail in plan.gates]
+        lines.append(f"  ticket {plan.ticket} -> {plan.ticket_to}; tag {plan.tag}")
+        lines += [f"  write {name}" for name in plan.files]
+        lines.append("dry run: nothing was written")
+        return "\n".join(lines) + "\n"
+    health = result.failed_health
+    if health is not None:
+        lines.append(f"health check failed ({health.summary()}) during the canary of "
+                     f"{plan.pattern} {plan.version} in {plan.environment}:")
+        lines += [f"  {line}" for line in health.output.rstrip().splitlines()[-40:]]
+        lines.append(f"rolled back to the stable version; {plan.ticket} is rolled_back "
+                     f"(commit {(result.rollback_commit or '')[:10]})")
+        return "\n".join(lines) + "\n"
+    lines.append(f"{plan.pattern} {plan.version} is live in {plan.environment} "
+                 f"({plan.release}, {plan.ticket} {plan.ticket_to}); tag {plan.tag}; "
+                 f"commit {result.commits[-1][:10]}")
+    return "\n".join(lines) + "\n"
+
+
+def _plan_json(plan: PromotePlan) -> dict[str, Any]:
+    return {"ticket": plan.ticket, "pattern": plan.pattern, "version": plan.version,
+            "environment": plan.environment, "release": plan.release,
+            "previous": plan.previous, "package": plan.package, "ticketTo": plan.ticket_to,
+            "tag": plan.tag, "canary": list(plan.canary), "files": plan.files,
+            "gates": [{"gate": n, "detail": d} for n, d in plan.gates]}
+
+
+def _result_json(result: PromoteResult) -> dict[str, Any]:
+    health = result.failed_health
+    return {
+        "plan": None if result.plan is None else _plan_json(result.plan),
+        "noop": result.noop, "recovered": result.recovered, "commits": result.commits,
+        "healthCheck": None if health is None else {
+            "exitCode": health.exit_code, "timedOut": health.timed_out, "output": health.output},
+        "rollbackCommit": result.rollback_commit,
+    }
+
+
+@handle_errors
+def rollback(
+    pattern: Annotated[str, typer.Argument(help="Pattern id.", metavar="PATTERN",
+                                           show_default=False)],
+    env: Annotated[str, typer.Option("--env", help="The environment to roll back in.",
+                                     show_default=False)],
+    to: Annotated[str | None, typer.Option(
+        "--to", help="The version to go back to (default: the previous release).",
+        show_default=False)] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why; recorded everywhere.",
+                                               show_default=False)] = None,
+    depublish: Annotated[bool, typer.Option(
+        "--depublish", help="Take the pattern out of the environment and its catalog.")] = False,
+) -> None:
+    """Go back to the previous (or a named) release after verifying its package, or depublish.
+
+    A canary under way goes back to its stable version.
+
+    Examples:
+
+      pubflow rollback incident-escalation --env production --reason "broken step 3"
+
+      pubflow rollback incident-escalation --env production --to 1.0.0 --reason "audit"
+
+      pubflow rollback incident-escalation --env staging --depublish --reason "withdrawn"
+    """
+    from pubflow.release.rollback import rollback as run_rollback
+
+    if depublish and to:
+        raise UsageError("--depublish takes the pattern out; it cannot be combined with --to")
+    config, now = repo_context()
+    result = run_rollback(config, pattern, env, to, reason, depublish, acting_actor(config), now)
+    lines = [f"pubflow: {result.recovered}"] if result.recovered else []
+    if result.to_version is None:
+        lines.append(f"{pattern} {result.from_version} was taken out of {env} "
+                     f"(commit {result.commit[:10]})")
+    else:
+        lines.append(f"{pattern} in {env}: {result.from_version} -> {result.to_version} "
+                     f"(commit {result.commit[:10]})")
+    write_output("\n".join(lines) + "\n", None)
+
+
+@handle_errors
+def status(
+    output_format: Annotated[str, typer.Option("--format", "-f",
+                                               help="text or json.")] = "text",
+) -> None:
+    """The dashboard: what runs where (versions, canary weights), tickets by state, overdue
+    reviews and the latest events.
+
+    Examples:
+
+      pubflow status
+
+      pubflow status --format json | jq '.environments[].patterns[].version'
+    """
+    from pubflow.release.status import collect_status
+
+    if output_format not in ("text", "json"):
+        raise UsageError(f"--format {output_format}: choose text or json")
+    config, now = repo_context()
+    data = collect_status(config, now)
+    if output_format == "json":
+        write_output(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
+        return
+    _print_status(data)
+
+
+def _print_status(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from pubflow.cli.common import make_console
+
+    console = make_console()
+    if data.get("recovered"):
+        console.print(f"pubflow: {data['recovered']}", markup=False)
+    for env in data["environments"]:
+        table = Table(title=f"{env['name']}: {len(env['patterns'])} pattern(s)",
+                      title_justify="left")
+        for column in ("pattern", "version", "canary", "ticket", "release", "by", "at", "notes"):
+            table.add_column(column)
+        for row in env["patterns"]:
+            rollout = row["rollout"]
+            canary = (f"{rollout['canary']} at {rollout['weight']}% (stable "
+                      f"{rollout['stable'] or 'none'})") if rollout else ""
+            notes = (row["notes"] or "").splitlines()
+            table.add_row(row["pattern"], row["version"], canary, row["ticket"],
+                          row["release"] or "", row["by"] or "", row["at"] or "",
+                          notes[0][:60] if notes else "")
+        console.print(table)
+    tickets = data["tickets"]
+    states = ", ".join(f"{state} {count}" for state, count in tickets["byState"].items())
+    console.print(f"tickets: {tickets['total']}" + (f" ({states})" if states else ""),
+                  markup=False)
+    for item in tickets["overdue"]:
+        console.print(f"overdue: {item['id']} ({item['pattern']}) with {item['reviewer']}, "
+                      f"due {item['due']}", markup=False)
+    if data["recentEvents"]:
+        table = Table(title="recent events", title_justify="left")
+        for column in ("at", "actor", "kind", "what"):
+            table.add_column(column)
+        for event in reversed(data["recentEvents"]):
+            table.add_row(str(event.get("at")), str(event.get("actor")), str(event.get("kind")),
+                          _describe_event(event))
+        console.print(table)
+
+
+def _describe_event(event: dict[str, Any]) -> str:
+    kind = event.get("kind")
+    if kind == "ticket":
+        return f"{event.get('ticket')} {event.get('event')}: {event.get('from')} -> {event.get('to')}"
+    if kind in ("promote", "canary"):
+        weight = f" at {event['weight']}%" if "weight" in event else ""
+        return (f"{event.get('pattern')} {event.get('version')} to {event.get('environment')}"
+                f"{weight}")
+    return (f"{event.get('pattern')} in {event.get('environment')}: {event.get('from')} -> "
+            f"{event.get('to') or 'out'} ({event.get('reason')})")
+
+
+audit_app = typer.Typer(name="audit", help="The append-only, hash-chained audit log.",
+                        no_args_is_help=True)
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify() -> None:
+    """Check the audit log (.pubflow/audit.jsonl): any edited, deleted, duplicated or
+    reordered entry is reported with its line (exit 1).
+
+    Example: pubflow audit verify
+    """
+    from pubflow.audit import AuditLog
+
+    config, _now = repo_context()
+    log = AuditLog(config.root)
+    problems = log.verify()
+    for problem in problems:
+        sys.stdout.write(f"{problem}\n")
+    if problems:
+        sys.stderr.write(f"pubflow: {len(problems)} problem(s) in the audit log\n")
+        raise typer.Exit(EXIT_FINDINGS)
+    head = log.head()
+    sys.stdout.write(f"audit log verified: {head.seq if head else 0} entries\n")

@@ -1,0 +1,399 @@
+"""`pubflow promote`: gates, package, environment, smoke checks, commit and tag, canary.
+
+Every gate is checked before anything is written, and each refusal names its gate. The
+change itself goes through `operation.apply`, so a crash, a failed smoke check or a failed
+health check never leaves the repository between two states.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pubflow.config import Config
+from pubflow.errors import GateRefused, UsageError
+from pubflow.release import package as pkg
+from pubflow.release.environments import (
+    Environment,
+    catalog_entry,
+    check_environment_name,
+    load_environment,
+    state_files,
+)
+from pubflow.release.health import HealthResult, run_health
+from pubflow.release.operation import Change, apply, recover
+from pubflow.release.versions import RELEASE_TYPES, bump_kind
+from pubflow.tickets.model import Ticket, utc_text
+from pubflow.tickets.states import State
+from pubflow.tickets.store import TicketStore, dump_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class PromoteRequest:
+    ticket_id: str
+    environment: str
+    release: str | None = None
+    notes: str | None = None
+    canary: tuple[int, ...] = ()
+    health_cmd: str | None = None
+    health_timeout: float = 300.0
+    dry_run: bool = False
+
+
+@dataclass(slots=True)
+class PromotePlan:
+    """What a promotion will do, shown by --dry-run and returned after the real thing."""
+
+    ticket: str
+    pattern: str
+    version: str
+    environment: str
+    release: str
+    previous: str | None
+    package: str
+    build_package: bool
+    ticket_to: str
+    tag: str
+    message: str
+    gates: list[tuple[str, str]] = field(default_factory=list)
+    canary: tuple[int, ...] = ()
+    files: list[str] = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass(slots=True)
+class PromoteResult:
+    plan: PromotePlan | None
+    noop: str | None = None
+    recovered: str | None = None
+    commits: list[str] = field(default_factory=list)
+    failed_health: HealthResult | None = None
+    rollback_commit: str | None = None
+
+
+StepCallback = Callable[[str], None]
+
+
+def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
+            on_step: StepCallback | None = None) -> PromoteResult:
+    check_environment_name(request.environment, config.environments)
+    _check_request(request)
+    root = config.root
+    store = TicketStore(root)
+    with store.locked():
+        recovered = None if request.dry_run else recover(root)
+        ticket = store.load(request.ticket_id)
+        env = load_environment(root, request.environment)
+        noop = _already_done(ticket, env)
+        if noop is not None:
+            return PromoteResult(None, noop=noop, recovered=recovered)
+        plan, pattern = _plan(config, request, ticket, env, now)
+        if request.dry_run:
+            return PromoteResult(plan)
+        result = PromoteResult(plan, recovered=recovered)
+        say = on_step or (lambda _text: None)
+        weights = [w for w in request.canary if w < 100]
+        for step, weight in enumerate(weights):
+            change = _canary_change(config, plan, pattern, ticket, env, weight, actor, now,
+                                    build_package=plan.build_package and step == 0)
+            result.commits.append(apply(root, change, _smoke(root, plan)))
+            env = load_environment(root, request.environment)
+            say(f"canary {plan.pattern} {plan.version}: {weight}% of traffic in "
+                f"{plan.environment}; running the health check")
+            health = run_health(request.health_cmd or "", _health_env(plan, env, weight),
+                                request.health_timeout, root)
+            if not health.ok:
+                result.failed_health = health
+                result.rollback_commit = _abort_canary(config, plan, ticket, env, weight,
+                                                       health, actor, now)
+                return result
+            say(f"health check passed at {weight}%")
+        change = _full_change(config, plan, pattern, ticket, env, actor, now,
+                              build_package=plan.build_package and not weights)
+        result.commits.append(apply(root, change, _smoke(root, plan)))
+        return result
+
+
+def _check_request(request: PromoteRequest) -> None:
+    if request.release is not None and request.release not in RELEASE_TYPES:
+        raise UsageError(f"unknown release type '{request.release}'; choose one of "
+                         f"{', '.join(RELEASE_TYPES)}")
+    if request.canary:
+        weights = list(request.canary)
+        if any(not 1 <= w <= 100 for w in weights) or weights != sorted(set(weights)):
+            raise UsageError(f"--canary {','.join(map(str, weights))}: weights must rise "
+                             "strictly between 1 and 100, e.g. 10,25,50,100")
+        if weights[-1] != 100:
+            raise UsageError("--canary must end at 100 (the full rollout)")
+        if not request.health_cmd:
+            raise UsageError("--canary needs --health-cmd: the check run between steps")
+    if request.health_timeout <= 0:
+        raise UsageError("--health-timeout must be a positive number of seconds")
+
+
+def _already_done(ticket: Ticket, env: Environment) -> str | None:
+    live = env.live(ticket.pattern.id)
+    if (live is not None and live.get("ticket") == ticket.id
+            and live.get("version") == ticket.pattern.version and "rollout" not in live):
+        return (f"{ticket.pattern.id} {ticket.pattern.version} ({ticket.id}) is already live in "
+                f"{env.name}: nothing to do")
+    return None
+
+
+def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environment,
+          now: datetime) -> tuple[PromotePlan, dict[str, Any]]:
+    """Check every gate in order; the first that fails is raised, naming itself."""
+    root = config.root
+    order = config.environments
+    index = order.index(env.name)
+    last = index == len(order) - 1
+    hotfix = request.release == "hotfix"
+    gates: list[tuple[str, str]] = []
+    pinned = ticket.pattern
+
+    def refuse(gate: str, why: str, hint: str | None = None) -> GateRefused:
+        return GateRefused(f"{ticket.id}: gate '{gate}' refused promotion to {env.name}: {why}",
+                           hint=hint)
+
+    state = ticket.state
+    if index == 0 or hotfix:
+        allowed = {State.APPROVED, State.ROLLED_BACK} | ({State.STAGED} if index else set())
+        if state not in allowed:
+            raise refuse("ticket state", f"the ticket is {state}; promotion to {env.name} "
+                         "needs an approved ticket", "Finish the review first "
+                         f"(`pubflow ticket show {ticket.id}`).")
+        gates.append(("ticket state", f"{state}"))
+    else:
+        previous_env = order[index - 1]
+        if state is not State.STAGED:
+            raise refuse("ticket state", f"the ticket is {state}; {env.name} takes only a "
+                         f"ticket staged in {previous_env} (or --release hotfix with --notes)")
+        before = load_environment(root, previous_env).live(pinned.id)
+        if (before is None or before.get("ticket") != ticket.id
+                or before.get("version") != pinned.version or "rollout" in before):
+            shown = (f"{before.get('version')} ({before.get('ticket')})" if before
+                     else "nothing")
+            raise refuse(f"staged in {previous_env}", f"{previous_env} runs {shown} of "
+                         f"{pinned.id}, not {pinned.version} from {ticket.id}",
+                         f"Promote it to {previous_env} first: pubflow promote {ticket.id} "
+                         f"--to {previous_env}")
+        gates.append((f"staged in {previous_env}", f"{pinned.version} is live there"))
+    if hotfix and not (request.notes and request.notes.strip()):
+        raise refuse("release notes", "a hotfix needs --notes saying what it fixes")
+
+    path = root / pinned.path
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raise refuse("pinned content", f"{pinned.path} is missing") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != pinned.digest:
+        raise refuse("pinned content", f"{pinned.path} differs from the reviewed content "
+                     f"(sha256 {digest[:12]}, pinned {pinned.digest[:12]})",
+                     "Restore the reviewed file, or resubmit the changes for review.")
+    gates.append(("pinned content", f"sha256 {digest[:12]} as reviewed"))
+
+    from pubflow.validate import ValidateRequest, validate
+
+    result = validate(ValidateRequest(config=config, paths=(path,), use_cache=False)).files[0]
+    if result.errors:
+        first = next(f for f in result.findings if f.severity.value == "error")
+        raise refuse("checks", f"{result.errors} error(s), first: {first.file}:{first.line}:"
+                     f"{first.column}: {first.message}", "Run `pubflow validate` for all.")
+    gates.append(("checks", "every validate check passes"))
+    pattern: dict[str, Any] = json.loads(raw)
+    version = str(pattern.get("version"))
+
+    live = env.live(pinned.id)
+    current = str(live["version"]) if live else None
+    if current is None:
+        kind = request.release or "initial"
+    else:
+        step = bump_kind(current, version)
+        if step is None:
+            raise refuse("version", f"{version} is not higher than {current}, live in "
+                         f"{env.name}", "Raise the pattern's version and resubmit.")
+        wanted = "patch" if hotfix else request.release
+        if wanted is not None and step != wanted:
+            raise refuse("version", f"{current} -> {version} is a {step} bump, not "
+                         f"{request.release}", f"Use --release {step}, or set the version.")
+        kind = request.release or step
+    gates.append(("version", f"{current or 'nothing'} -> {version} ({kind})"))
+
+    folder = pkg.package_dir(root, pinned.id, version)
+    build = not folder.exists()
+    if not build:
+        manifest = pkg.verify_package(root, pinned.id, version)
+        if manifest.get("ticket") != ticket.id or manifest.get("sourceDigest") != pinned.digest:
+            raise refuse("package", f"{pkg.package_rel(pinned.id, version)} was built from "
+                         f"{manifest.get('ticket')}, another submission of {version}",
+                         "Raise the pattern's version: a released version never changes.")
+        if request.notes and request.notes.strip() not in (folder / pkg.NOTES_FILE).read_text(
+                encoding="utf-8"):
+            raise refuse("release notes", "the package's notes were fixed when it was built "
+                         "for an earlier environment; leave out --notes")
+        gates.append(("package", "exists and its checksums verify"))
+    else:
+        gates.append(("package", "will be built"))
+    ticket_to = State.LIVE if last else State.STAGED
+    tag = _tag_name(root, env.name, pinned.id, version)
+    how = f"canary {','.join(map(str, request.canary))}" if request.canary else "promote"
+    plan = PromotePlan(
+        ticket=ticket.id, pattern=pinned.id, version=version, environment=env.name,
+        release=kind, previous=current, package=pkg.package_rel(pinned.id, version),
+        build_package=build, ticket_to=ticket_to.value, tag=tag,
+        message=f"{how} {pinned.id} {version} to {env.name} ({ticket.id}, {kind})",
+        gates=gates, canary=request.canary)
+    plan.files = ([f"{plan.package}/{n}" for n in (pkg.MANIFEST_FILE, pkg.NOTES_FILE,
+                                                    pkg.PAGE_FILE, pkg.PATTERN_FILE)]
+                  if build else []) + [
+        f".pubflow/environments/{env.name}.yaml", f".pubflow/catalog/{env.name}.json",
+        store_rel(ticket), ".pubflow/audit.jsonl"]
+    plan.notes = request.notes or ""
+    return plan, pattern
+
+
+def store_rel(ticket: Ticket) -> str:
+    return f".pubflow/tickets/{ticket.path.name}"
+
+
+def _tag_name(root: Path, env: str, pattern_id: str, version: str) -> str:
+    from pubflow import gitrepo
+
+    base = f"pubflow/{env}/{pattern_id}/{version}"
+    name, n = base, 1
+    while gitrepo.tag_exists(root, name):
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _approval(ticket: Ticket) -> tuple[str | None, str | None]:
+    for event in reversed(ticket.history):
+        if event.to_state == State.APPROVED:
+            return event.actor, event.at
+    return None, None
+
+
+def _package_files(plan: PromotePlan, pattern: dict[str, Any],
+                   ticket: Ticket) -> dict[str, bytes]:
+    by, at = _approval(ticket)
+    info = pkg.ReleaseInfo(plan.pattern, plan.version, plan.ticket, plan.release,
+                           ticket.pattern.digest, by, at, plan.notes)
+    return {f"{plan.package}/{name}": data
+            for name, data in pkg.build_files(pattern, info).items()}
+
+
+def _release_entry(plan: PromotePlan, ticket: Ticket, actor: str, now: datetime) -> dict[str, Any]:
+    return {"version": plan.version, "digest": ticket.pattern.digest, "ticket": plan.ticket,
+            "release": plan.release, "by": actor, "at": utc_text(now), "package": plan.package}
+
+
+def _env_files(config: Config, env: Environment, pattern: dict[str, Any],
+               plan: PromotePlan) -> dict[str, bytes]:
+    """The environment file and its catalog, with `plan.pattern`'s entry as `env` has it now."""
+    live = env.live(plan.pattern)
+    row = None
+    if live is not None:
+        shown = (pattern if live.get("version") == plan.version
+                 else _live_pattern(config.root, plan.pattern, live))
+        row = catalog_entry(shown, live)
+    return state_files(config.root, env, plan.pattern, row)
+
+
+def _live_pattern(root: Path, pattern_id: str, live: dict[str, Any]) -> dict[str, Any]:
+    """The packaged document of the version `live` names (for its catalog entry)."""
+    folder = pkg.package_dir(root, pattern_id, str(live["version"]))
+    data: dict[str, Any] = json.loads((folder / pkg.PATTERN_FILE).read_bytes())
+    return data
+
+
+def _full_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], ticket: Ticket,
+                 env: Environment, actor: str, now: datetime, *, build_package: bool) -> Change:
+    files = _package_files(plan, pattern, ticket) if build_package else {}
+    live = env.live(plan.pattern)
+    history = list(live.get("history", [])) if live else []
+    if live is not None:
+        stable = {k: v for k, v in live.items() if k not in ("history", "rollout")}
+        if stable.get("version") != plan.version:
+            history.append({**stable, "until": utc_text(now), "ended": "superseded"})
+    entry = _release_entry(plan, ticket, actor, now)
+    entry["history"] = history
+    env.patterns[plan.pattern] = entry
+    files.update(_env_files(config, env, pattern, plan))
+    target = State(plan.ticket_to)
+    ticket.transition(target, actor=actor, event="promoted", now=now,
+                      reason=f"{plan.version} promoted to {plan.environment} ({plan.release})",
+                      environment=plan.environment, version=plan.version, release=plan.release)
+    files[store_rel(ticket)] = _ticket_bytes(ticket)
+    audit = [{"at": utc_text(now), "actor": actor, "kind": "promote", "ticket": plan.ticket,
+              "pattern": plan.pattern, "version": plan.version, "environment": plan.environment,
+              "release": plan.release, "previous": plan.previous}]
+    return Change("promotion", files, plan.message, audit,
+                  [(plan.tag, f"{plan.pattern} {plan.version} released to {plan.environment} "
+                              f"({plan.release}, {plan.ticket})")])
+
+
+def _canary_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], ticket: Ticket,
+                   env: Environment, weight: int, actor: str, now: datetime, *,
+                   build_package: bool) -> Change:
+    files = _package_files(plan, pattern, ticket) if build_package else {}
+    live = env.live(plan.pattern)
+    rollout = {"stable": None if live is None else (live.get("rollout") or {}).get(
+        "stable", live.get("version")), "canary": plan.version, "weight": weight,
+        "ticket": plan.ticket, "digest": ticket.pattern.digest}
+    if live is None:
+        entry = _release_entry(plan, ticket, actor, now)
+        entry["history"] = []
+    else:
+        entry = copy.deepcopy(live)
+    entry["rollout"] = rollout
+    env.patterns[plan.pattern] = entry
+    files.update(_env_files(config, env, pattern, plan))
+    audit = [{"at": utc_text(now), "actor": actor, "kind": "canary", "ticket": plan.ticket,
+              "pattern": plan.pattern, "version": plan.version, "environment": plan.environment,
+              "weight": weight, "stable": rollout["stable"]}]
+    return Change("canary step", files,
+                  f"canary {plan.pattern} {plan.version} at {weight}% in {plan.environment} "
+                  f"({plan.ticket})", audit)
+
+
+def _abort_canary(config: Config, plan: PromotePlan, ticket: Ticket, env: Environment,
+                  weight: int, health: HealthResult, actor: str, now: datetime) -> str:
+    """Back to the stable version; the ticket is marked rolled_back."""
+    from pubflow.release.rollback import restore_stable
+
+    reason = (f"canary {plan.version} failed its health check at {weight}%: "
+              f"{health.summary()}")
+    change = restore_stable(config, env, plan.pattern, ticket, actor, now, reason)
+    return apply(config.root, change)
+
+
+def _ticket_bytes(ticket: Ticket) -> bytes:
+    from pubflow.tickets.store import _check_schema
+
+    _check_schema(ticket.doc, store_rel(ticket))
+    return dump_yaml(ticket.doc)
+
+
+def _health_env(plan: PromotePlan, env: Environment, weight: int) -> dict[str, str]:
+    live = env.live(plan.pattern) or {}
+    stable = (live.get("rollout") or {}).get("stable")
+    return {"PUBFLOW_PATTERN": plan.pattern, "PUBFLOW_VERSION": plan.version,
+            "PUBFLOW_ENVIRONMENT": plan.environment, "PUBFLOW_WEIGHT": str(weight),
+            "PUBFLOW_TICKET": plan.ticket, "PUBFLOW_STABLE_VERSION": stable or ""}
+
+
+def _smoke(root: Path, plan: PromotePlan) -> Callable[[], None]:
+    def check() -> None:
+        from pubflow.release.smoke import smoke_checks
+
+        smoke_checks(root, plan.environment, plan.pattern, plan.version)
+
+    return check

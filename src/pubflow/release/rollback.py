@@ -1,0 +1,196 @@
+"""`pubflow rollback`: back to the previous (or a named) release, or out of the environment.
+
+The target's package is verified against its manifest first: a rollback never goes to
+something that is not exactly what was released. Only the environment file, its catalog, the
+ticket and the audit log change, in one commit, so it takes a fraction of a second however
+many patterns and releases the repository holds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pubflow.config import Config
+from pubflow.errors import GateRefused
+from pubflow.release import package as pkg
+from pubflow.release.environments import (
+    Environment,
+    catalog_entry,
+    check_environment_name,
+    load_environment,
+    state_files,
+)
+from pubflow.release.operation import Change, apply, recover
+from pubflow.tickets.model import TICKET_ID, Ticket, utc_text
+from pubflow.tickets.states import TRANSITIONS, State
+from pubflow.tickets.store import TicketStore, _check_schema, dump_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackResult:
+    pattern: str
+    environment: str
+    from_version: str
+    to_version: str | None  # None: depublished
+    commit: str
+    recovered: str | None = None
+
+
+def rollback(config: Config, pattern_id: str, environment: str, to_version: str | None,
+             reason: str | None, depublish: bool, actor: str, now: datetime) -> RollbackResult:
+    check_environment_name(environment, config.environments)
+    root = config.root
+    why = (reason or "").strip() or "no reason given"
+    with TicketStore(root).locked():
+        recovered = recover(root)
+        env = load_environment(root, environment)
+        live = env.live(pattern_id)
+        if live is None:
+            raise GateRefused(f"{pattern_id} is not live in {environment}",
+                              hint="`pubflow status` shows what runs where.")
+        current = str(live["version"])
+        ticket = _ticket(root, str(live["ticket"]))
+        if depublish:
+            change = _depublish(config, env, pattern_id, ticket, actor, now, why)
+            target = None
+        elif "rollout" in live:
+            rollout = live["rollout"]
+            if to_version not in (None, rollout.get("stable")):
+                raise GateRefused(f"{pattern_id}: a canary of {rollout.get('canary')} is under "
+                                  f"way in {environment}; it can only go back to its stable "
+                                  f"version {rollout.get('stable')}")
+            canary_ticket = _ticket(root, str(rollout.get("ticket") or live["ticket"]))
+            change = restore_stable(config, env, pattern_id, canary_ticket, actor, now,
+                                    f"canary {rollout.get('canary')} stopped: {why}")
+            current, target = str(rollout.get("canary")), rollout.get("stable")
+        else:
+            target = to_version or _previous(live)
+            if target is None:
+                raise GateRefused(f"{pattern_id}: no earlier release in {environment} to roll "
+                                  "back to", hint="Use --depublish to take it out instead.")
+            if target == current:
+                raise GateRefused(f"{pattern_id} {target} is already live in {environment}")
+            change = _switch(config, env, pattern_id, target, ticket, actor, now, why)
+        sha = apply(root, change)
+    return RollbackResult(pattern_id, environment, current, target, sha, recovered)
+
+
+def _ticket(root: Any, ticket_id: str) -> Ticket | None:
+    store = TicketStore(root)
+    if not TICKET_ID.match(ticket_id) or not store.exists(ticket_id):
+        return None
+    return store.load(ticket_id)
+
+
+def _previous(live: dict[str, Any]) -> str | None:
+    """The newest earlier version that was not itself rolled back."""
+    current = live.get("version")
+    for entry in reversed(live.get("history") or []):
+        if entry.get("version") != current and entry.get("ended") != "rolled_back":
+            return str(entry["version"])
+    return None
+
+
+def _switch(config: Config, env: Environment, pattern_id: str, target: str,
+            ticket: Ticket | None, actor: str, now: datetime, reason: str) -> Change:
+    root = config.root
+    manifest = pkg.verify_package(root, pattern_id, target)
+    live = env.patterns[pattern_id]
+    stable = {k: v for k, v in live.items() if k not in ("history", "rollout")}
+    history = [*live.get("history", []),
+               {**stable, "until": utc_text(now), "ended": "rolled_back", "reason": reason}]
+    entry = {"version": target, "digest": str(manifest.get("sourceDigest")),
+             "ticket": str(manifest.get("ticket")), "release": str(manifest.get("release")),
+             "by": actor, "at": utc_text(now), "package": pkg.package_rel(pattern_id, target),
+             "history": history}
+    env.patterns[pattern_id] = entry
+    document = _packaged(root, pattern_id, target) or {"id": pattern_id}
+    files = state_files(config.root, env, pattern_id, catalog_entry(document, entry))
+    message = f"rollback {pattern_id} in {env.name}: {live['version']} -> {target} ({reason})"
+    files.update(_ticket_files(config, env, ticket, State.ROLLED_BACK, actor, now,
+                               f"rolled back to {target} in {env.name}: {reason}"))
+    audit = [{"at": utc_text(now), "actor": actor, "kind": "rollback", "pattern": pattern_id,
+              "environment": env.name, "from": live["version"], "to": target,
+              "ticket": live.get("ticket"), "reason": reason}]
+    return Change("rollback", files, message, audit)
+
+
+def restore_stable(config: Config, env: Environment, pattern_id: str, ticket: Ticket | None,
+                   actor: str, now: datetime, reason: str) -> Change:
+    """End a canary: the stable version again (or nothing, for a pattern that was new)."""
+    live = env.patterns[pattern_id]
+    rollout = live.get("rollout") or {}
+    canary = rollout.get("canary")
+    if rollout.get("stable") is None:
+        del env.patterns[pattern_id]
+        entry = None
+    else:
+        entry = {k: v for k, v in live.items() if k != "rollout"}
+        env.patterns[pattern_id] = entry
+    document = None if entry is None else _packaged(config.root, pattern_id, str(entry["version"]))
+    files = state_files(config.root, env, pattern_id,
+                       None if entry is None or document is None else catalog_entry(document,
+                                                                                    entry))
+    files.update(_ticket_files(config, env, ticket, State.ROLLED_BACK, actor, now, reason,
+                               canary=True))
+    audit = [{"at": utc_text(now), "actor": actor, "kind": "rollback", "pattern": pattern_id,
+              "environment": env.name, "from": canary, "to": rollout.get("stable"),
+              "ticket": rollout.get("ticket"), "reason": reason}]
+    return Change("rollback", files, f"rollback {pattern_id} in {env.name}: canary {canary} -> "
+                  f"{rollout.get('stable') or 'nothing'} ({reason})", audit)
+
+
+def _depublish(config: Config, env: Environment, pattern_id: str, ticket: Ticket | None,
+               actor: str, now: datetime, reason: str) -> Change:
+    live = env.patterns.pop(pattern_id)
+    stable = {k: v for k, v in live.items() if k not in ("history", "rollout")}
+    env.retired[pattern_id] = {
+        "at": utc_text(now), "by": actor, "reason": reason,
+        "history": [*live.get("history", []),
+                    {**stable, "until": utc_text(now), "ended": "depublished"}]}
+    files = state_files(config.root, env, pattern_id, None)
+    files.update(_ticket_files(config, env, ticket, State.DEPUBLISHED, actor, now,
+                               f"depublished from {env.name}: {reason}"))
+    audit = [{"at": utc_text(now), "actor": actor, "kind": "depublish", "pattern": pattern_id,
+              "environment": env.name, "from": live["version"], "ticket": live.get("ticket"),
+              "reason": reason}]
+    return Change("depublish", files, f"depublish {pattern_id} {live['version']} from "
+                  f"{env.name} ({reason})", audit)
+
+
+def _packaged(root: Any, pattern_id: str, version: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads((pkg.package_dir(root, pattern_id, version) / pkg.PATTERN_FILE)
+                          .read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _ticket_files(config: Config, env: Environment, ticket: Ticket | None, target: State,
+                  actor: str, now: datetime, reason: str, *,
+                  canary: bool = False) -> dict[str, bytes]:
+    """The ticket moves to `target` when this environment is where its state comes from (the
+    last environment for a live ticket, an earlier one for a staged ticket, any for the
+    ticket of a canary); otherwise the change is recorded as an `environment` event that
+    keeps the state."""
+    if ticket is None:
+        return {}
+    last = env.name == config.environments[-1]
+    state = ticket.state
+    owns_state = canary or (state is State.LIVE and last) or (
+        state is State.STAGED and not last)
+    if owns_state and target in TRANSITIONS[state]:
+        ticket.transition(target, actor=actor, event=target.value.replace("_", "-"), now=now,
+                          reason=reason, environment=env.name)
+    else:
+        from pubflow.tickets.model import append_event
+
+        append_event(ticket.doc, actor=actor, event="environment", from_state=state, to=state,
+                     now=now, reason=reason, environment=env.name)
+    rel = ticket.path.relative_to(config.root).as_posix()
+    _check_schema(ticket.doc, rel)
+    return {rel: dump_yaml(ticket.doc)}

@@ -1,0 +1,72 @@
+"""`pubflow status`: what runs where, the tickets by state, overdue reviews, recent events.
+
+Everything comes from the repository's own files (environment files, package manifests, the
+ticket index, the audit log's tail), so the dashboard is as true as `git log`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, deque
+from datetime import datetime
+from typing import Any
+
+from pubflow.config import Config
+from pubflow.release import package as pkg
+from pubflow.release.environments import load_environment
+
+RECENT_EVENTS = 10
+
+
+def collect_status(config: Config, now: datetime) -> dict[str, Any]:
+    """The dashboard as data (the `--format json` shape); recovers an interrupted operation."""
+    from pubflow.audit import AuditLog
+    from pubflow.release.operation import recover
+    from pubflow.tickets.index import summaries
+    from pubflow.tickets.store import TicketStore
+
+    root = config.root
+    store = TicketStore(root)
+    recovered = None
+    if (root / ".pubflow").is_dir():
+        with store.locked():
+            recovered = recover(root)
+    environments = []
+    for name in config.environments:
+        env = load_environment(root, name)
+        rows = []
+        for pattern_id, live in sorted(env.patterns.items()):
+            rollout = live.get("rollout")
+            rows.append({
+                "pattern": pattern_id, "version": live.get("version"),
+                "ticket": live.get("ticket"), "release": live.get("release"),
+                "by": live.get("by"), "at": live.get("at"),
+                "rollout": None if not rollout else {k: rollout.get(k) for k in
+                                                     ("stable", "canary", "weight")},
+                "notes": _notes(root, pattern_id, str(live.get("version"))),
+                "earlierVersions": len(live.get("history") or []),
+            })
+        environments.append({"name": name, "patterns": rows})
+    tickets = summaries(store, skip_invalid=True)
+    states = Counter(t.state for t in tickets)
+    overdue = [{"id": t.id, "pattern": t.pattern_id, "reviewer": t.reviewer, "due": t.due}
+               for t in tickets if t.is_overdue(now)]
+    audit = AuditLog(root)
+    recent = list(deque(audit.entries(), maxlen=RECENT_EVENTS)) if audit.path.exists() else []
+    return {
+        "environments": environments,
+        "tickets": {"total": len(tickets), "byState": dict(sorted(states.items())),
+                    "overdue": overdue},
+        "recentEvents": recent,
+        "recovered": recovered,
+    }
+
+
+def _notes(root: Any, pattern_id: str, version: str) -> str | None:
+    try:
+        manifest = json.loads((pkg.package_dir(root, pattern_id, version) / pkg.MANIFEST_FILE)
+                              .read_bytes())
+    except (OSError, ValueError):
+        return None
+    notes = manifest.get("notes") if isinstance(manifest, dict) else None
+    return str(notes) if notes else None
