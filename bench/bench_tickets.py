@@ -90,12 +90,13 @@ def timed(folder: Path, *args: str) -> float:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "GIT_AUTHOR_NAME": "B",
            "GIT_AUTHOR_EMAIL": "b@example.org", "GIT_COMMITTER_NAME": "B",
            "GIT_COMMITTER_EMAIL": "b@example.org"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode caches in use
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pubflow", *args], cwd=folder, env=env,
                           capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"pubflow {' '.join(args)} failed:\n{done.stderr}")
+        raise SystemExit(f"pubflow {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
     return elapsed
 
 

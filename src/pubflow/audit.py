@@ -14,7 +14,6 @@ append costs the same with ten entries or a hundred thousand.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pubflow.errors import InputError
+from pubflow.fsutil import fsync_folder
 
 AUDIT_FILE = ".pubflow/audit.jsonl"
 
@@ -110,7 +110,7 @@ class AuditLog:
             raise InputError(f"{AUDIT_FILE}: cannot write: {exc.strerror or exc}",
                              hint="Check the permissions of the .pubflow folder.") from exc
         if created:
-            _fsync_folder(path.parent)
+            fsync_folder(path.parent)
         return entry
 
     def head(self) -> AuditHead | None:
@@ -352,12 +352,3 @@ def _unreadable(exc: OSError) -> InputError:
     return InputError(f"{AUDIT_FILE}: cannot read: {exc.strerror or exc}",
                       hint="Check that .pubflow/audit.jsonl is a readable file.")
 
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a new log's directory entry durable, as fsutil does after a rename."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

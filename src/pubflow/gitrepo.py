@@ -83,9 +83,13 @@ def commit_paths(root: Path, paths: list[Path], message: str) -> str:
     Returns the new commit's sha.
     """
     repo = _repo(root)
-    names = [str(p.relative_to(root)) if p.is_absolute() else str(p) for p in paths]
+    names = [Path(p).relative_to(root).as_posix() if p.is_absolute() else str(p) for p in paths]
     _git(repo, "add", "--", *names)
-    _git(repo, "commit", "-q", "--only", "-m", message, "--", *names)
+    others = set(_lines(_git(repo, "diff", "--cached", "--name-only", "-z"))) - set(names)
+    if others:  # someone's own staged work: leave it staged, commit only ours
+        _git(repo, "commit", "-q", "--only", "-m", message, "--", *names)
+    else:  # the same commit, without --only's second pass over a big index
+        _git(repo, "commit", "-q", "-m", message)
     return _git(repo, "rev-parse", "HEAD").strip()
 
 

@@ -209,3 +209,14 @@ def test_outside_a_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert code == 2
     assert "not a git repository" in err
     assert not (folder / ".pubflow").exists()
+
+
+def test_a_ticket_commit_leaves_other_staged_work_alone(repo: Path,
+                                                        write_pattern: Callable[..., Path]) -> None:
+    setup_repo(repo, write_pattern)
+    (repo / "notes.txt").write_text("work in progress\n")
+    git(repo, "add", "notes.txt")
+    ticket_id = create()
+    assert "notes.txt" not in git(repo, "show", "--name-only", "--format=", "HEAD")
+    assert git(repo, "diff", "--cached", "--name-only").split() == ["notes.txt"]
+    assert ticket_id.startswith("PUB-")

@@ -6,6 +6,7 @@ exit codes of the whole tool can be read in one screen.
 
 from __future__ import annotations
 
+import enum
 import functools
 import os
 import sys
@@ -141,3 +142,10 @@ def acting_actor(config: Config) -> str:
         return email
     raise UsageError("who is acting? pass --actor ID, set PUBFLOW_ACTOR, or set "
                      "git config user.email")
+
+
+class TextOrJson(enum.StrEnum):
+    """The `--format` choices of commands that print a table or a JSON document."""
+
+    text = "text"
+    json = "json"

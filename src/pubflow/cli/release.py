@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pubflow.cli.common import acting_actor, handle_errors, repo_context, write_output
+from pubflow.cli.common import (
+    TextOrJson,
+    acting_actor,
+    handle_errors,
+    repo_context,
+    write_output,
+)
 from pubflow.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
@@ -54,8 +60,8 @@ def promote(
         "--health-timeout", help="Seconds before a health check counts as failed.")] = 300.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the gates, print the plan, "
                                                             "write nothing.")] = False,
-    output_format: Annotated[str, typer.Option("--format", "-f",
-                                               help="text or json.")] = "text",
+    output_format: Annotated[TextOrJson, typer.Option("--format", "-f",
+                                                      help="Output format.")] = TextOrJson.text,
 ) -> None:
     """Promote an approved ticket's pattern to an environment: gates, package, smoke checks,
     one commit and an annotated tag.
@@ -72,8 +78,6 @@ def promote(
     from pubflow.release.promote import PromoteRequest
     from pubflow.release.promote import promote as run_promote
 
-    if output_format not in ("text", "json"):
-        raise UsageError(f"--format {output_format}: choose text or json")
     config, now = repo_context()
     request = PromoteRequest(ticket_id, to, release.value if release else None, notes,
                              _weights(canary), health_cmd, health_timeout, dry_run)
@@ -184,8 +188,8 @@ def rollback(
 
 @handle_errors
 def status(
-    output_format: Annotated[str, typer.Option("--format", "-f",
-                                               help="text or json.")] = "text",
+    output_format: Annotated[TextOrJson, typer.Option("--format", "-f",
+                                                      help="Output format.")] = TextOrJson.text,
 ) -> None:
     """The dashboard: what runs where (versions, canary weights), tickets by state, overdue
     reviews and the latest events.
@@ -198,8 +202,6 @@ def status(
     """
     from pubflow.release.status import collect_status
 
-    if output_format not in ("text", "json"):
-        raise UsageError(f"--format {output_format}: choose text or json")
     config, now = repo_context()
     data = collect_status(config, now)
     if output_format == "json":

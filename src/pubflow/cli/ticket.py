@@ -19,6 +19,9 @@ from pubflow.cli.common import (
     repo_context,
     write_output,
 )
+from pubflow.cli.common import (
+    TextOrJson as Format,
+)
 from pubflow.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
@@ -32,11 +35,6 @@ ticket_app = typer.Typer(
 
 TicketArg = Annotated[str, typer.Argument(help="Ticket id, e.g. PUB-2026-001.",
                                           metavar="TICKET", show_default=False)]
-
-
-class Format(enum.StrEnum):
-    text = "text"
-    json = "json"
 
 
 class Decision(enum.StrEnum):

@@ -163,8 +163,6 @@ _FAST_YAML: Any = None
 
 
 def read_ticket_document(path: Path, shown: str, *, round_trip: bool = True) -> Any:
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     try:
         if path.stat().st_size > MAX_TICKET_BYTES:
             raise InputError(f"{shown}: ticket file is larger than {MAX_TICKET_BYTES} bytes")
@@ -175,19 +173,7 @@ def read_ticket_document(path: Path, shown: str, *, round_trip: bool = True) -> 
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{shown}: not valid UTF-8 (byte offset {exc.start})") from exc
-    # A text without `*` holds no alias, so the C loader cannot be fed an alias bomb.
-    fast = None if round_trip or "*" in text else _fast_yaml()
-    yaml = fast or _yaml()
-    try:
-        if fast is None:
-            _refuse_aliases(yaml, text, shown)
-        doc = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
-        raise InputError(f"{where}: invalid YAML: {exc.problem}") from exc
-    except YAMLError as exc:
-        raise InputError(f"{shown}: invalid YAML: {exc}") from exc
+    doc = load_yaml_text(text, shown, round_trip=round_trip)
     if not isinstance(doc, dict):
         raise InputError(f"{shown}:1:1: a ticket must be a YAML mapping, "
                          f"not {'an empty file' if doc is None else type(doc).__name__}")
@@ -195,6 +181,26 @@ def read_ticket_document(path: Path, shown: str, *, round_trip: bool = True) -> 
     if isinstance(old, str) and old in MIGRATIONS:
         doc["apiVersion"] = MIGRATIONS[old]
     return doc
+
+
+def load_yaml_text(text: str, shown: str, *, round_trip: bool = True) -> Any:
+    """Parse YAML that pubflow keeps (tickets, state files): aliases refused, errors as
+    `InputError` with file:line:col. `round_trip=False` may use the C loader (plain dicts)."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    # A text without `*` holds no alias, so the C loader cannot be fed an alias bomb.
+    fast = None if round_trip or "*" in text else _fast_yaml()
+    yaml = fast or _yaml()
+    try:
+        if fast is None:
+            _refuse_aliases(yaml, text, shown)
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
+        raise InputError(f"{where}: invalid YAML: {exc.problem}") from exc
+    except YAMLError as exc:
+        raise InputError(f"{shown}: invalid YAML: {exc}") from exc
 
 
 def _refuse_aliases(yaml: Any, text: str, shown: str) -> None:
@@ -211,11 +217,20 @@ def _refuse_aliases(yaml: Any, text: str, shown: str) -> None:
 
 
 def schema_problems(doc: Any) -> list[str]:
-    from pubflow.resources import schema_validator
+    """jsonschema's messages, asked for only when the generated pass/fail validator says no."""
+    from pubflow.tickets import _ticket_fastpath
     from pubflow.tickets.chain import _plain
 
+    plain = _plain(doc)
+    try:
+        _ticket_fastpath.validate(plain)  # type: ignore[no-untyped-call]
+        return []
+    except ValueError:
+        pass
+    from pubflow.resources import schema_validator
+
     problems = []
-    errors = schema_validator("ticket.schema.json").iter_errors(_plain(doc))
+    errors = schema_validator("ticket.schema.json").iter_errors(plain)
     for error in sorted(errors, key=lambda e: list(map(str, e.path))):
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         problems.append(f"{where}: {error.message}")
