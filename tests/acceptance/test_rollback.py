@@ -179,3 +179,27 @@ def test_promotion_killed_at_any_point_is_finished_or_undone(
     assert ticket_state(ticket_id) == "staged"
     code, out, _ = invoke("ticket", "verify")
     assert code == 0, out
+
+
+@pytest.mark.parametrize("point", ["written", "audit", "committed"])
+def test_rollback_killed_midway_is_finished_or_undone(repo: Path, write_pattern: WritePattern,
+                                                      point: str) -> None:
+    two_versions_live(repo, write_pattern)
+    before = head(repo)
+    done = run_pubflow(repo, "--actor", "releng", "rollback", PATTERN, "--env", "production",
+                       "--reason", "bad", env={"PUBFLOW_CRASH_AT": point})
+    assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr
+    code, out, err = invoke("status", "--format", "json")
+    assert code == 0, err
+    recovered = json.loads(out)["recovered"]
+    live = live_in(repo, "production")
+    assert live is not None
+    if point == "committed":
+        assert recovered.startswith("finished an interrupted rollback")
+        assert live["version"] == "1.0.0"
+        assert git(repo, "rev-list", "--count", f"{before}..HEAD").strip() == "1"
+    else:
+        assert recovered.startswith("undid an interrupted rollback")
+        assert live["version"] == "1.1.0" and head(repo) == before
+    assert git(repo, "status", "--porcelain") == ""
+    assert invoke("audit", "verify")[0] == 0
