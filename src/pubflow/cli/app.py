@@ -64,6 +64,7 @@ app.command("promote")(release_cmd.promote)
 app.command("rollback")(release_cmd.rollback)
 app.command("status")(release_cmd.status)
 app.add_typer(release_cmd.audit_app, name="audit")
+app.command("verify")(release_cmd.verify_state)
 
 
 def main() -> None:

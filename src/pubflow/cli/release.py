@@ -285,3 +285,26 @@ def audit_verify() -> None:
         raise typer.Exit(EXIT_FINDINGS)
     head = log.head()
     sys.stdout.write(f"audit log verified: {head.seq if head else 0} entries\n")
+
+
+@handle_errors
+def verify_state() -> None:
+    """Check everything pubflow keeps under .pubflow/: tickets (schema, hash chain, state,
+    unique ids, pinned digests), environment files (schema) and the audit log (chain).
+
+    This is what the `pubflow-tickets` pre-commit hook runs. Exit 1 with one line per problem.
+
+    Example: pubflow verify
+    """
+    from pubflow.release.state_check import check_state
+
+    config, _now = repo_context()
+    report = check_state(config.root)
+    for problem in report.problems:
+        sys.stdout.write(f"{problem}\n")
+    summary = (f"{report.tickets} ticket(s), {report.environments} environment(s), "
+               f"{report.audit_entries} audit entries")
+    if report.problems:
+        sys.stderr.write(f"pubflow: {len(report.problems)} problem(s) in {summary}\n")
+        raise typer.Exit(EXIT_FINDINGS)
+    sys.stdout.write(f"verified {summary}\n")
