@@ -204,3 +204,21 @@ def tracked(root: Path, names: list[str]) -> set[str]:
         return set()
     out = _git(_repo(root), "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", *names)
     return set(_lines(out))
+
+
+def is_repository(path: Path) -> bool:
+    """Whether `path` is inside a git work tree."""
+    import subprocess
+
+    done = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=path,
+                          capture_output=True, text=True, check=False)
+    return done.returncode == 0 and done.stdout.strip() == "true"
+
+
+def init_repository(path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(["git", "init", "-q", str(path)], capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise GitError(f"`git init {path}` failed: {done.stderr.strip()}")

@@ -10,6 +10,7 @@ import typer
 
 from pubflow import __version__
 from pubflow.cli import diagrams as diagrams_cmd
+from pubflow.cli import init as init_cmd
 from pubflow.cli import release as release_cmd
 from pubflow.cli import score as score_cmd
 from pubflow.cli import ticket as ticket_cmd
@@ -65,6 +66,7 @@ app.command("rollback")(release_cmd.rollback)
 app.command("status")(release_cmd.status)
 app.add_typer(release_cmd.audit_app, name="audit")
 app.command("verify")(release_cmd.verify_state)
+app.command("init")(init_cmd.init)
 
 
 def main() -> None:

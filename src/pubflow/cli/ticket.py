@@ -394,13 +394,10 @@ def setup_merge() -> None:
 
     Example: pubflow ticket setup-merge
     """
-    import shlex
-
-    from pubflow.tickets.merge import install_driver
+    from pubflow.tickets.merge import driver_command, install_driver
 
     config, _now = repo_context()
-    command = (f"{shlex.quote(sys.executable)} -m pubflow ticket merge-driver "
-               "%O %A %B %P")
+    command = driver_command()
     done = install_driver(config.root, command)
     if done.attributes_added:
         sys.stdout.write(f".gitattributes: ticket files merge with pubflow-ticket "

@@ -178,10 +178,26 @@ def install_driver(root: Path, command: str) -> DriverSetup:
                                         + ATTRIBUTES_LINE + "\n").encode("utf-8"))
         commit = gitrepo.commit_paths(root, [attributes],
                                       "pubflow: merge ticket files with pubflow's merge driver")
-    key = f"merge.{DRIVER_NAME}.driver"
-    config_set = gitrepo.get_config(root, key) != command
-    if config_set:
-        gitrepo.set_config(root, f"merge.{DRIVER_NAME}.name",
-                           "pubflow: unite the histories of a publication ticket")
-        gitrepo.set_config(root, key, command)
+    config_set = register_driver(root, command)
     return DriverSetup(added, config_set, commit)
+
+
+def driver_command() -> str:
+    """What git runs: this Python's pubflow, so the driver works without pubflow on PATH."""
+    import shlex
+    import sys
+
+    return f"{shlex.quote(sys.executable)} -m pubflow ticket merge-driver %O %A %B %P"
+
+
+def register_driver(root: Path, command: str) -> bool:
+    """Set the driver in this clone's git config; False when it was already set."""
+    from pubflow import gitrepo
+
+    key = f"merge.{DRIVER_NAME}.driver"
+    if gitrepo.get_config(root, key) == command:
+        return False
+    gitrepo.set_config(root, f"merge.{DRIVER_NAME}.name",
+                       "pubflow: unite the histories of a publication ticket")
+    gitrepo.set_config(root, key, command)
+    return True
