@@ -67,6 +67,7 @@ app.command("status")(release_cmd.status)
 app.add_typer(release_cmd.audit_app, name="audit")
 app.command("verify")(release_cmd.verify_state)
 app.command("init")(init_cmd.init)
+app.command("action")(validate_cmd.action)
 
 
 def main() -> None:

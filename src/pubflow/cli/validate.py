@@ -125,3 +125,66 @@ def _run_with_progress(targets: list[Target], request: ValidateRequest,
         task = bar.add_task("validating", total=len(targets))
         return validate_targets(targets, request,
                                 lambda done, total: bar.update(task, completed=done, total=total))
+
+
+@handle_errors
+def action(
+    paths: Paths = None,
+    changed: Annotated[bool, typer.Option(
+        "--changed", help="Only pattern files changed against --base.")] = False,
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Git ref to compare with for --changed (default: HEAD).",
+        show_default=False)] = None,
+    output_format: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="The report printed to the log.")] = OutputFormat.text,
+    sarif: Annotated[Path, typer.Option("--sarif", help="Where to write the SARIF file.")] = Path(
+        "pubflow.sarif"),
+    fail: Annotated[bool, typer.Option("--fail/--no-fail",
+                                       help="Exit 1 when there are errors.")] = True,
+) -> None:
+    """What the GitHub Action runs: validate, then annotations (most important first, within
+    GitHub's per-step limit), the Markdown job summary ($GITHUB_STEP_SUMMARY, under 1 MiB), a
+    SARIF file, and step outputs ($GITHUB_OUTPUT: sarif-file, errors, warnings, files, passed).
+
+    Outside GitHub (no $GITHUB_STEP_SUMMARY) it prints the summary's headline instead.
+
+    Example: pubflow action --changed --base origin/main --sarif pubflow.sarif
+    """
+    import os
+
+    from pubflow import __version__
+    from pubflow.config import find_root, load_config
+    from pubflow.github_action import append_outputs, append_summary, build
+    from pubflow.reporters import REPORTER_BY_NAME, ReportOptions
+    from pubflow.validate import ValidateRequest
+
+    if base is not None and not changed:
+        raise UsageError("--base only makes sense with --changed")
+    config = load_config(find_root(Path.cwd()))
+    request = ValidateRequest(config=config, paths=tuple(paths or ()), subset=changed)
+    targets = _targets(request, changed, base)
+    report = _run_with_progress(targets, request, True) if targets else None
+    if report is None:
+        from pubflow.findings import ValidationReport
+
+        report = ValidationReport(())
+    options = ReportOptions(tool_version=__version__,
+                            generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    log = REPORTER_BY_NAME[output_format.value](report, options)
+    result = build(report, options)
+    write_output(log + result.commands, None)
+    sarif_path = sarif if sarif.is_absolute() else Path.cwd() / sarif
+    write_output(REPORTER_BY_NAME["sarif"](report, options), sarif_path)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        append_summary(Path(summary_file), result.summary)
+    output_file = os.environ.get("GITHUB_OUTPUT")
+    if output_file:
+        append_outputs(Path(output_file), {
+            "sarif-file": str(sarif_path), "errors": str(report.error_count),
+            "warnings": str(report.warning_count), "files": str(len(report.files)),
+            "passed": "true" if report.passed else "false"})
+    sys.stderr.write(f"pubflow: {len(report.files)} file(s), {report.error_count} error(s), "
+                     f"{report.warning_count} warning(s); {result.shown} of {result.total} "
+                     f"annotated; SARIF in {sarif_path}\n")
+    raise typer.Exit(EXIT_FINDINGS if fail and not report.passed else EXIT_OK)

@@ -1,0 +1,81 @@
+"""What the GitHub Action does with a validation report: annotations, a job summary, outputs.
+
+GitHub shows at most 10 error and 10 warning annotations per step, so the most important go
+first (errors, then warnings, then notes; by file and line) and a final notice gives the
+total. The job summary (`$GITHUB_STEP_SUMMARY`) is the Markdown report, cut to stay under
+GitHub's 1 MiB limit however many findings there are. Step outputs use the multi-line-safe
+`name<<DELIMITER` form of `$GITHUB_OUTPUT`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from pubflow.findings import Finding, Severity, ValidationReport
+from pubflow.reporters import ReportOptions
+from pubflow.reporters.github import annotation, escape_data
+
+ANNOTATIONS_PER_KIND = 10
+"""GitHub's per-step limit for each of error and warning annotations."""
+SUMMARY_LIMIT = 1024 * 1024
+SUMMARY_MARGIN = 4096
+RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutput:
+    commands: str
+    summary: str
+    shown: int
+    total: int
+
+
+def build(report: ValidationReport, options: ReportOptions,
+          per_kind: int = ANNOTATIONS_PER_KIND) -> ActionOutput:
+    findings = sorted(report.findings,
+                      key=lambda f: (RANK[f.severity], f.file, f.line, f.column, f.rule))
+    chosen: list[Finding] = []
+    counts = dict.fromkeys(Severity, 0)
+    for finding in findings:
+        if counts[finding.severity] < per_kind:
+            counts[finding.severity] += 1
+            chosen.append(finding)
+    lines = [annotation(f) for f in chosen]
+    total = len(findings)
+    headline = (f"pubflow: {report.error_count} error(s), {report.warning_count} warning(s) in "
+                f"{len(report.files)} file(s); {len(chosen)} of {total} finding(s) annotated")
+    if total > len(chosen):
+        more = (f"{headline} (GitHub shows {per_kind} per kind and step); the job summary "
+                "lists them all")
+        lines.append(f"::notice title=pubflow::{escape_data(more)}")
+    return ActionOutput("".join(line + "\n" for line in lines),
+                        summary_text(report, options, headline), len(chosen), total)
+
+
+def summary_text(report: ValidationReport, options: ReportOptions, headline: str) -> str:
+    from pubflow.reporters import REPORTER_BY_NAME
+
+    body = REPORTER_BY_NAME["markdown"](report, options)
+    text = f"{body.rstrip()}\n\n_{headline}._\n"
+    limit = SUMMARY_LIMIT - SUMMARY_MARGIN
+    encoded = text.encode("utf-8")
+    if len(encoded) <= limit:
+        return text
+    note = (f"\n\n**The report was cut here to stay under GitHub's 1 MiB summary limit.** "
+            f"_{headline}._ Every finding is in the SARIF file and in the log.\n")
+    cut = encoded[: limit - len(note.encode("utf-8"))].decode("utf-8", errors="ignore")
+    return cut[: cut.rfind("\n") + 1] + note
+
+
+def append_summary(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def append_outputs(path: Path, values: dict[str, str]) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        for name, value in values.items():
+            delimiter = f"pubflow_{secrets.token_hex(8)}"
+            handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
