@@ -11,6 +11,7 @@ import typer
 from pubflow import __version__
 from pubflow.cli import diagrams as diagrams_cmd
 from pubflow.cli import init as init_cmd
+from pubflow.cli import notify as notify_cmd
 from pubflow.cli import release as release_cmd
 from pubflow.cli import score as score_cmd
 from pubflow.cli import ticket as ticket_cmd
@@ -68,6 +69,7 @@ app.add_typer(release_cmd.audit_app, name="audit")
 app.command("verify")(release_cmd.verify_state)
 app.command("init")(init_cmd.init)
 app.command("action")(validate_cmd.action)
+app.add_typer(notify_cmd.notify_app, name="notify")
 
 
 def main() -> None:

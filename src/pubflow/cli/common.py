@@ -149,3 +149,12 @@ class TextOrJson(enum.StrEnum):
 
     text = "text"
     json = "json"
+
+
+def report_deliveries(deliveries: Any) -> None:
+    """One stderr line per notification a channel could not deliver (it stays queued)."""
+    for delivery in deliveries or ():
+        if not delivery.ok:
+            sys.stderr.write(f"pubflow: notification not delivered by {delivery.channel} "
+                             f"({delivery.detail}); kept in the outbox, `pubflow notify flush` "
+                             "retries it\n")

@@ -14,6 +14,7 @@ from pubflow.cli.common import (
     acting_actor,
     handle_errors,
     repo_context,
+    report_deliveries,
     write_output,
 )
 from pubflow.errors import EXIT_FINDINGS, UsageError
@@ -84,6 +85,7 @@ def promote(
     actor = acting_actor(config) if not dry_run else "dry-run"
     result = run_promote(config, request, actor, now,
                          _progress if output_format == "text" else None)
+    report_deliveries(result.deliveries)
     if output_format == "json":
         write_output(json.dumps(_result_json(result), indent=2) + "\n", None)
     else:
@@ -176,6 +178,7 @@ def rollback(
         raise UsageError("--depublish takes the pattern out; it cannot be combined with --to")
     config, now = repo_context()
     result = run_rollback(config, pattern, env, to, reason, depublish, acting_actor(config), now)
+    report_deliveries(result.deliveries)
     lines = [f"pubflow: {result.recovered}"] if result.recovered else []
     if result.to_version is None:
         lines.append(f"{pattern} {result.from_version} was taken out of {env} "

@@ -17,6 +17,7 @@ from pubflow.cli.common import (
     handle_errors,
     make_console,
     repo_context,
+    report_deliveries,
     write_output,
 )
 from pubflow.cli.common import (
@@ -73,6 +74,7 @@ def create(
 
     config, now = repo_context()
     outcome = service.create(config, pattern, acting_actor(config), now)
+    report_deliveries(outcome.deliveries)
     ticket = outcome.ticket
     lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
              f"[{f['rule']}] {f['message']}" for f in ticket.findings]
@@ -207,7 +209,9 @@ def route(
     from pubflow.tickets import service
 
     config, now = repo_context()
-    ticket = service.route(config, ticket_id, acting_actor(config), now, reviewer).ticket
+    routed = service.route(config, ticket_id, acting_actor(config), now, reviewer)
+    report_deliveries(routed.deliveries)
+    ticket = routed.ticket
     write_output(f"{ticket.id}: in_review, reviewer {ticket.reviewer}, due {ticket.due}\n", None)
 
 
@@ -235,8 +239,10 @@ def review(
     from pubflow.tickets import service
 
     config, now = repo_context()
-    ticket = service.review(config, ticket_id, acting_actor(config), now, decision.value, comment,
-                            severity.value if severity else None).ticket
+    decided = service.review(config, ticket_id, acting_actor(config), now, decision.value,
+                             comment, severity.value if severity else None)
+    report_deliveries(decided.deliveries)
+    ticket = decided.ticket
     write_output(f"{ticket.id}: {ticket.state}\n", None)
 
 

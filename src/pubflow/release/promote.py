@@ -75,6 +75,8 @@ class PromoteResult:
     commits: list[str] = field(default_factory=list)
     failed_health: HealthResult | None = None
     rollback_commit: str | None = None
+    deliveries: list[Any] = field(default_factory=list)
+    """Notifications sent (`notify.outbox.Delivery`); a failed one is queued in the outbox."""
 
 
 StepCallback = Callable[[str], None]
@@ -97,27 +99,46 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
         if request.dry_run:
             return PromoteResult(plan)
         result = PromoteResult(plan, recovered=recovered)
-        say = on_step or (lambda _text: None)
-        weights = [w for w in request.canary if w < 100]
-        for step, weight in enumerate(weights):
-            change = _canary_change(config, plan, pattern, ticket, env, weight, actor, now,
-                                    build_package=plan.build_package and step == 0)
-            result.commits.append(apply(root, change, _smoke(root, plan)))
-            env = load_environment(root, request.environment)
-            say(f"canary {plan.pattern} {plan.version}: {weight}% of traffic in "
-                f"{plan.environment}; running the health check")
-            health = run_health(request.health_cmd or "", _health_env(plan, env, weight),
-                                request.health_timeout, root)
-            if not health.ok:
-                result.failed_health = health
-                result.rollback_commit = _abort_canary(config, plan, ticket, env, weight,
-                                                       health, actor, now)
-                return result
-            say(f"health check passed at {weight}%")
-        change = _full_change(config, plan, pattern, ticket, env, actor, now,
-                              build_package=plan.build_package and not weights)
+        _run(config, request, plan, pattern, ticket, env, actor, now, on_step, result)
+    # Told after the lock is released: a slow webhook never holds up other commands.
+    from pubflow.notify import events
+
+    if result.failed_health is not None:
+        result.deliveries += events.rolled_back(
+            config, plan.pattern, plan.environment, plan.version, plan.previous,
+            f"canary failed its health check ({result.failed_health.summary()})", ticket, now)
+    elif plan.ticket_to == State.LIVE.value:
+        live = load_environment(root, plan.environment).live(plan.pattern) or {}
+        result.deliveries += events.published(config, ticket, plan.version, plan.environment,
+                                              catalog_entry(pattern, live), now)
+    return result
+
+
+def _run(config: Config, request: PromoteRequest, plan: PromotePlan, pattern: dict[str, Any],
+         ticket: Ticket, env: Environment, actor: str, now: datetime,
+         on_step: StepCallback | None, result: PromoteResult) -> None:
+    """The canary steps (with health checks between them), then the full promotion."""
+    root = config.root
+    say = on_step or (lambda _text: None)
+    weights = [w for w in request.canary if w < 100]
+    for step, weight in enumerate(weights):
+        change = _canary_change(config, plan, pattern, ticket, env, weight, actor, now,
+                                build_package=plan.build_package and step == 0)
         result.commits.append(apply(root, change, _smoke(root, plan)))
-        return result
+        env = load_environment(root, request.environment)
+        say(f"canary {plan.pattern} {plan.version}: {weight}% of traffic in "
+            f"{plan.environment}; running the health check")
+        health = run_health(request.health_cmd or "", _health_env(plan, env, weight),
+                            request.health_timeout, root)
+        if not health.ok:
+            result.failed_health = health
+            result.rollback_commit = _abort_canary(config, plan, ticket, env, weight,
+                                                   health, actor, now)
+            return
+        say(f"health check passed at {weight}%")
+    change = _full_change(config, plan, pattern, ticket, env, actor, now,
+                          build_package=plan.build_package and not weights)
+    result.commits.append(apply(root, change, _smoke(root, plan)))
 
 
 def _check_request(request: PromoteRequest) -> None:

@@ -37,6 +37,7 @@ class RollbackResult:
     to_version: str | None  # None: depublished
     commit: str
     recovered: str | None = None
+    deliveries: tuple[Any, ...] = ()
 
 
 def rollback(config: Config, pattern_id: str, environment: str, to_version: str | None,
@@ -75,7 +76,10 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
                 raise GateRefused(f"{pattern_id} {target} is already live in {environment}")
             change = _switch(config, env, pattern_id, target, ticket, actor, now, why)
         sha = apply(root, change)
-    return RollbackResult(pattern_id, environment, current, target, sha, recovered)
+    from pubflow.notify import events
+
+    told = events.rolled_back(config, pattern_id, environment, current, target, why, ticket, now)
+    return RollbackResult(pattern_id, environment, current, target, sha, recovered, tuple(told))
 
 
 def _ticket(root: Any, ticket_id: str) -> Ticket | None:

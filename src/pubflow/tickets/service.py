@@ -39,6 +39,8 @@ class Outcome:
     ticket: Ticket
     validation: FileResult | None = None
     commits: tuple[str, ...] = ()
+    deliveries: tuple[Any, ...] = ()
+    """Notification deliveries (`notify.outbox.Delivery`); a failed one is queued, not fatal."""
 
 
 def resolve_pattern(config: Config, given: str) -> Path:
@@ -98,7 +100,10 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
                                f"({pinned.id} {pinned.version or '?'}{by})"))
         commits.append(_record_validation(config, store, ticket, result, actor, now,
                                           "validated"))
-    return Outcome(ticket, result, tuple(commits))
+    from pubflow.notify import events
+
+    sent = events.ticket_created(config, ticket, now)
+    return Outcome(ticket, result, tuple(commits), tuple(sent))
 
 
 def route(config: Config, ticket_id: str, actor: str, now: datetime,
@@ -121,7 +126,10 @@ def route(config: Config, ticket_id: str, actor: str, now: datetime,
         store.save(ticket)
         sha = _commit(config, store, ticket,
                       f"{ticket.id}: in_review ({how} to {reviewer.id}, due {due})")
-    return Outcome(ticket, commits=(sha,))
+    from pubflow.notify import events
+
+    sent = events.ticket_routed(config, ticket, reviewer, now)
+    return Outcome(ticket, commits=(sha,), deliveries=tuple(sent))
 
 
 def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: str,
@@ -156,7 +164,10 @@ def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: 
         store.save(ticket)
         sha = _commit(config, store, ticket, f"{ticket.id}: {target} by {reviewer.id}"
                       + (f" ({severity})" if severity and target is not State.APPROVED else ""))
-    return Outcome(ticket, commits=(sha,))
+    from pubflow.notify import events
+
+    sent = events.ticket_decided(config, ticket, decision, reviewer.id, comment, severity, now)
+    return Outcome(ticket, commits=(sha,), deliveries=tuple(sent))
 
 
 def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outcome:

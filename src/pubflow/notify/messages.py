@@ -1,0 +1,110 @@
+"""The notifications pubflow sends, built from what just happened (no I/O here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message to some people; `data` is the machine-readable part (the webhook body)."""
+
+    kind: str
+    subject: str
+    body: str
+    to: tuple[str, ...]
+    at: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Stable for the same message, so a retry never sends a second copy under a new id."""
+        text = json.dumps([self.kind, self.subject, self.to, self.at, self.data], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "subject": self.subject, "body": self.body,
+                "to": list(self.to), "at": self.at, "data": self.data}
+
+
+def _people(*groups: object) -> tuple[str, ...]:
+    """Addresses in order, without blanks or repeats."""
+    seen: list[str] = []
+    for group in groups:
+        items = group if isinstance(group, list | tuple) else [group]
+        for item in items:
+            if isinstance(item, str) and item.strip() and item not in seen:
+                seen.append(item.strip())
+    return tuple(seen)
+
+
+def ticket_created(ticket: str, pattern: str, version: str | None, author: str | None,
+                   state: str, expected_review: str, at: str) -> Notification:
+    return Notification(
+        "ticket-created", f"[pubflow] {ticket}: {pattern} {version or ''} received".rstrip(),
+        f"Your pattern {pattern} {version or ''} was received as ticket {ticket} and is now "
+        f"{state}.\nExpected review by {expected_review}.\n",
+        _people(author), at,
+        {"ticket": ticket, "pattern": pattern, "version": version, "state": state,
+         "expectedReview": expected_review})
+
+
+def ticket_routed(ticket: str, pattern: str, reviewer: str, reviewer_email: str | None,
+                  due: str, at: str) -> Notification:
+    return Notification(
+        "ticket-routed", f"[pubflow] {ticket}: please review {pattern} by {due}",
+        f"Ticket {ticket} ({pattern}) is assigned to you ({reviewer}).\nReview deadline: {due}.\n"
+        f"Decide with: pubflow ticket review {ticket} --decision approve|reject|request-changes\n",
+        _people(reviewer_email), at,
+        {"ticket": ticket, "pattern": pattern, "reviewer": reviewer, "due": due})
+
+
+def ticket_decided(ticket: str, pattern: str, decision: str, reviewer: str,
+                   feedback: str | None, severity: str | None, author: str | None,
+                   at: str) -> Notification:
+    detail = f" ({severity})" if severity else ""
+    return Notification(
+        "ticket-decision", f"[pubflow] {ticket}: {pattern} {decision}{detail}",
+        f"{reviewer} decided on {ticket} ({pattern}): {decision}{detail}.\n"
+        + (f"\nFeedback:\n{feedback}\n" if feedback else ""),
+        _people(author), at,
+        {"ticket": ticket, "pattern": pattern, "decision": decision, "reviewer": reviewer,
+         "feedback": feedback, "severity": severity})
+
+
+def published(ticket: str, pattern: str, version: str, environment: str,
+              catalog_entry: dict[str, Any], author: str | None, team: list[str],
+              at: str) -> Notification:
+    return Notification(
+        "published", f"[pubflow] {pattern} {version} is live in {environment}",
+        f"{pattern} {version} ({ticket}) is live in {environment}.\nCatalog entry: "
+        f"{json.dumps(catalog_entry, ensure_ascii=False)}\n",
+        _people(author, team), at,
+        {"ticket": ticket, "pattern": pattern, "version": version, "environment": environment,
+         "catalog": catalog_entry})
+
+
+def rolled_back(pattern: str, environment: str, from_version: str, to_version: str | None,
+                reason: str, ticket: str | None, author: str | None, team: list[str],
+                at: str) -> Notification:
+    target = to_version or "nothing (depublished)"
+    return Notification(
+        "rolled-back", f"[pubflow] {pattern} rolled back in {environment}: {from_version} -> "
+                       f"{target}",
+        f"{pattern} in {environment} went from {from_version} to {target}.\nReason: {reason}\n",
+        _people(author, team), at,
+        {"pattern": pattern, "environment": environment, "from": from_version,
+         "to": to_version, "reason": reason, "ticket": ticket})
+
+
+def escalation(pattern: str, version: str | None, reporters: list[str], window: str,
+               team: list[str], at: str, action: str) -> Notification:
+    return Notification(
+        "escalation", f"[pubflow] {pattern}: {len(reporters)} users reported a problem",
+        f"{len(reporters)} distinct users reported an issue with {pattern} {version or ''} "
+        f"within {window}: {', '.join(reporters)}.\n{action}\n",
+        _people(team), at,
+        {"pattern": pattern, "version": version, "reporters": reporters, "action": action})
