@@ -11,6 +11,7 @@ import typer
 from pubflow import __version__
 from pubflow.cli import diagrams as diagrams_cmd
 from pubflow.cli import init as init_cmd
+from pubflow.cli import monitor as monitor_cmd
 from pubflow.cli import notify as notify_cmd
 from pubflow.cli import release as release_cmd
 from pubflow.cli import score as score_cmd
@@ -70,6 +71,7 @@ app.command("verify")(release_cmd.verify_state)
 app.command("init")(init_cmd.init)
 app.command("action")(validate_cmd.action)
 app.add_typer(notify_cmd.notify_app, name="notify")
+app.command("monitor")(monitor_cmd.monitor)
 
 
 def main() -> None:

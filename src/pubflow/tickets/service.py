@@ -345,3 +345,17 @@ def _rel(path: Path, root: Path) -> str:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def note(config: Config, ticket_id: str, actor: str, now: datetime, event: str, reason: str,
+         **extra: Any) -> Outcome:
+    """Record something that happened to a ticket's pattern without moving the ticket (an
+    escalation, say): a bookkeeping event in the history, committed like any other."""
+    store = TicketStore(config.root)
+    with store.locked():
+        ticket = store.load(ticket_id)
+        append_event(ticket.doc, actor=actor, event=event, from_state=ticket.state,
+                     to=ticket.state, now=now, reason=reason, **extra)
+        store.save(ticket)
+        sha = _commit(config, store, ticket, f"{ticket.id}: {event} ({reason})")
+    return Outcome(ticket, commits=(sha,))

@@ -18,7 +18,7 @@ from pubflow.tickets.model import Ticket
 from pubflow.tickets.states import LOCKED_STATES, OPEN_STATES, TRANSITIONS, State
 from pubflow.tickets.store import TicketStore
 
-BOOKKEEPING = frozenset({"renumbered", "merged", "environment"})
+BOOKKEEPING = frozenset({"renumbered", "merged", "environment", "escalated"})
 """Events that record something (a merge, a change in one environment) without moving the
 ticket to another state."""
 

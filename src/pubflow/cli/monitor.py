@@ -1,0 +1,122 @@
+"""`pubflow monitor --events FILE`: engagement figures, alerts and escalations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pubflow.cli.common import (
+    TextOrJson,
+    acting_actor,
+    handle_errors,
+    repo_context,
+    write_output,
+)
+from pubflow.errors import EXIT_FINDINGS, InputError, UsageError
+
+if TYPE_CHECKING:
+    from pubflow.escalation import EscalationOutcome
+    from pubflow.monitor import MonitorResult
+
+
+@handle_errors
+def monitor(
+    events: Annotated[Path, typer.Option("--events", help="Engagement events, JSON Lines.",
+                                         show_default=False)],
+    env: Annotated[str | None, typer.Option(
+        "--env", help="The environment the events come from (default: the last one).",
+        show_default=False)] = None,
+    now: Annotated[str | None, typer.Option(
+        "--now", help="The time to judge 'live for 24 h' against (default: the last event).",
+        show_default=False)] = None,
+    auto_rollback: Annotated[bool, typer.Option(
+        "--auto-rollback", help="Roll back a pattern when users escalate a problem.")] = False,
+    output_format: Annotated[TextOrJson, typer.Option("--format", "-f",
+                                                      help="Output format.")] = TextOrJson.text,
+) -> None:
+    """Read the platform's engagement events: views, unique visitors, ratings and reports per
+    pattern; alerts for live patterns nobody views; escalation when 3 or more users report
+    a problem within an hour (team notified, ticket event, --auto-rollback rolls back).
+
+    Bad lines are counted and reported, never fatal. Exit 1 when there are alerts or
+    escalations.
+
+    Examples:
+
+      pubflow monitor --events events.jsonl
+
+      pubflow monitor --events events.jsonl --auto-rollback --format json
+    """
+    from pubflow.escalation import escalate
+    from pubflow.monitor import LivePattern, parse_time
+    from pubflow.monitor import monitor as run_monitor
+    from pubflow.release.environments import (
+        check_environment_name,
+        load_catalog,
+        load_environment,
+    )
+
+    config, clock = repo_context()
+    name = env or config.environments[-1]
+    check_environment_name(name, config.environments)
+    judged = None
+    if now is not None:
+        judged = parse_time(now)
+        if judged is None:
+            raise UsageError(f"--now {now}: give an ISO-8601 time with a zone, e.g. "
+                             "2026-03-01T12:00:00Z")
+    environment = load_environment(config.root, name)
+    rows = {row.get("id"): row for row in load_catalog(config.root, name)["patterns"]}
+    live = {}
+    for pattern_id, entry in environment.patterns.items():
+        since = parse_time(entry.get("at")) or clock
+        industries = (rows.get(pattern_id) or {}).get("industries") or ["uncategorised"]
+        live[pattern_id] = LivePattern(pattern_id, str(entry.get("version")), since,
+                                       str(industries[0]))
+    try:
+        with events.open(encoding="utf-8", errors="replace") as stream:
+            result = run_monitor(stream, live, judged)
+    except OSError as exc:
+        raise InputError(f"{events}: cannot read the events: {exc.strerror or exc}") from exc
+    outcomes = []
+    actor = acting_actor(config) if result.escalations else "monitor"
+    for item in result.escalations:
+        ticket = environment.patterns.get(item.pattern, {}).get("ticket")
+        outcomes.append(escalate(config, item, name, ticket, actor, clock, auto_rollback))
+    if output_format is TextOrJson.json:
+        data = result.to_json()
+        data["environment"] = name
+        data["escalationActions"] = [{"pattern": o.pattern, "ticketEvent": o.ticket_event,
+                                      "rollback": o.rollback, "problems": list(o.problems)}
+                                     for o in outcomes]
+        write_output(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
+    else:
+        write_output(_text(result, name, outcomes), None)
+    if result.alerts or result.escalations:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _text(result: MonitorResult, env: str, outcomes: list[EscalationOutcome]) -> str:
+    lines = [f"{result.events} event(s) from {env}"
+             + (f", {sum(result.bad.values())} bad ("
+                + ", ".join(f"{reason}: {count}" for reason, count in sorted(result.bad.items()))
+                + ")" if result.bad else "")]
+    for line, reason in result.bad_lines[:5]:
+        lines.append(f"  line {line}: {reason}")
+    for pattern_id, stats in sorted(result.stats.items()):
+        rating = f"{stats.average_rating:.2f}" if stats.average_rating is not None else "-"
+        lines.append(f"{pattern_id}: {stats.views} views, {len(stats.visitors)} unique "
+                     f"visitors, {stats.downloads} downloads, rating {rating} "
+                     f"({stats.ratings}), {stats.reports} reports")
+    for _pattern, message in result.alerts:
+        lines.append(f"alert: {message}")
+    for outcome in outcomes:
+        detail = outcome.rollback or "team notified"
+        lines.append(f"escalation: {outcome.pattern}: {detail}"
+                     + (f"; problems: {'; '.join(outcome.problems)}" if outcome.problems else ""))
+    return "\n".join(lines) + "\n"
+
+
