@@ -84,6 +84,8 @@ class UniqueCounter:
 @dataclass(slots=True)
 class PatternStats:
     views: int = 0
+    late_views: int = 0
+    """Views after the window's midpoint (for the impact report's trend)."""
     downloads: int = 0
     ratings: int = 0
     rating_sum: int = 0
@@ -163,9 +165,11 @@ def parse_time(text: Any) -> datetime | None:
 
 
 def monitor(lines: Iterable[str], live: dict[str, LivePattern],
-            now: datetime | None = None) -> MonitorResult:
-    """Read the events once; figures per pattern, escalations as they happen, then alerts."""
+            now: datetime | None = None, since: datetime | None = None) -> MonitorResult:
+    """Read the events once; figures per pattern, escalations as they happen, then alerts.
+    With `since`, events before it are skipped (not bad: outside the window)."""
     result = MonitorResult()
+    midpoint = since + (now - since) / 2 if since is not None and now is not None else None
     stats = result.stats
     latest: datetime | None = None
     loads = json.loads
@@ -198,12 +202,16 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
             result.count_bad(number, "clock out of order")
             continue
         latest = at
+        if since is not None and at < since:
+            continue
         entry = stats.get(pattern)
         if entry is None:
             entry = stats[pattern] = PatternStats()
         if kind == "view":
             entry.views += 1
             entry.visitors.add(visitor)
+            if midpoint is not None and at >= midpoint:
+                entry.late_views += 1
         elif kind == "download":
             entry.downloads += 1
             entry.visitors.add(visitor)
@@ -268,3 +276,18 @@ def _alerts(stats: dict[str, PatternStats], live: dict[str, LivePattern],
                                            f"median of {pattern.category} patterns "
                                            f"({median:g})"))
     return alerts
+
+
+def load_live(root: Any, environment: str, fallback: datetime) -> dict[str, LivePattern]:
+    """The patterns live in `environment`, with when they went live and their category
+    (first industry in the catalog)."""
+    from pubflow.release.environments import load_catalog, load_environment
+
+    rows = {row.get("id"): row for row in load_catalog(root, environment)["patterns"]}
+    live = {}
+    for pattern_id, entry in load_environment(root, environment).patterns.items():
+        industries = (rows.get(pattern_id) or {}).get("industries") or ["uncategorised"]
+        live[pattern_id] = LivePattern(pattern_id, str(entry.get("version")),
+                                       parse_time(entry.get("at")) or fallback,
+                                       str(industries[0]))
+    return live

@@ -109,3 +109,27 @@ def test_three_reporters_in_an_hour_escalate_and_roll_back(
     message = json.loads(outbox[0].read_text())["message"]
     assert message["to"] == [] or message["data"]["reporters"] == ["b", "c", "d"]
     assert invoke("verify")[0] == 0
+
+
+def test_impact_report_in_markdown_and_json(repo: Path, write_pattern: WritePattern) -> None:
+    live_pattern(repo, write_pattern)
+    lines = [event("view", "old", "2030-01-01T10:00:00Z"),          # outside the 7-day window
+             event("view", "v1", "2030-01-25T10:00:00Z"),
+             event("view", "v2", "2030-01-29T10:00:00Z"),
+             event("view", "v3", "2030-01-30T10:00:00Z"),
+             event("rating", "v1", "2030-01-30T11:00:00Z", rating=4, comment="Saved us a week")]
+    path = write_events(repo, lines)
+    code, out, err = invoke("report", "impact", "--events", str(path), "--days", "7",
+                            "--now", "2030-01-31T00:00:00Z", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    row = data["patterns"][0]
+    assert (row["pattern"], row["views"], row["uniqueUsers"]) == (PATTERN, 3, 3)
+    assert row["averageRating"] == 4.0 and row["comments"] == ["Saved us a week"]
+    assert row["trend"] == "+100%" and row["versusSimilar"] == 1.0
+    code, out, err = invoke("report", "impact", "--events", str(path), "--days", "7",
+                            "--now", "2030-01-31T00:00:00Z")
+    assert code == 0, err
+    assert out.startswith("# Impact report: production, last 7 days")
+    assert f"| {PATTERN} | 1.0.0 | 3 | 3 | 0 | 4.00 (1) | 0 | 1.00× | +100% |" in out
+    assert "- **incident-escalation**: Saved us a week" in out

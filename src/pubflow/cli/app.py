@@ -72,6 +72,7 @@ app.command("init")(init_cmd.init)
 app.command("action")(validate_cmd.action)
 app.add_typer(notify_cmd.notify_app, name="notify")
 app.command("monitor")(monitor_cmd.monitor)
+app.add_typer(monitor_cmd.report_app, name="report")
 
 
 def main() -> None:

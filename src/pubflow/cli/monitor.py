@@ -51,13 +51,9 @@ def monitor(
       pubflow monitor --events events.jsonl --auto-rollback --format json
     """
     from pubflow.escalation import escalate
-    from pubflow.monitor import LivePattern, parse_time
+    from pubflow.monitor import load_live, parse_time
     from pubflow.monitor import monitor as run_monitor
-    from pubflow.release.environments import (
-        check_environment_name,
-        load_catalog,
-        load_environment,
-    )
+    from pubflow.release.environments import check_environment_name, load_environment
 
     config, clock = repo_context()
     name = env or config.environments[-1]
@@ -68,14 +64,8 @@ def monitor(
         if judged is None:
             raise UsageError(f"--now {now}: give an ISO-8601 time with a zone, e.g. "
                              "2026-03-01T12:00:00Z")
+    live = load_live(config.root, name, clock)
     environment = load_environment(config.root, name)
-    rows = {row.get("id"): row for row in load_catalog(config.root, name)["patterns"]}
-    live = {}
-    for pattern_id, entry in environment.patterns.items():
-        since = parse_time(entry.get("at")) or clock
-        industries = (rows.get(pattern_id) or {}).get("industries") or ["uncategorised"]
-        live[pattern_id] = LivePattern(pattern_id, str(entry.get("version")), since,
-                                       str(industries[0]))
     try:
         with events.open(encoding="utf-8", errors="replace") as stream:
             result = run_monitor(stream, live, judged)
@@ -120,3 +110,58 @@ def _text(result: MonitorResult, env: str, outcomes: list[EscalationOutcome]) ->
     return "\n".join(lines) + "\n"
 
 
+
+
+report_app = typer.Typer(name="report", no_args_is_help=True, help="Reports on live patterns.")
+
+
+@report_app.command("impact")
+@handle_errors
+def impact(
+    events: Annotated[Path, typer.Option("--events", help="Engagement events, JSON Lines.",
+                                         show_default=False)],
+    days: Annotated[int, typer.Option("--days", min=1, help="The window, ending now.")] = 30,
+    env: Annotated[str | None, typer.Option(
+        "--env", help="The environment (default: the last one).", show_default=False)] = None,
+    now: Annotated[str | None, typer.Option("--now", help="End of the window (default: now).",
+                                            show_default=False)] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f",
+                                               help="markdown or json.")] = "markdown",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.",
+                                                show_default=False)] = None,
+) -> None:
+    """What each live pattern achieved: views, unique users, ratings and comments, reports,
+    against similar patterns (same category) and its trend over the window.
+
+    Examples:
+
+      pubflow report impact --events events.jsonl
+
+      pubflow report impact --events events.jsonl --days 7 --format json -o impact.json
+    """
+    from datetime import timedelta
+
+    from pubflow.impact import impact_data, impact_markdown
+    from pubflow.monitor import load_live, parse_time
+    from pubflow.monitor import monitor as run_monitor
+    from pubflow.release.environments import check_environment_name
+
+    if output_format not in ("markdown", "json"):
+        raise UsageError(f"--format {output_format}: choose markdown or json")
+    config, clock = repo_context()
+    name = env or config.environments[-1]
+    check_environment_name(name, config.environments)
+    until = clock if now is None else parse_time(now)
+    if until is None:
+        raise UsageError(f"--now {now}: give an ISO-8601 time with a zone")
+    since = until - timedelta(days=days)
+    live = load_live(config.root, name, clock)
+    try:
+        with events.open(encoding="utf-8", errors="replace") as stream:
+            result = run_monitor(stream, live, until, since)
+    except OSError as exc:
+        raise InputError(f"{events}: cannot read the events: {exc.strerror or exc}") from exc
+    data = impact_data(result, live, name, days, since, until)
+    text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n" if output_format == "json"
+            else impact_markdown(data))
+    write_output(text, output)
