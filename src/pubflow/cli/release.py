@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -189,27 +190,46 @@ def rollback(
     write_output("\n".join(lines) + "\n", None)
 
 
+class StatusFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
 @handle_errors
 def status(
-    output_format: Annotated[TextOrJson, typer.Option("--format", "-f",
-                                                      help="Output format.")] = TextOrJson.text,
+    output_format: Annotated[StatusFormat, typer.Option(
+        "--format", "-f", help="Output format.")] = StatusFormat.text,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file instead of stdout.", show_default=False)] = None,
 ) -> None:
     """The dashboard: what runs where (versions, canary weights), tickets by state, overdue
-    reviews and the latest events.
+    reviews, publications and rollbacks over time, and the latest events.
+
+    `--format html` writes one self-contained page (no network needed to view it).
 
     Examples:
 
       pubflow status
 
       pubflow status --format json | jq '.environments[].patterns[].version'
+
+      pubflow status --format html --output status.html
     """
     from pubflow.release.status import collect_status
 
     config, now = repo_context()
     data = collect_status(config, now)
-    if output_format == "json":
-        write_output(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
+    if output_format is StatusFormat.json:
+        write_output(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
         return
+    if output_format is StatusFormat.html:
+        from pubflow.release.status_html import render
+
+        write_output(render(data, now.strftime("%Y-%m-%d %H:%M UTC")), output)
+        return
+    if output is not None:
+        raise UsageError("--output needs --format json or html")
     _print_status(data)
 
 

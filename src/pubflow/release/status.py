@@ -52,12 +52,23 @@ def collect_status(config: Config, now: datetime) -> dict[str, Any]:
     overdue = [{"id": t.id, "pattern": t.pattern_id, "reviewer": t.reviewer, "due": t.due}
                for t in tickets if t.is_overdue(now)]
     audit = AuditLog(root)
-    recent = list(deque(audit.entries(), maxlen=RECENT_EVENTS)) if audit.path.exists() else []
+    recent: deque[dict[str, Any]] = deque(maxlen=RECENT_EVENTS)
+    days: dict[str, dict[str, int]] = {}
+    last_env = config.environments[-1] if config.environments else None
+    for entry in audit.entries() if audit.path.exists() else ():
+        recent.append(entry)
+        day = str(entry.get("at", ""))[:10]
+        kind = entry.get("kind")
+        if kind == "promote" and entry.get("environment") == last_env:
+            days.setdefault(day, {"published": 0, "rolledBack": 0})["published"] += 1
+        elif kind in ("rollback", "depublish"):
+            days.setdefault(day, {"published": 0, "rolledBack": 0})["rolledBack"] += 1
     return {
         "environments": environments,
         "tickets": {"total": len(tickets), "byState": dict(sorted(states.items())),
                     "overdue": overdue},
-        "recentEvents": recent,
+        "recentEvents": list(recent),
+        "timeline": [{"day": day, **counts} for day, counts in sorted(days.items())],
         "recovered": recovered,
     }
 

@@ -1,0 +1,130 @@
+"""`pubflow status --format html`: the dashboard as one self-contained HTML file.
+
+No scripts, fonts or images from anywhere: inline CSS and an inline SVG chart, so the file
+opens offline and can be attached to a mail or published as a CI artifact. Every value from
+the repository is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1b1f24;
+background:#fff}h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:1.75rem 0 .5rem}
+.meta{color:#57606a;margin:0 0 1rem}table{border-collapse:collapse;width:100%;margin:.25rem 0}
+th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #d0d7de;vertical-align:top}
+th{background:#f6f8fa;font-weight:600}td:first-child{white-space:nowrap}.num{text-align:right}.empty{color:#57606a}
+.bar{display:inline-block;height:.6rem;background:#bf8700;border-radius:2px;vertical-align:middle}
+.chips span{display:inline-block;margin:0 .4rem .4rem 0;padding:.15rem .55rem;border-radius:1rem;
+background:#ddf4ff}.warn{color:#9a6700;font-weight:600}svg text{font:11px system-ui,sans-serif}
+"""
+
+
+def render(data: dict[str, Any], generated_at: str) -> str:
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>pubflow status</title>", f"<style>{STYLE}</style></head><body>",
+        "<h1>pubflow status</h1>",
+        f'<p class="meta">Generated {escape(generated_at)} from the repository\'s environment '
+        "files, tickets and audit log.</p>",
+    ]
+    for env in data["environments"]:
+        parts.append(_environment(env))
+    parts.append(_tickets(data["tickets"]))
+    parts.append(_chart(data.get("timeline") or []))
+    parts.append(_events(data.get("recentEvents") or []))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _environment(env: dict[str, Any]) -> str:
+    name = escape(str(env["name"]))
+    rows = env["patterns"]
+    out = [f'<h2 id="env-{name}">{name}: {len(rows)} pattern(s)</h2>']
+    if not rows:
+        return out[0] + '\n<p class="empty">Nothing is live here yet.</p>'
+    out.append("<table><thead><tr><th>pattern</th><th>version</th><th>canary</th>"
+               "<th>ticket</th><th>release</th><th>promoted by</th><th>at</th><th>notes</th>"
+               "</tr></thead><tbody>")
+    for row in rows:
+        rollout = row.get("rollout")
+        canary = ""
+        if rollout:
+            weight = int(rollout.get("weight") or 0)
+            canary = (f'{escape(str(rollout.get("canary")))} at {weight}% '
+                      f'<span class="bar" style="width:{weight}px"></span> (stable '
+                      f'{escape(str(rollout.get("stable") or "none"))})')
+        notes = (row.get("notes") or "").splitlines()
+        out.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in (
+            escape(str(row["pattern"])), escape(str(row["version"])), canary,
+            escape(str(row.get("ticket") or "")), escape(str(row.get("release") or "")),
+            escape(str(row.get("by") or "")), escape(str(row.get("at") or "")),
+            escape(notes[0]) if notes else "")) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _tickets(tickets: dict[str, Any]) -> str:
+    chips = "".join(f"<span>{escape(str(state))}: {count}</span>"
+                    for state, count in tickets["byState"].items())
+    out = [f"<h2>Tickets: {tickets['total']}</h2>",
+           f'<div class="chips">{chips or "<span>none yet</span>"}</div>']
+    overdue = tickets.get("overdue") or []
+    out.append(f"<h2>Overdue reviews: {len(overdue)}</h2>")
+    if overdue:
+        out.append("<table><thead><tr><th>ticket</th><th>pattern</th><th>reviewer</th>"
+                   "<th>due</th></tr></thead><tbody>")
+        out += ['<tr class="warn">' + "".join(f"<td>{escape(str(item.get(k) or ''))}</td>"
+                                           for k in ("id", "pattern", "reviewer", "due"))
+                + "</tr>" for item in overdue]
+        out.append("</tbody></table>")
+    else:
+        out.append('<p class="empty">No review is past its due date.</p>')
+    return "\n".join(out)
+
+
+def _chart(timeline: list[dict[str, Any]]) -> str:
+    """Publications (to the last environment) and rollbacks per day, as an SVG bar chart."""
+    title = "<h2>Publications and rollbacks</h2>"
+    days = timeline[-30:]
+    if not days:
+        return title + '\n<p class="empty">No publication or rollback yet.</p>'
+    peak = max(max(d["published"], d["rolledBack"]) for d in days) or 1
+    width, height, slot = max(260, 40 + 34 * len(days)), 170, 34
+    bars = []
+    for index, day in enumerate(days):
+        x = 40 + index * slot
+        for offset, key, colour in ((4, "published", "#1a7f37"), (16, "rolledBack", "#cf222e")):
+            size = round(110 * day[key] / peak)
+            bars.append(f'<rect x="{x + offset}" y="{130 - size}" width="11" height="{size}" '
+                        f'fill="{colour}"><title>{escape(day["day"])}: {day[key]} '
+                        f'{"published" if key == "published" else "rolled back"}</title></rect>')
+        bars.append(f'<text x="{x + 2}" y="146">{escape(day["day"][5:])}</text>')
+    legend = ('<rect x="40" y="156" width="10" height="10" fill="#1a7f37"/>'
+              '<text x="54" y="165">published</text>'
+              '<rect x="130" y="156" width="10" height="10" fill="#cf222e"/>'
+              '<text x="144" y="165">rolled back</text>')
+    axis = (f'<line x1="36" y1="130" x2="{width}" y2="130" stroke="#57606a"/>'
+            f'<text x="4" y="24">{peak}</text><text x="4" y="130">0</text>')
+    return (f'{title}\n<svg role="img" aria-label="publications and rollbacks per day" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'xmlns="http://www.w3.org/2000/svg">{axis}{"".join(bars)}{legend}</svg>')
+
+
+def _events(events: list[dict[str, Any]]) -> str:
+    out = ["<h2>Recent events</h2>"]
+    if not events:
+        return out[0] + '\n<p class="empty">No events yet.</p>'
+    out.append("<table><thead><tr><th>at</th><th>actor</th><th>kind</th><th>what</th></tr>"
+               "</thead><tbody>")
+    for event in reversed(events):
+        what = ", ".join(f"{k}={event[k]}" for k in ("ticket", "pattern", "version", "environment",
+                                                     "from", "to", "reason")
+                         if event.get(k) not in (None, ""))
+        out.append("<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in (
+            event.get("at"), event.get("actor"), event.get("kind"), what)) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
