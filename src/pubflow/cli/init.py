@@ -17,8 +17,10 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that already exist "
                                                         "with pubflow's templates.")] = False,
 ) -> None:
-    """Scaffold a pattern repository: pubflow.yaml, one example pattern that passes, the
-    pre-commit config, a GitHub workflow using the action, .gitattributes and a README.
+    """Scaffold a pattern repository.
+
+    pubflow.yaml, one example pattern that passes, the pre-commit config, a GitHub workflow
+    using the action, .gitattributes and a README.
 
     Existing files are kept unless --force; running it twice changes nothing. Creates a git
     repository when there is none and registers the ticket merge driver.

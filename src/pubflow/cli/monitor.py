@@ -37,9 +37,11 @@ def monitor(
     output_format: Annotated[TextOrJson, typer.Option("--format", "-f",
                                                       help="Output format.")] = TextOrJson.text,
 ) -> None:
-    """Read the platform's engagement events: views, unique visitors, ratings and reports per
-    pattern; alerts for live patterns nobody views; escalation when 3 or more users report
-    a problem within an hour (team notified, ticket event, --auto-rollback rolls back).
+    """Engagement figures, alerts and escalations from the platform's events.
+
+    Views, unique visitors, ratings and reports per pattern; alerts for live patterns nobody
+    views; escalation when 3 or more users report a problem within an hour (team notified,
+    ticket event, --auto-rollback rolls back).
 
     Bad lines are counted and reported, never fatal. Exit 1 when there are alerts or
     escalations.
@@ -130,8 +132,10 @@ def impact(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.",
                                                 show_default=False)] = None,
 ) -> None:
-    """What each live pattern achieved: views, unique users, ratings and comments, reports,
-    against similar patterns (same category) and its trend over the window.
+    """The impact report of live patterns, in Markdown or JSON.
+
+    Views, unique users, ratings and comments, reports, against similar patterns (same
+    category), and the trend over the window.
 
     Examples:
 

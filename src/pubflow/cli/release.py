@@ -65,8 +65,9 @@ def promote(
     output_format: Annotated[TextOrJson, typer.Option("--format", "-f",
                                                       help="Output format.")] = TextOrJson.text,
 ) -> None:
-    """Promote an approved ticket's pattern to an environment: gates, package, smoke checks,
-    one commit and an annotated tag.
+    """Promote an approved ticket's pattern to an environment.
+
+    Gates, a deterministic package, smoke checks, one commit and an annotated tag.
 
     Production takes only a ticket staged in the environment before it (`environments` in
     pubflow.yaml), unless it is a hotfix with notes. Every refusal names its gate (exit 1).
@@ -203,8 +204,10 @@ def status(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file instead of stdout.", show_default=False)] = None,
 ) -> None:
-    """The dashboard: what runs where (versions, canary weights), tickets by state, overdue
-    reviews, publications and rollbacks over time, and the latest events.
+    """The dashboard: what runs where, tickets, overdue reviews, recent events.
+
+    Versions and canary weights per environment, tickets by state, overdue reviews,
+    publications and rollbacks over time, and the latest events.
 
     `--format html` writes one self-contained page (no network needed to view it).
 
@@ -291,8 +294,9 @@ audit_app = typer.Typer(name="audit", help="The append-only, hash-chained audit 
 @audit_app.command("verify")
 @handle_errors
 def audit_verify() -> None:
-    """Check the audit log (.pubflow/audit.jsonl): any edited, deleted, duplicated or
-    reordered entry is reported with its line (exit 1).
+    """Check the hash-chained audit log (.pubflow/audit.jsonl).
+
+    Any edited, deleted, duplicated or reordered entry is reported with its line (exit 1).
 
     Example: pubflow audit verify
     """
@@ -312,8 +316,10 @@ def audit_verify() -> None:
 
 @handle_errors
 def verify_state() -> None:
-    """Check everything pubflow keeps under .pubflow/: tickets (schema, hash chain, state,
-    unique ids, pinned digests), environment files (schema) and the audit log (chain).
+    """Check everything pubflow keeps under .pubflow/ (the pubflow-tickets hook).
+
+    Tickets (schema, hash chain, state, unique ids, pinned digests), environment files
+    (schema) and the audit log (chain).
 
     This is what the `pubflow-tickets` pre-commit hook runs. Exit 1 with one line per problem.
 

@@ -142,9 +142,11 @@ def action(
     fail: Annotated[bool, typer.Option("--fail/--no-fail",
                                        help="Exit 1 when there are errors.")] = True,
 ) -> None:
-    """What the GitHub Action runs: validate, then annotations (most important first, within
-    GitHub's per-step limit), the Markdown job summary ($GITHUB_STEP_SUMMARY, under 1 MiB), a
-    SARIF file, and step outputs ($GITHUB_OUTPUT: sarif-file, errors, warnings, files, passed).
+    """What the GitHub Action runs: validate, annotations, job summary, SARIF, outputs.
+
+    Annotations come most important first, within GitHub's per-step limit; the Markdown job
+    summary goes to $GITHUB_STEP_SUMMARY (under 1 MiB); step outputs to $GITHUB_OUTPUT
+    (sarif-file, errors, warnings, files, passed).
 
     Outside GitHub (no $GITHUB_STEP_SUMMARY) it prints the summary's headline instead.
 
