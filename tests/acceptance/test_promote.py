@@ -200,3 +200,13 @@ def test_second_pattern_keeps_the_first_in_the_catalog(repo: Path,
     assert sorted(rows) == [PATTERN, "second-one"]
     assert rows["second-one"]["name"] == "Second one"
     assert rows[PATTERN]["industries"] == valid_pattern()["industries"]
+
+
+def test_promotion_commits_housekeeping_files_an_older_pubflow_did_not(
+        repo: Path, write_pattern: WritePattern) -> None:
+    ticket_id = approved_repo(repo, write_pattern)
+    git(repo, "rm", "-q", ".pubflow/.gitattributes")
+    git(repo, "commit", "-q", "-m", "as an older pubflow left it")
+    assert promote(ticket_id, "--to", "staging")[0] == 0
+    assert git(repo, "status", "--porcelain") == ""
+    assert ".pubflow/.gitattributes" in git(repo, "ls-files", ".pubflow")

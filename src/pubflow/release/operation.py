@@ -64,8 +64,14 @@ def apply(root: Path, change: Change, smoke: Callable[[], None] | None = None) -
 
     head = gitrepo.head_sha(root)
     names = sorted(change.files)
+    from pubflow.tickets.store import HOUSEKEEPING
+
     names_with_audit = sorted({*names, AUDIT_FILE}) if change.audit else names
-    existed = gitrepo.tracked(root, names_with_audit)
+    housekeeping = [f".pubflow/{n}" for n in HOUSEKEEPING if (root / ".pubflow" / n).exists()]
+    existed = gitrepo.tracked(root, [*names_with_audit, *housekeeping])
+    # Written by the lock in a repository whose tickets came from an older pubflow: commit
+    # them with this change, so `git status` stays clean.
+    names_with_audit = sorted({*names_with_audit, *(h for h in housekeeping if h not in existed)})
     audit = AuditLog(root)
     op_id = f"{change.kind}-{time.time_ns():x}-{os.getpid()}"
     journal = {
