@@ -110,13 +110,30 @@ def _with_locked_findings(results: list[FileResult], config: Config) -> list[Fil
     return out
 
 
-def _open_cache(config: Config) -> ResultCache:
-    from pubflow.cache import ResultCache, cache_path
+def _cache_key(config: Config) -> str:
+    """What every cached verdict depends on besides the file: pubflow, schema, config."""
     from pubflow.resources import schema_text
 
     schema_digest = hashlib.sha256(schema_text("pattern.schema.json").encode()).hexdigest()[:16]
-    key = f"{__version__}:{schema_digest}:{config.check_fingerprint()}"
-    return ResultCache(cache_path(config.root), key)
+    return f"{__version__}:{schema_digest}:{config.check_fingerprint()}"
+
+
+def _open_cache(config: Config) -> ResultCache:
+    from pubflow.cache import ResultCache, cache_path
+
+    return ResultCache(cache_path(config.root), _cache_key(config))
+
+
+def run_memo_key(request: ValidateRequest) -> str | None:
+    """The whole-run memo's key for this request (see `runmemo.py`), or None when the run
+    must not be memoised: cache off, a `--changed` selection, ticket locks, racy files."""
+    from pubflow.checks.locked import has_tickets
+    from pubflow.runmemo import fingerprint
+
+    config = request.config
+    if not request.use_cache or request.subset or has_tickets(config.root):
+        return None
+    return fingerprint(_cache_key(config), request.paths or (config.patterns_path,), config.root)
 
 
 def _check_all(targets: list[Target], config: Config,

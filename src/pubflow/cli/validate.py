@@ -73,25 +73,64 @@ def validate(
     config = load_config(root)
     request = ValidateRequest(config=config, paths=tuple(paths or ()), use_cache=not no_cache,
                               jobs=jobs, subset=changed)
+    color = output is None and output_format is OutputFormat.text and use_color(sys.stdout)
+    # The text report has no timestamp: for an unchanged repository the whole output is
+    # remembered and printed again (the hook's common case), keyed on the run and the options.
+    from pubflow import runmemo
+    from pubflow.validate import run_memo_key
+
+    key = run_memo_key(request)
+    variant = f"text:{int(color)}:{int(verbose)}:{int(quiet)}"
+    shown = (runmemo.recall_output(root, key, variant)
+             if key is not None and output_format is OutputFormat.text else None)
+    if shown is not None:
+        text, passed, summary = shown
+        write_output(text, output)
+        _written(output, quiet, output_format, summary)
+        raise typer.Exit(EXIT_OK if passed else EXIT_FINDINGS)
+    report = _validated(request, changed, base, quiet, key)
+    options = ReportOptions(
+        color=color,
+        verbose=verbose,
+        quiet=quiet,
+        tool_version=__version__,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    text = REPORTER_BY_NAME[output_format.value](report, options)
+    write_output(text, output)
+    verdict = "passed" if report.passed else f"{report.error_count} error(s)"
+    summary = f"{len(report.files)} file(s) checked, {verdict}"
+    if key is not None and output_format is OutputFormat.text:
+        runmemo.remember_output(root, key, variant, text, report.passed, summary)
+    _written(output, quiet, output_format, summary)
+    raise typer.Exit(EXIT_OK if report.passed else EXIT_FINDINGS)
+
+
+def _written(output: Path | None, quiet: bool, output_format: OutputFormat, summary: str) -> None:
+    if output is not None and not quiet:
+        sys.stderr.write(f"pubflow: {summary}; {output_format.value} report written to "
+                         f"{output}\n")
+
+
+def _validated(request: ValidateRequest, changed: bool, base: str | None, quiet: bool,
+               key: str | None) -> ValidationReport:
+    """The report, from the whole-run memo when nothing changed since the last full run."""
+    from pubflow import runmemo
+
+    root = request.config.root
+    if key is not None:
+        report = runmemo.recall(root, key)
+        if report is not None:
+            return report
     targets = _targets(request, changed, base)
     if not targets:
         if not quiet:
             sys.stderr.write("pubflow: no changed pattern files to validate\n")
         raise typer.Exit(EXIT_OK)
     report = _run_with_progress(targets, request, quiet)
-    options = ReportOptions(
-        color=output is None and output_format is OutputFormat.text and use_color(sys.stdout),
-        verbose=verbose,
-        quiet=quiet,
-        tool_version=__version__,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
-    write_output(REPORTER_BY_NAME[output_format.value](report, options), output)
-    if output is not None and not quiet:
-        verdict = "passed" if report.passed else f"{report.error_count} error(s)"
-        sys.stderr.write(f"pubflow: {len(report.files)} file(s) checked, {verdict}; "
-                         f"{output_format.value} report written to {output}\n")
-    raise typer.Exit(EXIT_OK if report.passed else EXIT_FINDINGS)
+    if key is not None:
+        runmemo.remember(root, key, report)
+    return report
 
 
 def _targets(request: ValidateRequest, changed: bool, base: str | None) -> list[Target]:

@@ -1,0 +1,86 @@
+"""The whole-run memo answers an unchanged repository from the last run, and never stale:
+any change to a pattern, a new file or the configuration means a real run."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pubflow.cli.app import app
+from tests.conftest import git, valid_pattern
+
+runner = CliRunner()
+WritePattern = Callable[..., Path]
+
+
+def backdate(repo: Path) -> None:
+    """Make every file look written a minute ago, so none is racy."""
+    past = time.time() - 60
+    for folder, dirs, files in os.walk(repo):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in [*files, *dirs]:
+            os.utime(Path(folder) / name, (past, past))
+    os.utime(repo, (past, past))
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["validate", *args])
+    return result.exit_code, result.stdout
+
+
+def memo_files(repo: Path) -> set[str]:
+    folder = repo / ".git" / "pubflow"
+    return {p.name for p in folder.glob("validate-run*")} if folder.is_dir() else set()
+
+
+def test_unchanged_repository_is_answered_from_the_memo(repo: Path,
+                                                        write_pattern: WritePattern) -> None:
+    git(repo, "init", "-q")
+    write_pattern(valid_pattern())
+    weak = valid_pattern(id="weak-one")
+    weak["scorecard"]["handoffs"] = 2
+    write_pattern(weak)
+    backdate(repo)
+    first = run()
+    assert first[0] == 1 and "weak-one.json" in first[1]
+    assert memo_files(repo) == {"validate-run.json", "validate-run-output.json"}
+    assert run() == first
+    assert run("--format", "json")[0] == 1
+
+    weak["scorecard"]["handoffs"] = 4
+    write_pattern(weak)
+    backdate(repo)
+    code, out = run()
+    assert code == 0, out
+    assert "weak-one.json" not in out
+
+
+def test_a_new_file_or_a_new_config_is_a_real_run(repo: Path, write_pattern: WritePattern) -> None:
+    write_pattern(valid_pattern())
+    backdate(repo)
+    assert run()[0] == 0
+    second = valid_pattern(id="second-one", relatedPatterns=["missing-pattern"])
+    write_pattern(second)
+    backdate(repo)
+    code, out = run()
+    assert code == 1 and "missing-pattern" in out
+    (repo / "patterns" / "second-one.json").unlink()
+    (repo / "pubflow.yaml").write_text("scorecard:\n  total_min: 39\n")
+    backdate(repo)
+    code, out = run()
+    assert code == 1 and "below 39" in out
+
+
+def test_racy_files_and_open_tickets_are_never_memoised(repo: Path,
+                                                        write_pattern: WritePattern) -> None:
+    write_pattern(valid_pattern())  # written just now: racy
+    assert run()[0] == 0
+    assert memo_files(repo) == set()
+    backdate(repo)
+    (repo / ".pubflow" / "tickets").mkdir(parents=True)
+    assert run()[0] == 0
+    assert memo_files(repo) == set()
