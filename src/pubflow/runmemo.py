@@ -32,7 +32,7 @@ def fingerprint(base_key: str, paths: Sequence[Path], root: Path) -> str | None:
     """The run's fingerprint, or None when something is too fresh to trust (racy)."""
     lines = [f"{MEMO_FORMAT}\0{base_key}\0{os.path.realpath(root)}"]
     limit = time.time_ns() - RACY_NS
-    for path in sorted(os.path.abspath(p) for p in paths):
+    for path in sorted({os.path.abspath(p) for p in paths}):
         try:
             st = os.lstat(path)
         except OSError:

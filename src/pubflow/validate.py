@@ -133,7 +133,10 @@ def run_memo_key(request: ValidateRequest) -> str | None:
     config = request.config
     if not request.use_cache or request.subset or has_tickets(config.root):
         return None
-    return fingerprint(_cache_key(config), request.paths or (config.patterns_path,), config.root)
+    # The patterns folder is always part of it: cross-file rules (unique ids, related
+    # patterns) read it even when only some files are named.
+    paths = (*request.paths, config.patterns_path)
+    return fingerprint(_cache_key(config), paths, config.root)
 
 
 def _check_all(targets: list[Target], config: Config,

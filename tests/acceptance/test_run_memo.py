@@ -84,3 +84,17 @@ def test_racy_files_and_open_tickets_are_never_memoised(repo: Path,
     (repo / ".pubflow" / "tickets").mkdir(parents=True)
     assert run()[0] == 0
     assert memo_files(repo) == set()
+
+
+def test_naming_one_file_still_sees_the_rest_of_the_folder(repo: Path,
+                                                           write_pattern: WritePattern) -> None:
+    one = write_pattern(valid_pattern(id="first-one", relatedPatterns=["second-one"]))
+    backdate(repo)
+    code, out = run(str(one))
+    assert code == 1 and "second-one" in out
+    second = write_pattern(valid_pattern(id="second-one"))
+    past = time.time() - 60
+    for path in (second, second.parent):  # only what changed: the named file is untouched
+        os.utime(path, (past, past))
+    code, out = run(str(one))
+    assert code == 0, out
