@@ -24,13 +24,15 @@ def merge(repo: Path, branch: str) -> subprocess.CompletedProcess[str]:
 
 
 def two_decisions(repo: Path) -> str:
-    """A ticket in review, approved on branch `feature` and rejected on `main`."""
+    """A ticket in review, rejected on `main` first and then approved on branch `feature`
+    (so main's decision is never the later one, whatever second the clock shows)."""
     ticket_id = in_review()
-    git(repo, "checkout", "-q", "-b", "feature")
-    invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")
-    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", "feature")
     invoke("--actor", "mkhan", "ticket", "review", ticket_id, "--decision", "reject",
            "--comment", "No")
+    git(repo, "checkout", "-q", "feature")
+    invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")
+    git(repo, "checkout", "-q", "main")
     return ticket_id
 
 
