@@ -15,7 +15,6 @@ from pubflow.monitor import Escalation
 @dataclass(frozen=True, slots=True)
 class EscalationOutcome:
     pattern: str
-    notified: bool
     ticket_event: str | None
     rollback: str | None
     problems: tuple[str, ...]
@@ -50,8 +49,8 @@ def escalate(config: Config, escalation: Escalation, environment: str, ticket_id
                     problems.append(again.message)
     action = rolled or ("no automatic action (run with --auto-rollback to roll back)"
                         if not auto_rollback else "the automatic rollback failed")
-    sent = events.escalation(config, escalation.pattern, escalation.version,
-                             list(escalation.reporters), window, action, now)
+    events.escalation(config, escalation.pattern, escalation.version,
+                      list(escalation.reporters), window, action, now)
     ticket_event = None
     if ticket_id is not None:
         try:
@@ -61,5 +60,4 @@ def escalate(config: Config, escalation: Escalation, environment: str, ticket_id
             ticket_event = ticket_id
         except PubflowError as exc:
             problems.append(exc.message)
-    return EscalationOutcome(escalation.pattern, any(d.ok for d in sent) or bool(sent),
-                             ticket_event, rolled, tuple(problems))
+    return EscalationOutcome(escalation.pattern, ticket_event, rolled, tuple(problems))

@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 EVENT_TYPES = frozenset({"view", "download", "rating", "report"})
@@ -278,7 +279,7 @@ def _alerts(stats: dict[str, PatternStats], live: dict[str, LivePattern],
     return alerts
 
 
-def load_live(root: Any, environment: str, fallback: datetime) -> dict[str, LivePattern]:
+def load_live(root: Path, environment: str, fallback: datetime) -> dict[str, LivePattern]:
     """The patterns live in `environment`, with when they went live and their category
     (first industry in the catalog)."""
     from pubflow.release.environments import load_catalog, load_environment

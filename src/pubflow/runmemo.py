@@ -2,12 +2,13 @@
 
 The per-file cache (`cache.py`) still stats, looks up and rebuilds ten thousand results and
 redoes the cross-file checks; when nothing at all changed, even that is too much. This memo
-keeps the last full report under a fingerprint of everything the run depends on: pubflow's
-version, the schema and the configuration (the per-file cache's key), the requested paths,
-and a raw listing (name, size, mtime, ctime, mode, link target) of every entry below them.
-Any change (ctime catches an mtime set back by hand), or any entry modified within the
-clock's granularity of now ("racy"), means no memo and a normal run. Runs that look at ticket files (locks) or at a selection (`--changed`) are
-never memoised.
+keeps the last full report of the patterns folder under a fingerprint of everything the run
+depends on: pubflow's version, the schema and the configuration (the per-file cache's key),
+and a raw listing (name, size, mtime, ctime, mode, link target) of every entry below the
+folder. Any change (ctime catches an mtime set back by hand), or any entry modified within
+the clock's granularity of now ("racy"), means no memo and a normal run. Runs over named
+files (the pre-commit hook), a `--changed` selection or a repository with tickets (locks)
+are never memoised.
 """
 
 from __future__ import annotations

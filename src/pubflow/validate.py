@@ -126,17 +126,17 @@ def _open_cache(config: Config) -> ResultCache:
 
 def run_memo_key(request: ValidateRequest) -> str | None:
     """The whole-run memo's key for this request (see `runmemo.py`), or None when the run
-    must not be memoised: cache off, a `--changed` selection, ticket locks, racy files."""
+    must not be memoised: cache off, named paths or a `--changed` selection (a pre-commit
+    hook names files: it must not pay for a walk of the whole folder), ticket locks, racy
+    files."""
     from pubflow.checks.locked import has_tickets
     from pubflow.runmemo import fingerprint
 
     config = request.config
-    if not request.use_cache or request.subset or has_tickets(config.root):
+    if (not request.use_cache or request.subset or request.paths
+            or has_tickets(config.root)):
         return None
-    # The patterns folder is always part of it: cross-file rules (unique ids, related
-    # patterns) read it even when only some files are named.
-    paths = (*request.paths, config.patterns_path)
-    return fingerprint(_cache_key(config), paths, config.root)
+    return fingerprint(_cache_key(config), (config.patterns_path,), config.root)
 
 
 def _check_all(targets: list[Target], config: Config,

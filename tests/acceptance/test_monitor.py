@@ -107,7 +107,9 @@ def test_three_reporters_in_an_hour_escalate_and_roll_back(
     outbox = sorted((repo / ".pubflow" / "outbox").glob("*escalation*.json"))
     assert len(outbox) == 1
     message = json.loads(outbox[0].read_text())["message"]
-    assert message["to"] == [] or message["data"]["reporters"] == ["b", "c", "d"]
+    assert message["kind"] == "escalation"
+    assert message["data"]["reporters"] == ["b", "c", "d"]
+    assert "rolled back 1.1.0 -> 1.0.0" in message["data"]["action"]
     assert invoke("verify")[0] == 0
 
 
@@ -133,3 +135,14 @@ def test_impact_report_in_markdown_and_json(repo: Path, write_pattern: WritePatt
     assert out.startswith("# Impact report: production, last 7 days")
     assert f"| {PATTERN} | 1.0.0 | 3 | 3 | 0 | 4.00 (1) | 0 | 1.00× | +100% |" in out
     assert "- **incident-escalation**: Saved us a week" in out
+
+
+def test_bad_monitor_and_report_options(repo: Path, write_pattern: WritePattern) -> None:
+    live_pattern(repo, write_pattern)
+    events = str(write_events(repo, []))
+    code, _out, err = invoke("monitor", "--events", events, "--now", "yesterday")
+    assert code == 2 and "--now yesterday: give an ISO-8601 time" in err
+    code, _out, err = invoke("monitor", "--events", events, "--env", "moon")
+    assert code == 2 and "unknown environment 'moon'" in err
+    code, _out, err = invoke("report", "impact", "--events", events, "--format", "pdf")
+    assert code == 2 and "choose markdown or json" in err

@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -79,9 +79,9 @@ def test_duplicate_id_is_caught_when_only_one_file_is_staged(
     assert "incident-escalation" in done.stdout
 
 
-def test_tickets_hook_catches_a_hand_edited_ticket(repo: Path, write_pattern: object,
+def test_tickets_hook_catches_a_hand_edited_ticket(repo: Path,
+                                                   write_pattern: Callable[..., Path],
                                                    hook_env: dict[str, str]) -> None:
-    assert callable(write_pattern)
     setup_repo(repo, write_pattern)
     ticket_id = approved()
     done = try_repo(repo, "pubflow-tickets", hook_env, "--all-files")

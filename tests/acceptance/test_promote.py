@@ -8,6 +8,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.acceptance.release_support import (
     PATTERN,
     approved,
@@ -160,10 +162,7 @@ def test_hotfix_goes_straight_to_production_with_notes(repo: Path,
 
 
 def test_failed_smoke_check_undoes_everything(repo: Path, write_pattern: WritePattern,
-                                              monkeypatch: object) -> None:
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     ticket_id = approved_repo(repo, write_pattern)
     before = head(repo)
     monkeypatch.setenv("PUBFLOW_TEST_FAIL_SMOKE", "catalog")
@@ -210,3 +209,20 @@ def test_promotion_commits_housekeeping_files_an_older_pubflow_did_not(
     assert promote(ticket_id, "--to", "staging")[0] == 0
     assert git(repo, "status", "--porcelain") == ""
     assert ".pubflow/.gitattributes" in git(repo, "ls-files", ".pubflow")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--canary", "10,5,100", "--health-cmd", "true"), "weights must rise strictly"),
+    (("--canary", "10,50", "--health-cmd", "true"), "--canary must end at 100"),
+    (("--canary", "10,100"), "--canary needs --health-cmd"),
+    (("--canary", "ten"), "give percentages separated by commas"),
+    (("--canary", "50,100", "--health-cmd", "true", "--health-timeout", "0"),
+     "--health-timeout must be a positive number"),
+])
+def test_bad_promotion_options_are_usage_errors(repo: Path, write_pattern: WritePattern,
+                                                args: tuple[str, ...], message: str) -> None:
+    ticket_id = approved_repo(repo, write_pattern)
+    before = head(repo)
+    code, _out, err = promote(ticket_id, "--to", "staging", *args)
+    assert code == 2 and message in err
+    assert head(repo) == before

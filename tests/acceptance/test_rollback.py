@@ -203,3 +203,13 @@ def test_rollback_killed_midway_is_finished_or_undone(repo: Path, write_pattern:
         assert live["version"] == "1.1.0" and head(repo) == before
     assert git(repo, "status", "--porcelain") == ""
     assert invoke("audit", "verify")[0] == 0
+
+
+def test_depublish_with_a_version_is_a_usage_error(repo: Path,
+                                                   write_pattern: WritePattern) -> None:
+    first = approved_repo(repo, write_pattern)
+    assert promote(first, "--to", "staging")[0] == 0
+    code, _out, err = invoke("--actor", "releng", "rollback", PATTERN, "--env", "staging",
+                             "--depublish", "--to", "1.0.0")
+    assert code == 2 and "cannot be combined with --to" in err
+    assert live_in(repo, "staging") is not None

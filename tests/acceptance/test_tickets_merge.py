@@ -205,3 +205,18 @@ def test_driver_leaves_two_new_tickets_to_resolve_ids(repo: Path,
     code, out, err = invoke("--actor", "editor", "ticket", "resolve-ids")
     assert code == 0, err
     assert out.startswith(f"{theirs} (theirs) -> ")
+
+
+def test_driver_names_the_side_that_is_not_a_ticket(tmp_path: Path) -> None:
+    base, ours, theirs = (tmp_path / n for n in ("base", "ours", "theirs"))
+    base.write_text("")
+    ours.write_text("apiVersion: pubflow.dev/v1\nhistory: [\n")
+    theirs.write_text("a: &x [1]\nb: *x\n")
+    code, _out, err = invoke("ticket", "merge-driver", str(base), str(ours), str(theirs),
+                             ".pubflow/tickets/PUB-2026-001.yaml")
+    assert code == 2
+    assert ".pubflow/tickets/PUB-2026-001.yaml (ours):" in err and "invalid YAML" in err
+    assert ours.read_text() == "apiVersion: pubflow.dev/v1\nhistory: [\n"  # nothing written
+    code, _out, err = invoke("ticket", "merge-driver", str(base), str(tmp_path / "gone"),
+                             str(theirs), "x.yaml")
+    assert code == 2 and "x.yaml: cannot read a side of the merge" in err

@@ -204,11 +204,10 @@ def action(
     config = load_config(find_root(Path.cwd()))
     request = ValidateRequest(config=config, paths=tuple(paths or ()), subset=changed)
     targets = _targets(request, changed, base)
-    report = _run_with_progress(targets, request, True) if targets else None
-    if report is None:
-        from pubflow.findings import ValidationReport
+    from pubflow.findings import ValidationReport
 
-        report = ValidationReport(())
+    report = (_run_with_progress(targets, request, True) if targets
+              else ValidationReport((), root=str(config.root)))
     options = ReportOptions(tool_version=__version__,
                             generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     log = REPORTER_BY_NAME[output_format.value](report, options)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pubflow.config import Config
@@ -82,7 +83,7 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
     return RollbackResult(pattern_id, environment, current, target, sha, recovered, tuple(told))
 
 
-def _ticket(root: Any, ticket_id: str) -> Ticket | None:
+def _ticket(root: Path, ticket_id: str) -> Ticket | None:
     store = TicketStore(root)
     if not TICKET_ID.match(ticket_id) or not store.exists(ticket_id):
         return None
@@ -165,7 +166,7 @@ def _depublish(config: Config, env: Environment, pattern_id: str, ticket: Ticket
                   f"{env.name} ({reason})", audit)
 
 
-def _packaged(root: Any, pattern_id: str, version: str) -> dict[str, Any] | None:
+def _packaged(root: Path, pattern_id: str, version: str) -> dict[str, Any] | None:
     try:
         data = json.loads((pkg.package_dir(root, pattern_id, version) / pkg.PATTERN_FILE)
                           .read_bytes())

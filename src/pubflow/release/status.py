@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter, deque
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pubflow.config import Config
@@ -73,7 +74,7 @@ def collect_status(config: Config, now: datetime) -> dict[str, Any]:
     }
 
 
-def _notes(root: Any, pattern_id: str, version: str) -> str | None:
+def _notes(root: Path, pattern_id: str, version: str) -> str | None:
     try:
         manifest = json.loads((pkg.package_dir(root, pattern_id, version) / pkg.MANIFEST_FILE)
                               .read_bytes())

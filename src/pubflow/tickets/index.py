@@ -71,7 +71,7 @@ class TicketSummary:
 def summaries(store: TicketStore, *, skip_invalid: bool = False) -> list[TicketSummary]:
     """Every ticket's summary, oldest id first; a broken ticket file raises unless skipped."""
     from pubflow import __version__
-    from pubflow.cache import cache_dir, read_json_cache, write_json_cache
+    from pubflow.cache import cache_dir, write_json_cache
     from pubflow.resources import schema_text
 
     listing = _listing(store)
@@ -80,7 +80,7 @@ def summaries(store: TicketStore, *, skip_invalid: bool = False) -> list[TicketS
     key = f"{INDEX_FORMAT}:{__version__}:" + hashlib.sha256(
         schema_text("ticket.schema.json").encode()).hexdigest()[:16]
     memo = cache_dir(store.root) / "tickets-index.json"
-    cached = _read_index(memo, read_json_cache)
+    cached = _read_index(memo)
     entries: dict[str, Any] = (cached.get("entries", {}) if isinstance(cached, dict)
                                and cached.get("key") == key else {})
     fresh: dict[str, Any] = {}
@@ -123,7 +123,9 @@ _LAST_READ: dict[Path, tuple[int, int, Any]] = {}
 looks at the tickets twice (create does) parses the index once."""
 
 
-def _read_index(memo: Path, read: Any) -> Any:
+def _read_index(memo: Path) -> Any:
+    from pubflow.cache import read_json_cache
+
     try:
         st = memo.stat()
     except OSError:
@@ -131,7 +133,7 @@ def _read_index(memo: Path, read: Any) -> Any:
     known = _LAST_READ.get(memo)
     if known is not None and known[:2] == (st.st_size, st.st_mtime_ns):
         return known[2]
-    payload = read(memo)
+    payload = read_json_cache(memo)
     _LAST_READ[memo] = (st.st_size, st.st_mtime_ns, payload)
     return payload
 

@@ -16,7 +16,6 @@ histories share a prefix (same hashes); after it, each branch appended its own e
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ from pubflow.errors import GateRefused, InputError
 from pubflow.tickets.chain import _plain, event_hash
 from pubflow.tickets.model import append_event
 from pubflow.tickets.states import TRANSITIONS, State
-from pubflow.tickets.store import _check_schema, _refuse_aliases, _yaml, dump_yaml
+from pubflow.tickets.store import _check_schema, dump_yaml, parse_ticket_bytes
 
 DRIVER_NAME = "pubflow-ticket"
 ATTRIBUTES_LINE = f".pubflow/tickets/*.yaml merge={DRIVER_NAME}"
@@ -125,22 +124,12 @@ def _rechain(doc: Any, event: Any) -> None:
 
 
 def _parse(data: bytes, name: str, side: str) -> Any:
-    from ruamel.yaml.error import YAMLError
-
+    shown = f"{name} ({side})"
+    doc = parse_ticket_bytes(data, shown)
+    if not isinstance(doc.get("history"), list):
+        raise InputError(f"{shown}: not a ticket (no history)")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name} ({side}): not valid UTF-8 (byte offset {exc.start})") from exc
-    yaml = _yaml()
-    try:
-        _refuse_aliases(yaml, text, f"{name} ({side})")
-        doc = yaml.load(io.StringIO(text))
-    except YAMLError as exc:
-        raise InputError(f"{name} ({side}): not valid YAML: {exc}") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("history"), list):
-        raise InputError(f"{name} ({side}): not a ticket (no history)")
-    try:
-        _check_schema(doc, f"{name} ({side})")
+        _check_schema(doc, shown)
     except InputError as exc:
         raise GateRefused(exc.message, hint="Fix that side of the merge by hand.") from exc
     return doc

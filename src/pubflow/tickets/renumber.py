@@ -9,7 +9,6 @@ decisions) and is left for a human, named in the error.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -69,21 +68,9 @@ def resolve_id_conflicts(root: Path, actor: str, now: datetime) -> list[Renumber
 
 
 def _parse(data: bytes, name: str) -> Any:
-    from ruamel.yaml.error import YAMLError
+    from pubflow.tickets.store import parse_ticket_bytes
 
-    from pubflow.errors import InputError
-    from pubflow.tickets.store import _refuse_aliases, _yaml
-
-    text = data.decode("utf-8", errors="replace")
-    yaml = _yaml()
-    try:
-        _refuse_aliases(yaml, text, name)
-        doc = yaml.load(io.StringIO(text))
-    except YAMLError as exc:
-        raise InputError(f"{name}: one side of the conflict is not valid YAML: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise InputError(f"{name}: one side of the conflict is not a ticket")
-    return doc
+    return parse_ticket_bytes(data, f"{name} (one side of the conflict)")
 
 
 def _first_hash(doc: Any) -> str | None:

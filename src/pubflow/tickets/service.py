@@ -21,7 +21,7 @@ from pubflow.errors import GateRefused, InputError, UsageError
 from pubflow.findings import FileResult, Severity
 from pubflow.tickets.model import Author, PinnedPattern, Ticket, append_event, utc_text
 from pubflow.tickets.states import OPEN_STATES, State, check_transition
-from pubflow.tickets.store import TicketStore, new_document
+from pubflow.tickets.store import HOUSEKEEPING, TicketStore, new_document
 
 PATTERN_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DECISIONS: dict[str, State] = {
@@ -330,8 +330,6 @@ def _commit(config: Config, store: TicketStore, ticket: Ticket, message: str) ->
                   "from": event.get("from"), "to": str(event["to"]),
                   "eventHash": str(event["hash"])})
     paths = [ticket.path, audit.path]
-    from pubflow.tickets.store import HOUSEKEEPING
-
     paths += [p for name in HOUSEKEEPING if (p := config.root / ".pubflow" / name).exists()]
     return gitrepo.commit_paths(config.root, paths, message)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import io
 import os
 from collections.abc import Iterator
@@ -148,18 +149,13 @@ def dump_yaml(doc: Any) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+@functools.cache
 def _fast_yaml() -> Any:
     """ruamel's safe loader on libyaml (ruamel.yaml.clib), or None where it is missing."""
-    global _FAST_YAML
-    if _FAST_YAML is None:
-        from ruamel.yaml import YAML
+    from ruamel.yaml import YAML
 
-        loader = YAML(typ="safe")
-        _FAST_YAML = loader if "CParser" in loader.Parser.__name__ else False
-    return _FAST_YAML or None
-
-
-_FAST_YAML: Any = None
+    loader = YAML(typ="safe")
+    return loader if "CParser" in loader.Parser.__name__ else None
 
 
 def read_ticket_document(path: Path, shown: str, *, round_trip: bool = True) -> Any:
@@ -169,6 +165,12 @@ def read_ticket_document(path: Path, shown: str, *, round_trip: bool = True) -> 
         content = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+    return parse_ticket_bytes(content, shown, round_trip=round_trip)
+
+
+def parse_ticket_bytes(content: bytes, shown: str, *, round_trip: bool = True) -> Any:
+    """A ticket document from raw bytes (a file, or one side of a git merge): UTF-8, YAML
+    without aliases, a mapping, older apiVersions migrated. Not yet schema-checked."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
