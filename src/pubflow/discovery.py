@@ -20,11 +20,19 @@ SKIPPED_DIRS = frozenset({".git", ".pubflow", "node_modules", ".venv", "__pycach
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One file to check: where it is, and how reports name it (repo-relative, `/`-separated)."""
+    """One file to check: where it is, and how reports name it (repo-relative, `/`-separated).
 
-    path: Path
+    The location is kept as a string: ten thousand `Path` objects cost more than the walk
+    that found them, and the checking workers only need to open the file.
+    """
+
+    file: str
     display: str
     outside_repo: bool = False
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
 
 def display_name(path: Path | str, root: Path | str) -> str:
@@ -66,7 +74,7 @@ def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, .
         seen.add(display)
         inside_lexically = not display.startswith("/")
         outside = inside_lexically and _is_outside(path, is_link, real_root, real_dirs)
-        targets.append(Target(Path(path), display, outside))
+        targets.append(Target(path, display, outside))
 
     for given in paths:
         path = os.path.normpath(given if given.is_absolute() else Path.cwd() / given)

@@ -22,7 +22,11 @@ from pubflow.findings import Finding, Severity
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 
-_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^ \t\r\n{}\[\]:,"]+))', re.S)
+# Strings as an unrolled loop (runs of plain characters between escapes): a per-character
+# alternation made locating a finding in a diagram string three times slower.
+_TOKEN = re.compile(
+    r'[ \t\r\n]*+(?:("[^"\\]*+(?:\\.[^"\\]*+)*+")|([{}\[\]:,])|([^ \t\r\n{}\[\]:,"]++))', re.S
+)
 
 
 @dataclass(slots=True)

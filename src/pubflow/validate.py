@@ -71,7 +71,8 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
     done = len(results)
     if progress:
         progress(done, len(targets))
-    for target, result, digest in _check_all(pending, config, request.jobs):
+    for target, result, digest in _check_all(pending, config, request.jobs,
+                                             digest=cache is not None):
         results[target.display] = result
         if cache is not None and digest is not None:
             cache.store(target.display, target.path, digest, result)
@@ -139,50 +140,53 @@ def run_memo_key(request: ValidateRequest) -> str | None:
     return fingerprint(_cache_key(config), (config.patterns_path,), config.root)
 
 
-def _check_all(targets: list[Target], config: Config,
-               jobs: int) -> Iterator[tuple[Target, FileResult, str | None]]:
+def _check_all(targets: list[Target], config: Config, jobs: int, *,
+               digest: bool) -> Iterator[tuple[Target, FileResult, str | None]]:
     from pubflow.parallel import map_in_batches, worker_count
 
     workers = worker_count(len(targets), jobs, FILES_PER_WORKER)
-    outcomes = map_in_batches(_check_batch, targets, config, workers, FILES_PER_WORKER)
-    for target, (result, digest) in zip(targets, outcomes, strict=True):
-        yield target, result, digest
+    outcomes = map_in_batches(_check_batch, targets, (config, digest), workers,
+                              FILES_PER_WORKER)
+    for target, (result, sha) in zip(targets, outcomes, strict=True):
+        yield target, result, sha
 
 
-def _check_batch(targets: list[Target], config: Config) -> list[tuple[FileResult, str | None]]:
-    return [check_target(t, config) for t in targets]
+def _check_batch(targets: list[Target],
+                 shared: tuple[Config, bool]) -> list[tuple[FileResult, str | None]]:
+    config, digest = shared
+    return [check_target(t, config, digest=digest) for t in targets]
 
 
-def check_target(target: Target, config: Config) -> tuple[FileResult, str | None]:
-    """Check one file on its own; returns the result and the sha256 of the bytes checked."""
+def check_target(target: Target, config: Config, *,
+                 digest: bool = True) -> tuple[FileResult, str | None]:
+    """Check one file on its own; returns the result and the sha256 of the bytes checked
+    (None when `digest` is off: only the cache needs it)."""
     if target.outside_repo:
-        real = os.path.realpath(target.path)
+        real = os.path.realpath(target.file)
         finding = Finding(target.display, 1, 1, "", "file.outside-repo", Severity.ERROR,
                           f"file resolves to {real}, outside the repository; it was not read",
                           "Patterns must live inside the repository; replace the symlink with "
                           "the file itself.")
         return FileResult(target.display, (finding,)), None
     try:
-        size = target.path.stat().st_size
-    except OSError:
-        size = 0
-    if size > config.max_file_bytes:
-        return FileResult(target.display, too_large(target.display, size,
-                                                    config.max_file_bytes).findings), None
-    try:
-        raw = target.path.read_bytes()
+        with open(target.file, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > config.max_file_bytes:
+                return FileResult(target.display, too_large(target.display, size,
+                                                            config.max_file_bytes).findings), None
+            raw = handle.read()
     except OSError as exc:
         finding = Finding(target.display, 1, 1, "", "file.unreadable", Severity.ERROR,
                           f"cannot read file: {exc.strerror or exc}",
                           "Check that the file exists and that you may read it.")
         return FileResult(target.display, (finding,)), None
-    digest = hashlib.sha256(raw).hexdigest()
-    return check_bytes(raw, target.display, config, stem=_stem(target.path)), digest
+    sha = hashlib.sha256(raw).hexdigest() if digest else None
+    return check_bytes(raw, target.display, config, stem=_stem(target.file)), sha
 
 
-def _stem(path: Path) -> str:
-    name = path.name
-    return name[: -len(PATTERN_SUFFIX)] if name.endswith(PATTERN_SUFFIX) else path.stem
+def _stem(file: str) -> str:
+    name = os.path.basename(file)
+    return name[: -len(PATTERN_SUFFIX)] if name.endswith(PATTERN_SUFFIX) else Path(name).stem
 
 
 def check_bytes(raw: bytes, display: str, config: Config, *, stem: str) -> FileResult:
