@@ -8,6 +8,7 @@ rejects, with the counts (actors, steps, alt blocks, nesting) Mermaid would draw
 
 from __future__ import annotations
 
+from pubflow.mermaid._counts import SequenceCounts, plain_counts
 from pubflow.mermaid._parser import SequenceParser
 from pubflow.mermaid._preprocess import prepare
 from pubflow.mermaid.errors import ErrorKind, MermaidError
@@ -34,8 +35,10 @@ __all__ = [
     "Message",
     "Note",
     "Section",
+    "SequenceCounts",
     "SequenceDiagram",
     "parse_sequence_diagram",
+    "sequence_diagram_counts",
 ]
 
 
@@ -47,3 +50,18 @@ def parse_sequence_diagram(text: str) -> SequenceDiagram:
     SequenceDB rules applied afterwards (create/destroy, deactivation, boxes).
     """
     return SequenceParser(prepare(text)).parse()
+
+
+def sequence_diagram_counts(text: str) -> SequenceCounts:
+    """What the diagram budgets need (participants, messages, alt blocks, nested alt).
+
+    Equal to the counts of :func:`parse_sequence_diagram`, and raises the same
+    :class:`MermaidError`; a plain diagram is counted without building the model.
+    """
+    prepared = prepare(text)
+    counts = plain_counts(prepared.code)
+    if counts is not None:
+        return counts
+    diagram = SequenceParser(prepared).parse()
+    return SequenceCounts(diagram.actor_count, diagram.step_count, diagram.alt_blocks,
+                          diagram.nested_alt)
