@@ -11,6 +11,9 @@ classes inlined) so pubflow has no runtime dependency on it and nothing is compi
 A test checks that the committed file equals a fresh generation, and another that its verdicts
 equal jsonschema's on every example and generated pattern.
 
+`checks/_pattern_fields_fastpath.py` is the pattern schema without its top-level `required` and
+`additionalProperties`: it finds which fields of a failing pattern are wrong.
+
 Run: python tools/gen_fastpath.py [--check]
 """
 
@@ -25,9 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "src" / "pubflow" / "schemas"
 TARGETS = {
     "pattern.schema.json": ROOT / "src" / "pubflow" / "checks" / "_pattern_fastpath.py",
+    "pattern.schema.json#fields": ROOT / "src" / "pubflow" / "checks" / "_pattern_fields_fastpath.py",
     "environment.schema.json": ROOT / "src" / "pubflow" / "release" / "_environment_fastpath.py",
     "ticket.schema.json": ROOT / "src" / "pubflow" / "tickets" / "_ticket_fastpath.py",
 }
+"""`#fields`: the schema without its top-level `required` and `additionalProperties`, so that
+`{field: value}` passes exactly when that one field is valid. It tells a failing document's
+bad fields apart, and jsonschema then explains only those (see `checks/schema.py`)."""
 
 HEADER = '''# mypy: ignore-errors
 # ruff: noqa
@@ -52,7 +59,11 @@ class JsonSchemaValuesException(JsonSchemaValueException):
 def generate(name: str) -> str:
     import fastjsonschema
 
+    name, _, variant = name.partition("#")
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    if variant == "fields":
+        schema = {k: v for k, v in schema.items() if k not in ("required", "additionalProperties")}
+        name += " (fields only: no top-level required or additionalProperties)"
     code = _drop_definitions(fastjsonschema.compile_to_code(schema, use_formats=False))
     lines = [
         line

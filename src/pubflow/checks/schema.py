@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pubflow.checks.base import CheckContext, Issue
@@ -51,20 +51,33 @@ def is_valid_fast(data: Any) -> bool:
 
 
 @cache
-def _detailed_validator() -> Any:
+def _validator_class() -> Any:
     """jsonschema's Draft-07 validator, with ECMA-262 `$` (end of string, not before a newline)."""
     import jsonschema
     from jsonschema import validators
-
-    from pubflow.resources import load_schema
 
     def strict_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
         if isinstance(instance, str) and not _compile_ecma(pattern).search(instance):
             yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
-    strict = validators.extend(  # type: ignore[no-untyped-call]
+    return validators.extend(  # type: ignore[no-untyped-call]
         jsonschema.Draft7Validator, {"pattern": strict_pattern})
-    return strict(load_schema(SCHEMA_NAME))
+
+
+@lru_cache(maxsize=64)
+def _detailed_validator(failing_fields: frozenset[str] | None = None) -> Any:
+    """The validator for the whole schema, or for one where only `failing_fields` keep their
+    rules: every other field is known to be valid, and descending into it costs most of
+    jsonschema's time. The top-level rules (required fields, unknown fields) stay as they are,
+    so the errors are exactly those of the whole schema."""
+    from pubflow.resources import load_schema
+
+    schema = load_schema(SCHEMA_NAME)
+    if failing_fields is not None:
+        schema = {**schema}  # a copy: load_schema's dict is shared
+        schema["properties"] = {name: (rules if name in failing_fields else {})
+                                for name, rules in schema["properties"].items()}
+    return _validator_class()(schema)
 
 
 @cache
@@ -74,8 +87,29 @@ def _compile_ecma(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def _failing_fields(data: Any) -> frozenset[str] | None:
+    """The fields of a pattern that break their own rules (None when `data` is no object)."""
+    if not isinstance(data, dict):
+        return None
+    from pubflow.checks import _pattern_fields_fastpath
+
+    failing = []
+    for name, value in data.items():
+        try:
+            _pattern_fields_fastpath.validate({name: value})  # type: ignore[no-untyped-call]
+        except ValueError:
+            failing.append(name)
+    return frozenset(failing)
+
+
 def detailed_errors(data: Any) -> list[Any]:
-    return list(_detailed_validator().iter_errors(data))
+    """Every schema error of `data`, as jsonschema reports them."""
+    return list(_detailed_validator(_failing_fields(data)).iter_errors(data))
+
+
+def full_schema_errors(data: Any) -> list[Any]:
+    """The same errors, from the whole schema: what `detailed_errors` is tested against."""
+    return list(_detailed_validator(None).iter_errors(data))
 
 
 class SchemaCheck:
