@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pubflow import __version__
 from pubflow.checks import PATTERN_CHECKS, CheckContext, Issue
 from pubflow.checks.repository import RepoEntry, cross_file_issues
-from pubflow.checks.scorecard import evaluate, read_scores
+from pubflow.checks.scorecard import ScorecardResult, evaluate, read_scores
 from pubflow.config import Config
 from pubflow.discovery import PATTERN_SUFFIX, Target, collect_targets, pattern_stems
 from pubflow.findings import FileResult, Finding, PatternFacts, Severity, ValidationReport
@@ -169,19 +169,39 @@ def check_target(target: Target, config: Config, *,
                           "the file itself.")
         return FileResult(target.display, (finding,)), None
     try:
-        with open(target.file, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > config.max_file_bytes:
-                return FileResult(target.display, too_large(target.display, size,
-                                                            config.max_file_bytes).findings), None
-            raw = handle.read()
+        raw = _read_unless_larger(target.file, config.max_file_bytes)
     except OSError as exc:
         finding = Finding(target.display, 1, 1, "", "file.unreadable", Severity.ERROR,
                           f"cannot read file: {exc.strerror or exc}",
                           "Check that the file exists and that you may read it.")
         return FileResult(target.display, (finding,)), None
+    if isinstance(raw, int):
+        return FileResult(target.display, too_large(target.display, raw,
+                                                    config.max_file_bytes).findings), None
     sha = hashlib.sha256(raw).hexdigest() if digest else None
     return check_bytes(raw, target.display, config, stem=_stem(target.file)), sha
+
+
+def _read_unless_larger(file: str, limit: int) -> bytes | int:
+    """The file's bytes, or its size when that is over `limit` (then nothing is read).
+
+    Plain descriptor calls: `open()` builds two file objects per file, which costs more than
+    the read itself over thousands of small files.
+    """
+    fd = os.open(file, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            return size
+        raw = os.read(fd, size + 1)  # a regular file reads whole unless it grew meanwhile
+        if len(raw) > size:
+            chunks = [raw]
+            while chunks[-1] and sum(map(len, chunks)) <= limit:
+                chunks.append(os.read(fd, 65536))
+            raw = b"".join(chunks)
+    finally:
+        os.close(fd)
+    return len(raw) if len(raw) > limit else raw
 
 
 def _stem(file: str) -> str:
@@ -209,7 +229,7 @@ def check_document(doc: JsonDocument, config: Config, *, stem: str) -> FileResul
     for check in PATTERN_CHECKS:
         issues.extend(check(data, context))
     findings = tuple(locate(doc, issue) for issue in issues)
-    return FileResult(doc.file, findings, _facts(data, config, findings))
+    return FileResult(doc.file, findings, _facts(data, context))
 
 
 def locate(doc: JsonDocument, issue: Issue) -> Finding:
@@ -228,18 +248,19 @@ def _kind(data: Any) -> str:
         type(data), "a number")
 
 
-def _facts(data: dict[str, Any], config: Config, findings: tuple[Finding, ...]) -> PatternFacts:
+def _facts(data: dict[str, Any], context: CheckContext) -> PatternFacts:
     def text(key: str) -> str | None:
         value = data.get(key)
         return value if isinstance(value, str) else None
 
     related = data.get("relatedPatterns")
     related_ids = tuple(r for r in related if isinstance(r, str)) if isinstance(related, list) else ()
-    scores = read_scores(data.get("scorecard"))
-    total = marginal = None
-    if scores is not None:
-        result = evaluate(scores, config.scorecard)
-        total, marginal = result.total, result.marginal
+    result: ScorecardResult | None = context.derived.get("scorecard")
+    if result is None:  # the scorecard check did not run, or found no valid scorecard
+        scores = read_scores(data.get("scorecard"))
+        result = evaluate(scores, context.config.scorecard) if scores is not None else None
+    total = result.total if result else None
+    marginal = result.marginal if result else None
     return PatternFacts(text("id"), text("name"), text("version"), related_ids, total,
                         bool(marginal))
 

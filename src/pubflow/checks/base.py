@@ -8,7 +8,7 @@ when there is something to report, so files that pass never pay for position tra
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pubflow.config import Config
@@ -36,6 +36,9 @@ class CheckContext:
 
     config: Config
     file_stem: str
+    derived: dict[str, Any] = field(default_factory=dict)
+    """What a check worked out that the runner also reports (the scorecard's total), so it
+    is not worked out twice."""
 
 
 if TYPE_CHECKING:  # a Protocol class costs a millisecond to create at every start

@@ -74,7 +74,7 @@ class ScorecardCheck:
         scores = read_scores(data.get("scorecard") if isinstance(data, dict) else None)
         if scores is None:
             return []
-        result = evaluate(scores, context.config.scorecard)
+        result = context.derived["scorecard"] = evaluate(scores, context.config.scorecard)
         return list(scorecard_issues(result))
 
 
