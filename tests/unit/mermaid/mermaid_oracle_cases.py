@@ -18,6 +18,7 @@ CORPORA = {
     "surprises": ("surprises.json", "surprises_expected.json"),
     "handmade": ("handmade.json", "handmade_expected.json"),
     "fuzz": ("fuzz.json", "fuzz_expected.json"),
+    "plain": ("plain.json", "plain_expected.json"),
 }
 
 _DEFAULTS: dict[str, Any] = {
