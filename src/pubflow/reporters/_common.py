@@ -120,9 +120,38 @@ def without_surrogates(text: str) -> str:
     return _regex(_SURROGATES).sub("\ufffd", text)
 
 
-def dump_json(document: Any) -> str:
-    """JSON and SARIF: two-space indent, readable Unicode, always encodable, final newline."""
-    return without_surrogates(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def dump_json(document: Any, *, expand: int) -> str:
+    """JSON and SARIF: readable Unicode, always encodable, final newline.
+
+    The outer `expand` levels of objects and arrays have one member per line (two-space
+    indent); anything deeper is written on one line, so a report has one line per pattern
+    (or per SARIF result) that `grep` finds whole. It also keeps a report of ten thousand
+    patterns fast and small: `indent=` switches `json` to its pure-Python encoder, which
+    took seconds and tens of megabytes; the single lines come from the C encoder.
+    """
+    pieces: list[str] = []
+    _layout(document, expand, "", pieces)
+    pieces.append("\n")
+    return without_surrogates("".join(pieces))
+
+
+def _layout(value: Any, expand: int, indent: str, out: list[str]) -> None:
+    if expand <= 0 or not isinstance(value, dict | list) or not value:
+        out.append(_ONE_LINE.encode(value))
+        return
+    inner = indent + "  "
+    closing = "}" if isinstance(value, dict) else "]"
+    out.append("{" if isinstance(value, dict) else "[")
+    items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+    for position, (key, item) in enumerate(items):
+        out.append(",\n" + inner if position else "\n" + inner)
+        if key is not None:
+            out.append(_ONE_LINE.encode(key if isinstance(key, str) else str(key)) + ": ")
+        _layout(item, expand - 1, inner, out)
+    out.append("\n" + indent + closing)
 
 
 # --- compiler-style finding lines (text output, JUnit bodies) ----------------------------------

@@ -20,7 +20,7 @@ TOOL_NAME = "pubflow"
 
 
 def render(report: ValidationReport, options: ReportOptions) -> str:
-    return dump_json(report_document(report, options))
+    return dump_json(report_document(report, options), expand=2)  # a line per pattern
 
 
 def report_document(report: ValidationReport, options: ReportOptions) -> dict[str, Any]:

@@ -28,7 +28,7 @@ FINGERPRINT_KEY = "pubflowFinding/v1"
 
 
 def render(report: ValidationReport, options: ReportOptions) -> str:
-    return dump_json(sarif_log(report, options))
+    return dump_json(sarif_log(report, options), expand=6)  # a line per rule and location
 
 
 def sarif_log(report: ValidationReport, options: ReportOptions) -> dict[str, Any]:
