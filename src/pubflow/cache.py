@@ -19,12 +19,20 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pubflow.findings import FileResult, Finding, PatternFacts
 
 CACHE_FORMAT = 1
 RACY_NS = 2_000_000_000
+
+
+class FileStamp(NamedTuple):
+    """The checked bytes' sha256, and the file's size and mtime from just before the read."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
 
 
 @dataclass(slots=True)
@@ -69,7 +77,9 @@ def write_json_cache(path: Path, payload: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, separators=(",", ":"))
+            # dumps, not dump: json.dump always takes the pure-Python encoder (seconds for a
+            # cache of ten thousand results); dumps uses the C one.
+            handle.write(json.dumps(payload, separators=(",", ":")))
         os.replace(tmp, path)
     except OSError:
         return
@@ -98,19 +108,19 @@ class ResultCache:
         except (TypeError, KeyError, AttributeError):
             self._entries = {}
 
-    def lookup(self, display: str, path: Path) -> FileResult | None:
+    def lookup(self, display: str, file: str) -> FileResult | None:
         entry = self._entries.get(display)
         if entry is None:
             return None
         try:
-            st = path.stat()
+            st = os.stat(file)  # noqa: PTH116 - a str path: no Path per file
         except OSError:
             return None
         racy = st.st_mtime_ns + RACY_NS >= entry.checked_ns
         if not racy and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns:
             return _result_from_dict(display, entry.result)
         try:
-            digest = file_sha256(path.read_bytes())
+            digest = file_sha256(Path(file).read_bytes())
         except OSError:
             return None
         if digest != entry.sha256:
@@ -120,13 +130,11 @@ class ResultCache:
         self._dirty = True
         return _result_from_dict(display, entry.result)
 
-    def store(self, display: str, path: Path, sha256: str, result: FileResult) -> None:
-        try:
-            st = path.stat()
-        except OSError:
-            return
-        self._entries[display] = _Entry(st.st_size, st.st_mtime_ns, sha256, time.time_ns(),
-                                        _result_to_dict(result))
+    def store(self, display: str, stamp: FileStamp, result: FileResult) -> None:
+        """Remember `result` for the bytes `stamp` describes (taken before they were read, so
+        a change during the check shows as a different size or mtime next time)."""
+        self._entries[display] = _Entry(stamp.size, stamp.mtime_ns, stamp.sha256,
+                                        time.time_ns(), _result_to_dict(result))
         self._dirty = True
 
     def save(self) -> None:

@@ -29,7 +29,7 @@ from pubflow.jsonsource import (
 )
 
 if TYPE_CHECKING:
-    from pubflow.cache import ResultCache
+    from pubflow.cache import FileStamp, ResultCache
 
 ProgressCallback = Callable[[int, int], None]
 FILES_PER_WORKER = 200
@@ -63,7 +63,7 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
     results: dict[str, FileResult] = {}
     pending: list[Target] = []
     for target in targets:
-        cached = cache.lookup(target.display, target.path) if cache and not target.outside_repo else None
+        cached = cache.lookup(target.display, target.file) if cache and not target.outside_repo else None
         if cached is not None:
             results[target.display] = cached
         else:
@@ -71,11 +71,11 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
     done = len(results)
     if progress:
         progress(done, len(targets))
-    for target, result, digest in _check_all(pending, config, request.jobs,
-                                             digest=cache is not None):
+    for target, result, stamp in _check_all(pending, config, request.jobs,
+                                            digest=cache is not None):
         results[target.display] = result
-        if cache is not None and digest is not None:
-            cache.store(target.display, target.path, digest, result)
+        if cache is not None and stamp is not None:
+            cache.store(target.display, stamp, result)
         done += 1
         if progress:
             progress(done, len(targets))
@@ -141,26 +141,26 @@ def run_memo_key(request: ValidateRequest) -> str | None:
 
 
 def _check_all(targets: list[Target], config: Config, jobs: int, *,
-               digest: bool) -> Iterator[tuple[Target, FileResult, str | None]]:
+               digest: bool) -> Iterator[tuple[Target, FileResult, FileStamp | None]]:
     from pubflow.parallel import map_in_batches, worker_count
 
     workers = worker_count(len(targets), jobs, FILES_PER_WORKER)
     outcomes = map_in_batches(_check_batch, targets, (config, digest), workers,
                               FILES_PER_WORKER)
-    for target, (result, sha) in zip(targets, outcomes, strict=True):
-        yield target, result, sha
+    for target, (result, stamp) in zip(targets, outcomes, strict=True):
+        yield target, result, stamp
 
 
 def _check_batch(targets: list[Target],
-                 shared: tuple[Config, bool]) -> list[tuple[FileResult, str | None]]:
+                 shared: tuple[Config, bool]) -> list[tuple[FileResult, FileStamp | None]]:
     config, digest = shared
     return [check_target(t, config, digest=digest) for t in targets]
 
 
 def check_target(target: Target, config: Config, *,
-                 digest: bool = True) -> tuple[FileResult, str | None]:
-    """Check one file on its own; returns the result and the sha256 of the bytes checked
-    (None when `digest` is off: only the cache needs it)."""
+                 digest: bool = True) -> tuple[FileResult, FileStamp | None]:
+    """Check one file on its own; returns the result and, when `digest` is on (only the
+    cache needs it), the stamp of the bytes checked."""
     if target.outside_repo:
         real = os.path.realpath(target.file)
         finding = Finding(target.display, 1, 1, "", "file.outside-repo", Severity.ERROR,
@@ -169,39 +169,44 @@ def check_target(target: Target, config: Config, *,
                           "the file itself.")
         return FileResult(target.display, (finding,)), None
     try:
-        raw = _read_unless_larger(target.file, config.max_file_bytes)
+        raw, size, mtime_ns = _read_unless_larger(target.file, config.max_file_bytes)
     except OSError as exc:
         finding = Finding(target.display, 1, 1, "", "file.unreadable", Severity.ERROR,
                           f"cannot read file: {exc.strerror or exc}",
                           "Check that the file exists and that you may read it.")
         return FileResult(target.display, (finding,)), None
-    if isinstance(raw, int):
-        return FileResult(target.display, too_large(target.display, raw,
+    if raw is None:
+        return FileResult(target.display, too_large(target.display, size,
                                                     config.max_file_bytes).findings), None
-    sha = hashlib.sha256(raw).hexdigest() if digest else None
-    return check_bytes(raw, target.display, config, stem=_stem(target.file)), sha
+    result = check_bytes(raw, target.display, config, stem=_stem(target.file))
+    if not digest:
+        return result, None
+    from pubflow.cache import FileStamp
+
+    return result, FileStamp(hashlib.sha256(raw).hexdigest(), size, mtime_ns)
 
 
-def _read_unless_larger(file: str, limit: int) -> bytes | int:
-    """The file's bytes, or its size when that is over `limit` (then nothing is read).
+def _read_unless_larger(file: str, limit: int) -> tuple[bytes | None, int, int]:
+    """(bytes, size, mtime): the bytes are None when the file is over `limit` (then nothing
+    more is read); size and mtime are taken before the read, as the cache needs them.
 
     Plain descriptor calls: `open()` builds two file objects per file, which costs more than
     the read itself over thousands of small files.
     """
     fd = os.open(file, os.O_RDONLY)
     try:
-        size = os.fstat(fd).st_size
-        if size > limit:
-            return size
-        raw = os.read(fd, size + 1)  # a regular file reads whole unless it grew meanwhile
-        if len(raw) > size:
+        st = os.fstat(fd)
+        if st.st_size > limit:
+            return None, st.st_size, st.st_mtime_ns
+        raw = os.read(fd, st.st_size + 1)  # a regular file reads whole unless it grew meanwhile
+        if len(raw) > st.st_size:
             chunks = [raw]
             while chunks[-1] and sum(map(len, chunks)) <= limit:
                 chunks.append(os.read(fd, 65536))
             raw = b"".join(chunks)
     finally:
         os.close(fd)
-    return len(raw) if len(raw) > limit else raw
+    return (None if len(raw) > limit else raw), len(raw), st.st_mtime_ns
 
 
 def _stem(file: str) -> str:
