@@ -1,6 +1,6 @@
 """`python -m pubflow` runs the same CLI as the `pubflow` script."""
 
-from pubflow.cli.app import main
+from pubflow.cli import main
 
 if __name__ == "__main__":
     main()

@@ -15,24 +15,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
 
-from pubflow.findings import FileResult, Finding, PatternFacts
+TYPE_CHECKING = False  # not from typing: this module is on the start-up path
+if TYPE_CHECKING:
+    from typing import Any
+
+    from pubflow.config import Config
+    from pubflow.findings import FileResult
+    from pubflow.validate import FileStamp
 
 CACHE_FORMAT = 1
 RACY_NS = 2_000_000_000
-
-
-class FileStamp(NamedTuple):
-    """The checked bytes' sha256, and the file's size and mtime from just before the read."""
-
-    sha256: str
-    size: int
-    mtime_ns: int
 
 
 @dataclass(slots=True)
@@ -59,6 +55,15 @@ def cache_dir(root: Path) -> Path:
     return base / "pubflow" / digest
 
 
+def verdict_key(config: Config) -> str:
+    """What every cached verdict depends on besides the file: pubflow, schema, config."""
+    from pubflow import __version__
+    from pubflow.resources import schema_text
+
+    schema_digest = hashlib.sha256(schema_text("pattern.schema.json").encode()).hexdigest()[:16]
+    return f"{__version__}:{schema_digest}:{config.check_fingerprint()}"
+
+
 def cache_path(root: Path) -> Path:
     return cache_dir(root) / "validate-cache.json"
 
@@ -75,6 +80,8 @@ def write_json_cache(path: Path, payload: Any) -> None:
     """Write atomically; a cache that cannot be written is simply not kept."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             # dumps, not dump: json.dump always takes the pure-Python encoder (seconds for a
@@ -162,6 +169,8 @@ def _result_to_dict(result: FileResult) -> dict[str, Any]:
 
 
 def _result_from_dict(display: str, data: dict[str, Any]) -> FileResult:
+    from pubflow.findings import FileResult, Finding, PatternFacts
+
     findings = tuple(Finding.from_dict(f) for f in data["findings"])
     fid, name, version, related, total, marginal = data["facts"]
     facts = PatternFacts(fid, name, version, tuple(related), total, marginal)

@@ -11,9 +11,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pubflow.errors import ConfigError
+
+TYPE_CHECKING = False  # not from typing: this module is on the start-up path
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_FILE = "pubflow.yaml"
 DEFAULT_TOTAL_MIN = 30

@@ -20,13 +20,29 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pubflow.cache import RACY_NS, cache_dir, read_json_cache, write_json_cache
+from pubflow.cache import RACY_NS, cache_dir, read_json_cache, verdict_key, write_json_cache
 from pubflow.discovery import SKIPPED_DIRS
-from pubflow.findings import ValidationReport
+
+TYPE_CHECKING = False  # not from typing: this module is on the start-up path
+if TYPE_CHECKING:
+    from pubflow.config import Config
+    from pubflow.findings import ValidationReport
 
 MEMO_FORMAT = 1
 MEMO_NAME = "validate-run.json"
 OUTPUT_NAME = "validate-run-output.json"
+
+
+def run_key(config: Config, *, use_cache: bool = True, paths: Sequence[Path] = (),
+            subset: bool = False) -> str | None:
+    """The memo's key for a `validate` run, or None when the run must not be memoised: cache
+    off, named paths or a `--changed` selection (a pre-commit hook names files: it must not
+    pay for a walk of the whole folder), ticket locks, racy files."""
+    from pubflow.tickets.paths import has_tickets
+
+    if not use_cache or subset or paths or has_tickets(config.root):
+        return None
+    return fingerprint(verdict_key(config), (config.patterns_path,), config.root)
 
 
 def fingerprint(base_key: str, paths: Sequence[Path], root: Path) -> str | None:
@@ -84,6 +100,7 @@ def _walk(lines: list[str], folder: str, limit: int) -> bool:
 
 def recall(root: Path, key: str) -> ValidationReport | None:
     from pubflow.cache import _result_from_dict
+    from pubflow.findings import ValidationReport
 
     memo = read_json_cache(cache_dir(root) / MEMO_NAME)
     if not isinstance(memo, dict) or memo.get("key") != key:

@@ -11,9 +11,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pubflow import __version__
 from pubflow.checks import PATTERN_CHECKS, CheckContext, Issue
 from pubflow.checks.repository import RepoEntry, cross_file_issues
 from pubflow.checks.scorecard import ScorecardResult, evaluate, read_scores
@@ -29,11 +28,19 @@ from pubflow.jsonsource import (
 )
 
 if TYPE_CHECKING:
-    from pubflow.cache import FileStamp, ResultCache
+    from pubflow.cache import ResultCache
 
 ProgressCallback = Callable[[int, int], None]
 FILES_PER_WORKER = 200
 """Below this many files per extra process, forking costs more than it saves."""
+
+
+class FileStamp(NamedTuple):
+    """The checked bytes' sha256, and the file's size and mtime from just before the read."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +91,7 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
     ordered = [results[t.display] for t in targets]
     whole_folder = _covers_patterns_folder(request)
     files = list(_with_repository_findings(ordered, targets, config, whole_folder))
-    from pubflow.checks.locked import has_tickets
+    from pubflow.tickets.paths import has_tickets
 
     if has_tickets(config.root):
         files = _with_locked_findings(files, config)
@@ -111,33 +118,10 @@ def _with_locked_findings(results: list[FileResult], config: Config) -> list[Fil
     return out
 
 
-def _cache_key(config: Config) -> str:
-    """What every cached verdict depends on besides the file: pubflow, schema, config."""
-    from pubflow.resources import schema_text
-
-    schema_digest = hashlib.sha256(schema_text("pattern.schema.json").encode()).hexdigest()[:16]
-    return f"{__version__}:{schema_digest}:{config.check_fingerprint()}"
-
-
 def _open_cache(config: Config) -> ResultCache:
-    from pubflow.cache import ResultCache, cache_path
+    from pubflow.cache import ResultCache, cache_path, verdict_key
 
-    return ResultCache(cache_path(config.root), _cache_key(config))
-
-
-def run_memo_key(request: ValidateRequest) -> str | None:
-    """The whole-run memo's key for this request (see `runmemo.py`), or None when the run
-    must not be memoised: cache off, named paths or a `--changed` selection (a pre-commit
-    hook names files: it must not pay for a walk of the whole folder), ticket locks, racy
-    files."""
-    from pubflow.checks.locked import has_tickets
-    from pubflow.runmemo import fingerprint
-
-    config = request.config
-    if (not request.use_cache or request.subset or request.paths
-            or has_tickets(config.root)):
-        return None
-    return fingerprint(_cache_key(config), (config.patterns_path,), config.root)
+    return ResultCache(cache_path(config.root), verdict_key(config))
 
 
 def _check_all(targets: list[Target], config: Config, jobs: int, *,
@@ -181,8 +165,6 @@ def check_target(target: Target, config: Config, *,
     result = check_bytes(raw, target.display, config, stem=_stem(target.file))
     if not digest:
         return result, None
-    from pubflow.cache import FileStamp
-
     return result, FileStamp(hashlib.sha256(raw).hexdigest(), size, mtime_ns)
 
 

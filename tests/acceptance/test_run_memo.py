@@ -4,6 +4,8 @@ any change to a pattern, a new file or the configuration means a real run."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -98,3 +100,54 @@ def test_naming_one_file_still_sees_the_rest_of_the_folder(repo: Path,
         os.utime(path, (past, past))
     code, out = run(str(one))
     assert code == 0, out
+
+
+# Runs the script's entry point and says whether the CLI framework was imported.
+PROBE = """
+import sys
+import pubflow.cli
+sys.argv = ["pubflow", *sys.argv[1:]]
+try:
+    pubflow.cli.main()
+except SystemExit as stop:
+    code = stop.code
+print("typer loaded" if "typer" in sys.modules else "typer not loaded", file=sys.stderr)
+raise SystemExit(code)
+"""
+
+
+def script(repo: Path, *args: str, env: dict[str, str] | None = None
+           ) -> subprocess.CompletedProcess[str]:
+    """The installed `pubflow` script, as a shell or a pre-commit hook starts it."""
+    return subprocess.run([str(Path(sys.executable).parent / "pubflow"), *args], cwd=repo,
+                          capture_output=True, text=True, env={**os.environ, **(env or {})})
+
+
+def test_the_script_answers_an_unchanged_run_before_loading_the_cli(
+        repo: Path, write_pattern: WritePattern) -> None:
+    """Same output and exit code as the full run, for each option set the memo covers; any
+    other option, a change or a broken configuration goes to the full CLI."""
+    weak = valid_pattern(id="weak-one")
+    weak["scorecard"]["handoffs"] = 2
+    write_pattern(weak)
+    write_pattern(valid_pattern())
+    backdate(repo)
+    for options in ([], ["-q"], ["--verbose"], ["--format", "text"]):
+        first = script(repo, "validate", *options)
+        assert first.returncode == 1 and "weak-one.json" in first.stdout, first.stderr
+        again = subprocess.run([sys.executable, "-c", PROBE, "validate", *options], cwd=repo,
+                               capture_output=True, text=True)
+        assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
+        assert "typer not loaded" in again.stderr
+
+    assert script(repo, "validate", "--format", "json").returncode == 1  # the full CLI
+    weak["scorecard"]["handoffs"] = 4
+    write_pattern(weak)
+    backdate(repo)
+    fixed = script(repo, "validate")
+    assert fixed.returncode == 0 and "weak-one.json" not in fixed.stdout
+
+    (repo / "pubflow.yaml").write_text("patterns_dir: [\n", encoding="utf-8")
+    broken = script(repo, "validate")
+    assert broken.returncode == 2 and "pubflow.yaml" in broken.stderr
+    assert "Traceback" not in broken.stderr

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from pubflow.checks.base import Issue
 
-TICKETS_DIR = ".pubflow/tickets"
-
 
 @dataclass(frozen=True, slots=True)
 class Pin:
@@ -23,10 +21,6 @@ class Pin:
     state: str
     path: str
     digest: str
-
-
-def has_tickets(root: Path) -> bool:
-    return (root / TICKETS_DIR).is_dir()
 
 
 def locked_pins(root: Path) -> dict[str, Pin]:

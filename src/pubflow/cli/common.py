@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from pubflow.cli.terminal import use_color
 from pubflow.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, PubflowError, UsageError
 
 if TYPE_CHECKING:
@@ -83,18 +83,6 @@ def print_error(message: str, hint: str | None = None) -> None:
         sys.stderr.write(f"  hint: {hint}\n")
 
 
-def use_color(stream: Any) -> bool:
-    """Colour only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    if os.environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
 def make_console() -> Any:
     """A rich console for tables: colour on a terminal only; wide and plain when piped."""
     from rich.console import Console
@@ -102,26 +90,6 @@ def make_console() -> Any:
     color = use_color(sys.stdout)
     return Console(no_color=not color, highlight=False, force_terminal=color or None,
                    width=None if color else 200, soft_wrap=not color)
-
-
-def write_output(text: str, output: Path | None) -> None:
-    """Write a report to `--output FILE` (atomically) or to stdout."""
-    if output is None:
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # `pubflow validate | head`: the reader left; say nothing more, keep the exit code.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        return
-    from pubflow.errors import InputError
-    from pubflow.fsutil import atomic_write_text
-
-    try:
-        atomic_write_text(output, text)
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
 
 
 def repo_context() -> tuple[Config, datetime]:

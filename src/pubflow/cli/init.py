@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from pubflow.cli.common import handle_errors, write_output
+from pubflow.cli.common import handle_errors
+from pubflow.cli.terminal import write_output
 
 
 @handle_errors

@@ -8,13 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pubflow.cli.common import (
-    TextOrJson,
-    acting_actor,
-    handle_errors,
-    repo_context,
-    write_output,
-)
+from pubflow.cli.common import TextOrJson, acting_actor, handle_errors, repo_context
+from pubflow.cli.terminal import write_output
 from pubflow.errors import EXIT_FINDINGS, InputError, UsageError
 
 if TYPE_CHECKING:

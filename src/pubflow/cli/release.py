@@ -16,8 +16,8 @@ from pubflow.cli.common import (
     handle_errors,
     repo_context,
     report_deliveries,
-    write_output,
 )
+from pubflow.cli.terminal import write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:

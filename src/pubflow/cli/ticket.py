@@ -18,11 +18,11 @@ from pubflow.cli.common import (
     make_console,
     repo_context,
     report_deliveries,
-    write_output,
 )
 from pubflow.cli.common import (
     TextOrJson as Format,
 )
+from pubflow.cli.terminal import write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:

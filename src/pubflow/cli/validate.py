@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, use_color, write_output
+from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors
+from pubflow.cli.terminal import use_color, write_output
 from pubflow.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -77,10 +78,15 @@ def validate(
     # The text report has no timestamp: for an unchanged repository the whole output is
     # remembered and printed again (the hook's common case), keyed on the run and the options.
     from pubflow import runmemo
-    from pubflow.validate import run_memo_key
+    from pubflow.cli.remembered import handed_on_key, text_variant
 
-    key = run_memo_key(request)
-    variant = f"text:{int(color)}:{int(verbose)}:{int(quiet)}"
+    key = None
+    if request.use_cache and not request.subset and not request.paths:
+        key = handed_on_key(root)
+    if key is None:
+        key = runmemo.run_key(config, use_cache=request.use_cache, paths=request.paths,
+                              subset=request.subset)
+    variant = text_variant(color=color, verbose=verbose, quiet=quiet)
     shown = (runmemo.recall_output(root, key, variant)
              if key is not None and output_format is OutputFormat.text else None)
     if shown is not None:

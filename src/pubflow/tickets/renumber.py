@@ -16,8 +16,9 @@ from typing import Any
 
 from pubflow.errors import GateRefused
 from pubflow.tickets.model import Ticket, append_event
+from pubflow.tickets.paths import TICKETS_DIR
 from pubflow.tickets.states import State
-from pubflow.tickets.store import TICKETS_DIR, TicketStore, dump_yaml
+from pubflow.tickets.store import TicketStore, dump_yaml
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,8 @@ from typing import Any
 from pubflow.errors import InputError
 from pubflow.fsutil import atomic_write_bytes
 from pubflow.tickets.model import API_VERSION, KIND, TICKET_ID, Ticket
+from pubflow.tickets.paths import PUBFLOW_DIR, TICKETS_DIR
 
-PUBFLOW_DIR = ".pubflow"
-TICKETS_DIR = f"{PUBFLOW_DIR}/tickets"
 LOCK_NAME = "tickets.lock"
 MAX_TICKET_BYTES = 2 * 1024 * 1024
 HOUSEKEEPING = {

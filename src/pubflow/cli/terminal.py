@@ -1,0 +1,43 @@
+"""Colour and output for every command, without the CLI framework (see `remembered.py`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def use_color(stream: Any) -> bool:
+    """Colour only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write a report to `--output FILE` (atomically) or to stdout."""
+    if output is None:
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `pubflow validate | head`: the reader left; say nothing more, keep the exit code.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return
+    from pubflow.errors import InputError
+    from pubflow.fsutil import atomic_write_text
+
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
