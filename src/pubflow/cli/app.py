@@ -1,33 +1,44 @@
-"""The `pubflow` command: global options and the list of subcommands, nothing else."""
+"""The `pubflow` command: global options and the list of subcommands, nothing else.
+
+`pubflow <command> ...` builds an app holding only that command, so a run imports and
+converts one command module, not all of them (typer turns every registered command into a
+click command before parsing anything). `--help`, completion and anything unrecognised get
+the whole app, which is also what `app` (the tests' entry) is.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from pubflow import __version__
-from pubflow.cli import diagrams as diagrams_cmd
-from pubflow.cli import init as init_cmd
-from pubflow.cli import monitor as monitor_cmd
-from pubflow.cli import notify as notify_cmd
-from pubflow.cli import release as release_cmd
-from pubflow.cli import score as score_cmd
-from pubflow.cli import ticket as ticket_cmd
-from pubflow.cli import validate as validate_cmd
 from pubflow.cli.common import STATE
 
-app = typer.Typer(
-    name="pubflow",
-    help="Publication toolkit for git repositories of orchestration patterns.\n\n"
-    "Validate and score patterns, lint their Mermaid diagrams, and run their publication "
-    "tickets, promotions and rollbacks, all as files and commits in the repo.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module in pubflow.cli, attribute: a command function or a Typer group)
+    "validate": ("validate", "validate"),
+    "score": ("score", "score"),
+    "diagrams": ("diagrams", "diagrams"),
+    "ticket": ("ticket", "ticket_app"),
+    "promote": ("release", "promote"),
+    "rollback": ("release", "rollback"),
+    "status": ("release", "status"),
+    "audit": ("release", "audit_app"),
+    "verify": ("release", "verify_state"),
+    "init": ("init", "init"),
+    "action": ("validate", "action"),
+    "notify": ("notify", "notify_app"),
+    "monitor": ("monitor", "monitor"),
+    "report": ("monitor", "report_app"),
+}
+"""Every subcommand, in the order `--help` lists them."""
+# Global options that take a value (the command name comes after them).
+_VALUE_OPTIONS = ("-C", "--directory", "--actor")
 
 
 def _version(value: bool) -> None:
@@ -36,7 +47,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
@@ -59,21 +69,52 @@ def main_options(
                                      param_hint="-C") from None
 
 
-app.command("validate")(validate_cmd.validate)
-app.command("score")(score_cmd.score)
-app.command("diagrams")(diagrams_cmd.diagrams)
-app.add_typer(ticket_cmd.ticket_app, name="ticket")
-app.command("promote")(release_cmd.promote)
-app.command("rollback")(release_cmd.rollback)
-app.command("status")(release_cmd.status)
-app.add_typer(release_cmd.audit_app, name="audit")
-app.command("verify")(release_cmd.verify_state)
-app.command("init")(init_cmd.init)
-app.command("action")(validate_cmd.action)
-app.add_typer(notify_cmd.notify_app, name="notify")
-app.command("monitor")(monitor_cmd.monitor)
-app.add_typer(monitor_cmd.report_app, name="report")
+def build_app(only: str | None = None) -> typer.Typer:
+    """The CLI with every command, or with just `only`."""
+    cli = typer.Typer(
+        name="pubflow",
+        help="Publication toolkit for git repositories of orchestration patterns.\n\n"
+        "Validate and score patterns, lint their Mermaid diagrams, and run their publication "
+        "tickets, promotions and rollbacks, all as files and commits in the repo.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    cli.callback()(main_options)
+    for name, (module_name, attribute) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        module = importlib.import_module(f"pubflow.cli.{module_name}")
+        target = getattr(module, attribute)
+        if isinstance(target, typer.Typer):
+            cli.add_typer(target, name=name)
+        else:
+            cli.command(name)(target)
+    return cli
+
+
+def command_named(argv: list[str]) -> str | None:
+    """The subcommand `argv` runs, when it runs one; None for --help, --version and the like."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _VALUE_OPTIONS:
+            next(args, None)
+        elif arg.startswith(tuple(f"{o}=" for o in _VALUE_OPTIONS)) or arg == "--debug":
+            continue
+        else:
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the whole CLI, built on first use."""
+    if name == "app":
+        whole = globals()["app"] = build_app()
+        return whole
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app()
+    """Run the CLI for `sys.argv`, with only the command it names when it names one."""
+    only = None if "_PUBFLOW_COMPLETE" in os.environ else command_named(sys.argv[1:])
+    build_app(only)(prog_name="pubflow")
