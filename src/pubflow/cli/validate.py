@@ -80,12 +80,9 @@ def validate(
     from pubflow import runmemo
     from pubflow.cli.remembered import handed_on_key, text_variant
 
-    key = None
-    if request.use_cache and not request.subset and not request.paths:
-        key = handed_on_key(root)
-    if key is None:
-        key = runmemo.run_key(config, use_cache=request.use_cache, paths=request.paths,
-                              subset=request.subset)
+    # The script's shortcut hands on the key it computed for this very invocation.
+    key = handed_on_key(root) or runmemo.run_key(
+        config, use_cache=request.use_cache, paths=request.paths, subset=request.subset)
     variant = text_variant(color=color, verbose=verbose, quiet=quiet)
     shown = (runmemo.recall_output(root, key, variant)
              if key is not None and output_format is OutputFormat.text else None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -140,11 +139,8 @@ def dump_json(document: Any, *, expand: int) -> str:
 
 
 def _layout(value: Any, expand: int, indent: str, out: list[str]) -> None:
-    """`value` (an iterator counts as an array) laid out into `out`."""
-    if isinstance(value, Iterator):
-        value = _PeekedArray(value)
-    if expand <= 0 or not isinstance(value, dict | list | _PeekedArray) or not value:
-        out.append(_ONE_LINE.encode(list(value) if isinstance(value, _PeekedArray) else value))
+    if expand <= 0 or not isinstance(value, dict | list) or not value:
+        out.append(_ONE_LINE.encode(value))
         return
     inner = indent + "  "
     closing = "}" if isinstance(value, dict) else "]"
@@ -156,22 +152,6 @@ def _layout(value: Any, expand: int, indent: str, out: list[str]) -> None:
             out.append(_ONE_LINE.encode(key if isinstance(key, str) else str(key)) + ": ")
         _layout(item, expand - 1, inner, out)
     out.append("\n" + indent + closing)
-
-
-class _PeekedArray:
-    """An iterator that knows whether it is empty (an empty array is written `[]`)."""
-
-    def __init__(self, items: Iterator[Any]) -> None:
-        self._first = next(items, _PeekedArray)
-        self._rest = items
-
-    def __bool__(self) -> bool:
-        return self._first is not _PeekedArray
-
-    def __iter__(self) -> Iterator[Any]:
-        if self:
-            yield self._first
-            yield from self._rest
 
 
 # --- compiler-style finding lines (text output, JUnit bodies) ----------------------------------

@@ -24,8 +24,7 @@ def render(report: ValidationReport, options: ReportOptions) -> str:
 
 
 def report_document(report: ValidationReport, options: ReportOptions) -> dict[str, Any]:
-    """The report as plain data (`patterns` is an iterator, read once); key order here is the
-    documented output order."""
+    """The report as plain data; key order here is the documented output order."""
     summary = summarize(report)
     document: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
@@ -41,8 +40,7 @@ def report_document(report: ValidationReport, options: ReportOptions) -> dict[st
         "readyForReview": summary.ready,
         "marginal": summary.marginal,
     }
-    # A generator: each pattern's entry is built, written and dropped in turn (`dump_json`).
-    document["patterns"] = (_pattern(result) for result in report.files)
+    document["patterns"] = [_pattern(result) for result in report.files]
     return document
 
 
