@@ -8,7 +8,9 @@ the exact place.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -57,6 +59,16 @@ class Finding:
             message=data["message"],
             hint=data.get("hint", ""),
         )
+
+    def to_record(self) -> FindingRecord:
+        return (self.file, self.line, self.column, self.pointer, self.rule,
+                self.severity.value, self.message, self.hint)
+
+
+FindingRecord = tuple[str, int, int, str, str, str, str, str]
+"""A finding as plain values (`marshal`-able): how results travel between processes and sit in
+a spool file. Pickling the dataclasses cost a worker run more than checking the file."""
+_SEVERITY_BY_VALUE = {severity.value: severity for severity in Severity}
 
 
 CHECK_GROUPS: tuple[str, ...] = ("schema", "scorecard", "diagrams", "repository")
@@ -129,25 +141,93 @@ class FileResult:
         return status
 
 
-@dataclass(frozen=True, slots=True)
-class ValidationReport:
-    """Everything one `validate` run found, file by file, in a stable order."""
+    def to_record(self) -> ResultRecord:
+        facts = self.facts
+        findings = tuple(f.to_record() for f in self.findings)
+        return (self.file, findings, (facts.id, facts.name, facts.version, facts.related,
+                                      facts.score_total, facts.marginal))
 
-    files: tuple[FileResult, ...]
+    @classmethod
+    def from_record(cls, record: ResultRecord) -> FileResult:
+        file, findings, facts = record
+        if findings:
+            severity = _SEVERITY_BY_VALUE
+            return cls(file, tuple(Finding(f, line, col, ptr, rule, severity[sev], msg, hint)
+                                   for f, line, col, ptr, rule, sev, msg, hint in findings),
+                       PatternFacts(*facts))
+        return cls(file, (), PatternFacts(*facts))
+
+
+ResultRecord = tuple[str, tuple[FindingRecord, ...],
+                     tuple[str | None, str | None, str | None, tuple[str, ...], int | None, bool]]
+"""A `FileResult` as plain values (see `FindingRecord`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The counts every format reports, computed in one place so they always agree."""
+
+    files: int
+    errors: int
+    warnings: int
+    notes: int
+    files_with_findings: int
+    ready: int
+    marginal: int
+
+    @property
+    def passed(self) -> bool:
+        return self.errors == 0
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Everything one `validate` run found, file by file, in a stable order.
+
+    `files` is any sequence: a tuple, or for big runs a spool on disk (`pubflow.spool`) that
+    is read back file by file, so memory does not grow with the number of patterns. Readers
+    should iterate it (each pass reads the spool again) and use `summary` for the counts.
+    """
+
+    files: Sequence[FileResult]
     root: str = "."
 
     @property
     def findings(self) -> list[Finding]:
         return [f for r in self.files for f in r.findings]
 
+    @cached_property
+    def summary(self) -> Summary:
+        """The counts, from one pass over the files."""
+        files = errors = warnings = notes = with_findings = ready = marginal = 0
+        for result in self.files:
+            files += 1
+            marginal += result.facts.marginal
+            if not result.findings:
+                ready += 1
+                continue
+            with_findings += 1
+            file_errors = 0
+            for finding in result.findings:
+                severity = finding.severity
+                if severity is Severity.ERROR:
+                    file_errors += 1
+                elif severity is Severity.WARNING:
+                    warnings += 1
+                else:
+                    notes += 1
+            errors += file_errors
+            ready += file_errors == 0
+        return Summary(files, errors, warnings, notes, with_findings, ready, marginal)
+
     @property
     def error_count(self) -> int:
-        return sum(r.errors for r in self.files)
+        return self.summary.errors
 
     @property
     def warning_count(self) -> int:
-        return sum(r.warnings for r in self.files)
+        return self.summary.warnings
 
     @property
     def passed(self) -> bool:
-        return self.error_count == 0
+        return self.summary.errors == 0

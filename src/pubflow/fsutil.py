@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -14,11 +16,25 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Temporary file in the same folder, fsync, rename over the target, fsync the folder."""
+    _atomic_write(path, lambda handle: handle.write(data))
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """`atomic_write_text` for text produced in pieces: none of it is held whole."""
+
+    def write(handle: BinaryIO) -> None:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8"))
+
+    _atomic_write(path, write)
+
+
+def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     folder = path.parent if str(path.parent) else Path()
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -26,6 +26,7 @@ from pubflow.jsonsource import (
     parse_json_bytes,
     too_large,
 )
+from pubflow.spool import ResultSpool, WithExtraFindings
 
 if TYPE_CHECKING:
     from pubflow.cache import ResultCache
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 ProgressCallback = Callable[[int, int], None]
 FILES_PER_WORKER = 200
 """Below this many files per extra process, forking costs more than it saves."""
+SPOOL_FROM = 1000
+"""From this many files on, results wait in a temporary file rather than in memory."""
 
 
 class FileStamp(NamedTuple):
@@ -67,55 +70,49 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
                      progress: ProgressCallback | None = None) -> ValidationReport:
     config = request.config
     cache = _open_cache(config) if request.use_cache else None
-    results: dict[str, FileResult] = {}
-    pending: list[Target] = []
-    for target in targets:
-        cached = cache.lookup(target.display, target.file) if cache and not target.outside_repo else None
-        if cached is not None:
-            results[target.display] = cached
-        else:
-            pending.append(target)
-    done = len(results)
-    if progress:
-        progress(done, len(targets))
-    for target, result, stamp in _check_all(pending, config, request.jobs,
-                                            digest=cache is not None):
-        results[target.display] = result
-        if cache is not None and stamp is not None:
-            cache.store(target.display, stamp, result)
-        done += 1
+    known = [cache.lookup(t.display, t.file) if cache and not t.outside_repo else None
+             for t in targets] if cache else [None] * len(targets)
+    pending = [t for t, result in zip(targets, known, strict=True) if result is None]
+    checked = _check_all(pending, config, request.jobs, digest=cache is not None)
+    results: list[FileResult] | ResultSpool = ResultSpool() if len(targets) >= SPOOL_FROM else []
+    entries: list[RepoEntry] = []
+    for done, (target, result) in enumerate(zip(targets, known, strict=True), 1):
+        if result is None:
+            result, stamp = next(checked)
+            if cache is not None and stamp is not None:
+                cache.store(target.display, stamp, result)
+        results.append(result)
+        facts = result.facts
+        entries.append(RepoEntry(target.display, facts.id, facts.related))
         if progress:
             progress(done, len(targets))
     if cache is not None:
         cache.save()
-    ordered = [results[t.display] for t in targets]
-    whole_folder = _covers_patterns_folder(request)
-    files = list(_with_repository_findings(ordered, targets, config, whole_folder))
+    extra = _repository_findings(entries, targets, config, _covers_patterns_folder(request))
+    del entries
     from pubflow.tickets.paths import has_tickets
 
     if has_tickets(config.root):
-        files = _with_locked_findings(files, config)
-    return ValidationReport(tuple(files), root=str(config.root))
+        _add_locked_findings(extra, targets, config)
+    if isinstance(results, ResultSpool):
+        return ValidationReport(WithExtraFindings(results, extra), root=str(config.root))
+    joined = WithExtraFindings(results, extra)
+    return ValidationReport(tuple(joined), root=str(config.root))
 
 
-def _with_locked_findings(results: list[FileResult], config: Config) -> list[FileResult]:
-    """Add a `ticket.locked` finding to each file that differs from its ticket's pin."""
+def _add_locked_findings(extra: dict[str, tuple[Finding, ...]], targets: list[Target],
+                         config: Config) -> None:
+    """A `ticket.locked` finding for each file that differs from its ticket's pin."""
     from pubflow.checks.locked import locked_issue, locked_pins
 
     pins = locked_pins(config.root)
-    if not pins:
-        return results
-    out = []
-    for result in results:
-        pin = pins.get(result.file)
-        issue = locked_issue(config.root, result.file, pin) if pin else None
-        if issue is None:
-            out.append(result)
-            continue
-        finding = Finding(result.file, 1, 1, issue.pointer, issue.rule, issue.severity,
-                          issue.message, issue.hint)
-        out.append(replace(result, findings=(*result.findings, finding)))
-    return out
+    for target in targets if pins else ():
+        pin = pins.get(target.display)
+        issue = locked_issue(config.root, target.display, pin) if pin else None
+        if issue is not None:
+            finding = Finding(target.display, 1, 1, issue.pointer, issue.rule, issue.severity,
+                              issue.message, issue.hint)
+            extra[target.display] = (*extra.get(target.display, ()), finding)
 
 
 def _open_cache(config: Config) -> ResultCache:
@@ -125,20 +122,33 @@ def _open_cache(config: Config) -> ResultCache:
 
 
 def _check_all(targets: list[Target], config: Config, jobs: int, *,
-               digest: bool) -> Iterator[tuple[Target, FileResult, FileStamp | None]]:
-    from pubflow.parallel import map_in_batches, worker_count
+               digest: bool) -> Iterator[tuple[FileResult, FileStamp | None]]:
+    """(result, stamp) of each target, in order."""
+    from pubflow.parallel import Transport, map_in_batches, worker_count
 
     workers = worker_count(len(targets), jobs, FILES_PER_WORKER)
-    outcomes = map_in_batches(_check_batch, targets, (config, digest), workers,
-                              FILES_PER_WORKER)
-    for target, (result, stamp) in zip(targets, outcomes, strict=True):
-        yield target, result, stamp
+    return map_in_batches(_check_batch, targets, (config, digest), workers, FILES_PER_WORKER,
+                          Transport(_pack, _unpack))
 
 
 def _check_batch(targets: list[Target],
                  shared: tuple[Config, bool]) -> list[tuple[FileResult, FileStamp | None]]:
     config, digest = shared
     return [check_target(t, config, digest=digest) for t in targets]
+
+
+def _pack(outcomes: list[tuple[FileResult, FileStamp | None]]) -> bytes:
+    import marshal
+
+    return marshal.dumps([(result.to_record(), stamp) for result, stamp in outcomes])
+
+
+def _unpack(packed: bytes) -> list[tuple[FileResult, FileStamp | None]]:
+    import marshal
+
+    from_record = FileResult.from_record
+    return [(from_record(record), FileStamp(*stamp) if stamp else None)
+            for record, stamp in marshal.loads(packed)]
 
 
 def check_target(target: Target, config: Config, *,
@@ -263,34 +273,29 @@ def _covers_patterns_folder(request: ValidateRequest) -> bool:
     )
 
 
-def _with_repository_findings(results: list[FileResult], targets: list[Target],
-                              config: Config, whole_folder: bool) -> Iterable[FileResult]:
-    """Add duplicate-id and unresolved-link findings, which depend on the whole folder."""
+def _repository_findings(entries: list[RepoEntry], targets: list[Target], config: Config,
+                         whole_folder: bool) -> dict[str, tuple[Finding, ...]]:
+    """Duplicate-id and unresolved-link findings (they depend on the whole folder), by file."""
     in_run = {t.display for t in targets}
     stems = {} if whole_folder else pattern_stems(config.patterns_path, config.root)
     others = {d: s for d, s in stems.items() if d not in in_run}
-    entries = [RepoEntry(r.file, r.facts.id, r.facts.related) for r in results]
-    entries += [RepoEntry(display, stem, ()) for display, stem in others.items()]
-    extra: dict[str, list[Issue]] = {}
+    entries = entries + [RepoEntry(display, stem, ()) for display, stem in others.items()]
+    issues: dict[str, list[Issue]] = {}
     for file, issue in cross_file_issues(entries, set(others.values())):
         if file in in_run:
-            extra.setdefault(file, []).append(issue)
-    if not extra:
-        yield from results
-        return
-    by_display = {t.display: t for t in targets}
-    for result in results:
-        issues = extra.get(result.file)
-        if not issues:
-            yield result
-            continue
-        doc = _reparse(by_display[result.file])
-        located = tuple(
-            locate(doc, issue) if doc else Finding(result.file, 1, 1, issue.pointer, issue.rule,
+            issues.setdefault(file, []).append(issue)
+    if not issues:
+        return {}
+    by_display = {t.display: t for t in targets if t.display in issues}
+    located: dict[str, tuple[Finding, ...]] = {}
+    for file, file_issues in issues.items():
+        doc = _reparse(by_display[file])
+        located[file] = tuple(
+            locate(doc, issue) if doc else Finding(file, 1, 1, issue.pointer, issue.rule,
                                                    issue.severity, issue.message, issue.hint)
-            for issue in issues
+            for issue in file_issues
         )
-        yield replace(result, findings=result.findings + located)
+    return located
 
 
 def _reparse(target: Target) -> JsonDocument | None:

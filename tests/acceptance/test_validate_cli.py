@@ -397,3 +397,36 @@ def test_several_processes_give_the_same_report(repo: Path, write_pattern: Write
     strip = lambda out: {k: v for k, v in json.loads(out).items() if k != "generatedAt"}  # noqa: E731
     assert strip(serial.stdout) == strip(parallel.stdout)
     assert json.loads(serial.stdout)["summary"]["errors"] == 10
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "markdown", "sarif", "github", "junit"])
+def test_big_runs_spool_results_and_report_the_same(repo: Path, write_pattern: WritePattern,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     output_format: str) -> None:
+    """Above `SPOOL_FROM` files the results wait on disk; every report is unchanged."""
+    import pubflow.validate
+
+    for index in range(12):
+        version = "1.0.0" if index % 4 else "broken"
+        related = [f"pattern-{index + 1:02d}"] if index % 5 else ["nowhere"]
+        write_pattern(valid_pattern(id=f"pattern-{index:02d}", version=version,
+                                    relatedPatterns=related), name=f"pattern-{index:02d}")
+    write_pattern(valid_pattern(id="pattern-03"), name="copy-of-three")  # a duplicate id
+    args = ("validate", "--no-cache", "--jobs", "1", "--format", output_format, "--verbose")
+    if output_format != "text":
+        args = args[:-1]
+    in_memory = invoke(*args)
+    monkeypatch.setattr(pubflow.validate, "SPOOL_FROM", 2)
+    spooled = invoke(*args)
+    out_file = repo / "report.out"
+    to_file = invoke(*args, "--output", str(out_file))
+
+    def steady(text: str) -> str:  # the timestamp is the only thing allowed to differ
+        import re
+
+        return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", text)
+
+    assert in_memory[0] == spooled[0] == to_file[0] == 1
+    assert steady(spooled[1]) == steady(in_memory[1])
+    assert steady(out_file.read_text(encoding="utf-8")) == steady(in_memory[1])
+    assert "repo.duplicate-id" in in_memory[1] or output_format == "junit"

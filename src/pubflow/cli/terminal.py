@@ -8,6 +8,7 @@ from pathlib import Path
 
 TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 
@@ -23,11 +24,15 @@ def use_color(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write a report to `--output FILE` (atomically) or to stdout."""
+def write_output(text: str | Iterable[str], output: Path | None) -> None:
+    """Write a report (whole, or in pieces as they are produced) to `--output FILE`
+    (atomically) or to stdout."""
+    chunks = (text,) if isinstance(text, str) else text
     if output is None:
         try:
-            sys.stdout.write(text)
+            write = sys.stdout.write
+            for chunk in chunks:
+                write(chunk)
             sys.stdout.flush()
         except BrokenPipeError:
             # `pubflow validate | head`: the reader left; say nothing more, keep the exit code.
@@ -35,9 +40,9 @@ def write_output(text: str, output: Path | None) -> None:
             os.dup2(devnull, sys.stdout.fileno())
         return
     from pubflow.errors import InputError
-    from pubflow.fsutil import atomic_write_text
+    from pubflow.fsutil import atomic_write_chunks
 
     try:
-        atomic_write_text(output, text)
+        atomic_write_chunks(output, chunks)
     except OSError as exc:
         raise InputError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc

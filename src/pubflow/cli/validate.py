@@ -63,7 +63,7 @@ def validate(
     """
     from pubflow import __version__
     from pubflow.config import find_root, load_config
-    from pubflow.reporters import REPORTER_BY_NAME, ReportOptions
+    from pubflow.reporters import ReportOptions, stream_report
     from pubflow.validate import ValidateRequest
 
     if base is not None and not changed:
@@ -99,12 +99,15 @@ def validate(
         tool_version=__version__,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
-    text = REPORTER_BY_NAME[output_format.value](report, options)
-    write_output(text, output)
+    chunks = stream_report(output_format.value, report, options)
     verdict = "passed" if report.passed else f"{report.error_count} error(s)"
     summary = f"{len(report.files)} file(s) checked, {verdict}"
     if key is not None and output_format is OutputFormat.text:
+        text = "".join(chunks)  # remembered whole, to be printed again next time
+        write_output(text, output)
         runmemo.remember_output(root, key, variant, text, report.passed, summary)
+    else:
+        write_output(chunks, output)
     _written(output, quiet, output_format, summary)
     raise typer.Exit(EXIT_OK if report.passed else EXIT_FINDINGS)
 

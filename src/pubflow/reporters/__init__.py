@@ -2,14 +2,17 @@
 
 A reporter is a plain function returning the whole output (ending in a newline, or empty when
 there is nothing to say); it never prints, so the CLI decides between stdout and `--output`.
+Each format's module produces the output in pieces (`chunks`), which `stream_report` hands
+on as they come: the CLI writes a report of ten thousand patterns without ever holding it.
 Reporters import only the standard library: the text reporter runs in the pre-commit hook.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from pubflow.findings import ValidationReport
 
@@ -34,26 +37,36 @@ Reporter = Callable[[ValidationReport, ReportOptions], str]
 
 
 
-def _lazy(module_name: str) -> Reporter:
-    """Import a format's module on first use, so the hook's text output never loads XML."""
+def stream_report(name: str, report: ValidationReport, options: ReportOptions) -> Iterator[str]:
+    """The `name` format's output in pieces, in order."""
+    chunks: Iterator[str] = _module(name).chunks(report, options)
+    return chunks
 
+
+def _module(name: str) -> Any:
+    """A format's module, imported on first use, so the hook's text output never loads XML."""
+    return importlib.import_module(f"{__name__}.{_MODULE_BY_NAME[name]}")
+
+
+def _lazy(module_name: str) -> Reporter:
     def render(report: ValidationReport, options: ReportOptions) -> str:
         module = importlib.import_module(f"{__name__}.{module_name}")
-        output: str = module.render(report, options)
-        return output
+        return "".join(module.chunks(report, options))
 
     render.__qualname__ = render.__name__ = f"{module_name}.render"
     return render
 
 
-REPORTER_BY_NAME: dict[str, Reporter] = {
-    "text": _lazy("text"),
-    "json": _lazy("json_report"),
-    "markdown": _lazy("markdown"),
-    "sarif": _lazy("sarif"),
-    "github": _lazy("github"),
-    "junit": _lazy("junit"),
+_MODULE_BY_NAME = {
+    "text": "text",
+    "json": "json_report",
+    "markdown": "markdown",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
 }
+REPORTER_BY_NAME: dict[str, Reporter] = {name: _lazy(module)
+                                         for name, module in _MODULE_BY_NAME.items()}
 """The `--format` choices, in the order `--help` lists them."""
 
-__all__ = ["REPORTER_BY_NAME", "ReportOptions", "Reporter"]
+__all__ = ["REPORTER_BY_NAME", "ReportOptions", "Reporter", "stream_report"]

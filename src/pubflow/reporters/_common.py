@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
 from pubflow.checks.scorecard import MAX_TOTAL
-from pubflow.findings import CHECK_GROUPS, FileResult, Finding, Severity, ValidationReport
+from pubflow.findings import CHECK_GROUPS, FileResult, Finding, Severity, Summary, ValidationReport
 
 STATUS_READY = "ready_for_review"
 STATUS_FAILED = "validation_failed"
@@ -22,34 +23,9 @@ CHECK_LABELS: dict[str, str] = {group: group.capitalize() for group in CHECK_GRO
 """Column and row titles for the check groups (`Schema`, `Scorecard`, ...), in report order."""
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """The counts every format reports, computed in one place so they always agree."""
-
-    files: int
-    errors: int
-    warnings: int
-    notes: int
-    files_with_findings: int
-    ready: int
-    marginal: int
-
-    @property
-    def passed(self) -> bool:
-        return self.errors == 0
-
-
 def summarize(report: ValidationReport) -> Summary:
-    notes = sum(1 for f in report.findings if f.severity is Severity.NOTE)
-    return Summary(
-        files=len(report.files),
-        errors=report.error_count,
-        warnings=report.warning_count,
-        notes=notes,
-        files_with_findings=sum(1 for r in report.files if r.findings),
-        ready=sum(1 for r in report.files if r.ready_for_review),
-        marginal=sum(1 for r in report.files if r.facts.marginal),
-    )
+    """The counts every format reports (one pass, remembered by the report)."""
+    return report.summary
 
 
 def plural(count: int, word: str) -> str:
@@ -124,34 +100,58 @@ _ONE_LINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 
 def dump_json(document: Any, *, expand: int) -> str:
-    """JSON and SARIF: readable Unicode, always encodable, final newline.
+    """`json_chunks` joined: the whole JSON text."""
+    return "".join(json_chunks(document, expand=expand))
+
+
+def json_chunks(document: Any, *, expand: int) -> Iterator[str]:
+    """JSON and SARIF: readable Unicode, always encodable, final newline, written in pieces.
 
     The outer `expand` levels of objects and arrays have one member per line (two-space
     indent); anything deeper is written on one line, so a report has one line per pattern
-    (or per SARIF result) that `grep` finds whole. It also keeps a report of ten thousand
-    patterns fast and small: `indent=` switches `json` to its pure-Python encoder, which
-    took seconds and tens of megabytes; the single lines come from the C encoder.
+    (or per SARIF result) that `grep` finds whole. The single lines come from the C encoder
+    (`indent=` switches `json` to its pure-Python encoder, which took seconds and tens of
+    megabytes on ten thousand patterns). An iterator in `document` is written as an array,
+    one item at a time, so a report of any size is never held whole in memory.
     """
-    pieces: list[str] = []
-    _layout(document, expand, "", pieces)
-    pieces.append("\n")
-    return without_surrogates("".join(pieces))
+    for piece in _layout(document, expand, ""):
+        yield without_surrogates(piece)
+    yield "\n"
 
 
-def _layout(value: Any, expand: int, indent: str, out: list[str]) -> None:
-    if expand <= 0 or not isinstance(value, dict | list) or not value:
-        out.append(_ONE_LINE.encode(value))
+def _layout(value: Any, expand: int, indent: str) -> Iterator[str]:
+    if expand <= 0 or not isinstance(value, dict | list | Iterator):
+        yield _ONE_LINE.encode(list(value) if isinstance(value, Iterator) else value)
         return
     inner = indent + "  "
-    closing = "}" if isinstance(value, dict) else "]"
-    out.append("{" if isinstance(value, dict) else "[")
-    items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
-    for position, (key, item) in enumerate(items):
-        out.append(",\n" + inner if position else "\n" + inner)
+    items: Iterable[tuple[Any, Any]]
+    if isinstance(value, dict):
+        items, opening, closing = value.items(), "{", "}"
+    else:
+        items, opening, closing = ((None, v) for v in value), "[", "]"
+    empty = True
+    for key, item in items:
+        prefix = f"{opening}\n{inner}" if empty else f",\n{inner}"
+        empty = False
         if key is not None:
-            out.append(_ONE_LINE.encode(key if isinstance(key, str) else str(key)) + ": ")
-        _layout(item, expand - 1, inner, out)
-    out.append("\n" + indent + closing)
+            prefix += _ONE_LINE.encode(key if isinstance(key, str) else str(key)) + ": "
+        yield prefix
+        yield from _layout(item, expand - 1, inner)
+    yield opening + closing if empty else f"\n{indent}{closing}"
+
+
+def joined_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Each line with its newline, without trailing blank lines: a Markdown document's text,
+    produced as the lines come."""
+    blanks = 0
+    for line in lines:
+        if not line:
+            blanks += 1
+            continue
+        if blanks:
+            yield "\n" * blanks
+            blanks = 0
+        yield line + "\n"
 
 
 # --- compiler-style finding lines (text output, JUnit bodies) ----------------------------------

@@ -6,6 +6,7 @@ without it a message holding a newline could end the command early and start ano
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pubflow.findings import Finding, Severity, ValidationReport
@@ -18,9 +19,11 @@ COMMAND_BY_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning",
                        Severity.NOTE: "notice"}
 
 
-def render(report: ValidationReport, options: ReportOptions) -> str:
+def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
     """One command per finding and nothing else; the job summary is written separately."""
-    return "".join(annotation(finding) + "\n" for finding in report.findings)
+    for result in report.files:
+        for finding in result.findings:
+            yield annotation(finding) + "\n"
 
 
 def annotation(finding: Finding) -> str:

@@ -7,10 +7,11 @@ bumps it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pubflow.findings import FileResult, ValidationReport
-from pubflow.reporters._common import dump_json, pattern_status, summarize
+from pubflow.reporters._common import json_chunks, pattern_status, summarize
 
 if TYPE_CHECKING:
     from pubflow.reporters import ReportOptions
@@ -19,12 +20,14 @@ SCHEMA_VERSION = 1
 TOOL_NAME = "pubflow"
 
 
-def render(report: ValidationReport, options: ReportOptions) -> str:
-    return dump_json(report_document(report, options), expand=2)  # a line per pattern
+def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
+    return json_chunks(report_document(report, options), expand=2)  # a line per pattern
 
 
 def report_document(report: ValidationReport, options: ReportOptions) -> dict[str, Any]:
-    """The report as plain data; key order here is the documented output order."""
+    """The report as plain data; key order here is the documented output order.
+
+    `patterns` is an iterator: each pattern's entry is built as it is written."""
     summary = summarize(report)
     document: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
@@ -40,7 +43,7 @@ def report_document(report: ValidationReport, options: ReportOptions) -> dict[st
         "readyForReview": summary.ready,
         "marginal": summary.marginal,
     }
-    document["patterns"] = [_pattern(result) for result in report.files]
+    document["patterns"] = (_pattern(result) for result in report.files)
     return document
 
 

@@ -8,6 +8,7 @@ that failed, not the number of `<failure>` elements.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pubflow.findings import FileResult, Severity, ValidationReport
@@ -20,7 +21,9 @@ SUITE_NAME = "pubflow validate"
 CLASS_NAME = "pubflow"
 
 
-def render(report: ValidationReport, options: ReportOptions) -> str:
+def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
+    """The whole document in one piece: ElementTree writes a tree, so this format holds one
+    element per pattern in memory (JSON, text and Markdown stream instead)."""
     tests = str(len(report.files))
     failures = str(sum(1 for result in report.files if not result.ready_for_review))
     counts = {"tests": tests, "failures": failures, "errors": "0", "skipped": "0"}
@@ -36,7 +39,7 @@ def render(report: ValidationReport, options: ReportOptions) -> str:
         _add_testcase(suite, result)
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
 def _add_testcase(suite: ET.Element, result: FileResult) -> None:

@@ -8,12 +8,13 @@ base would be wrong for it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import PureWindowsPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes
 
 from pubflow.findings import Finding, ValidationReport, check_group
-from pubflow.reporters._common import CHECK_LABELS, dump_json
+from pubflow.reporters._common import CHECK_LABELS, json_chunks
 from pubflow.rules import describe
 
 if TYPE_CHECKING:
@@ -27,8 +28,8 @@ FINGERPRINT_KEY = "pubflowFinding/v1"
 """Versioned so that a change in what the hash covers never matches old alerts by accident."""
 
 
-def render(report: ValidationReport, options: ReportOptions) -> str:
-    return dump_json(sarif_log(report, options), expand=6)  # a line per rule and location
+def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
+    return json_chunks(sarif_log(report, options), expand=6)  # a line per rule and location
 
 
 def sarif_log(report: ValidationReport, options: ReportOptions) -> dict[str, Any]:

@@ -6,6 +6,7 @@ prints on every commit and start-up time is part of the product.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pubflow.findings import FileResult, Severity, ValidationReport
@@ -25,26 +26,25 @@ if TYPE_CHECKING:
     from pubflow.reporters import ReportOptions
 
 
-def render(report: ValidationReport, options: ReportOptions) -> str:
+def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
     """Findings (with per-file check lines when verbose), then one summary line.
 
     `quiet` keeps errors and warnings only, and drops the summary when nothing failed, so a
     clean run prints nothing at all.
     """
     palette = ANSI if options.color else PLAIN
-    lines: list[str] = []
     for result in report.files:
-        if options.verbose:
-            lines.append(_file_line(result, palette))
+        lines = [_file_line(result, palette)] if options.verbose else []
         for finding in result.findings:
             if options.quiet and finding.severity is Severity.NOTE:
                 continue
             lines.extend(finding_lines(finding, palette))
+        if lines:
+            yield "".join(line + "\n" for line in lines)
     summary = summarize(report)
     if not (options.quiet and summary.passed):
         role: Role = "good" if summary.passed else "error"
-        lines.append(palette.paint(role, summary_sentence(summary)))
-    return "".join(line + "\n" for line in lines)
+        yield palette.paint(role, summary_sentence(summary)) + "\n"
 
 
 def _file_line(result: FileResult, palette: Palette) -> str:
