@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from pubflow.errors import InputError
@@ -22,13 +23,19 @@ SKIPPED_DIRS = frozenset({".git", ".pubflow", "node_modules", ".venv", "__pycach
 class Target:
     """One file to check: where it is, and how reports name it (repo-relative, `/`-separated).
 
-    The location is kept as a string: ten thousand `Path` objects cost more than the walk
-    that found them, and the checking workers only need to open the file.
+    Only strings, and the folder's string is shared by every file in it: a run holds one
+    target per file, and ten thousand `Path`s or full paths cost more than the walk that
+    found them (the workers only need to open the file).
     """
 
-    file: str
+    folder: str
+    """The file's folder, absolute and normalised."""
     display: str
     outside_repo: bool = False
+
+    @property
+    def file(self) -> str:
+        return os.path.join(self.folder, self.display.rsplit("/", 1)[-1])
 
     @property
     def path(self) -> Path:
@@ -67,36 +74,55 @@ def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, .
     seen: set[str] = set()
     targets: list[Target] = []
 
-    def add(path: str, is_link: bool) -> None:
-        display = display_name(path, root)
-        if display in seen:
-            return
-        seen.add(display)
-        inside_lexically = not display.startswith("/")
-        outside = inside_lexically and _is_outside(path, is_link, real_root, real_dirs)
-        targets.append(Target(path, display, outside))
-
     for given in paths:
         path = os.path.normpath(given if given.is_absolute() else Path.cwd() / given)
         if os.path.isdir(path):
-            found = list(walk_files(path, suffixes))
+            found = False
+            for folder, files in walk_folders(path, suffixes):
+                found = found or bool(files)
+                prefix = _display_prefix(folder, root)
+                inside_lexically = not prefix.startswith("/")
+                folder_outside = inside_lexically and _is_outside(folder, True, real_root,
+                                                                  real_dirs)
+                for name, is_link in files:
+                    display = prefix + name
+                    if display in seen:
+                        continue
+                    seen.add(display)
+                    outside = inside_lexically and (
+                        _is_outside(os.path.join(folder, name), True, real_root, real_dirs)
+                        if is_link else folder_outside)
+                    targets.append(Target(folder, display, outside))
             if not found:
                 raise InputError(f"{display_name(path, root)}: no {what} found in this folder",
                                  hint="Pass the folder that holds your patterns, or files.")
-            for file, is_link in found:
-                add(file, is_link)
         elif os.path.lexists(path):
-            add(path, os.path.islink(path))
+            display = display_name(path, root)
+            if display not in seen:
+                seen.add(display)
+                outside = not display.startswith("/") and _is_outside(
+                    path, os.path.islink(path), real_root, real_dirs)
+                targets.append(Target(os.path.dirname(path), display, outside))
         else:
             shown = given if not given.is_absolute() else display_name(path, root)
             raise InputError(f"{shown}: no such file or folder",
                              hint="Check the path, or set patterns_dir in pubflow.yaml.")
-    targets.sort(key=lambda t: t.display)
+    targets.sort(key=_display_of)
     return targets
 
 
-def walk_files(folder: Path | str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, bool]]:
-    """(path, is_symlink) of files below `folder` with one of `suffixes`, in a stable order.
+_display_of = attrgetter("display")
+
+
+def _display_prefix(folder: str, root: Path) -> str:
+    """What goes before a file name of `folder` to make its display name."""
+    return "" if folder == os.path.normpath(root) else display_name(folder, root) + "/"
+
+
+def walk_folders(folder: Path | str,
+                 suffixes: tuple[str, ...]) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
+    """(folder, [(file name, is_symlink)]) for `folder` and each folder below it whose files
+    have one of `suffixes`, names in order, each folder's files before its subfolders.
 
     Skips tool and hidden folders and never descends into symlinked folders. Works on
     strings and `os.scandir` entries: ten thousand `Path` objects cost more than the walk.
@@ -105,7 +131,8 @@ def walk_files(folder: Path | str, suffixes: tuple[str, ...]) -> Iterator[tuple[
     while pending:
         current = pending.pop()
         with os.scandir(current) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
+            entries = sorted(listing, key=_name_of)
+        files: list[tuple[str, bool]] = []
         subfolders = []
         for entry in entries:
             name = entry.name
@@ -115,8 +142,20 @@ def walk_files(folder: Path | str, suffixes: tuple[str, ...]) -> Iterator[tuple[
                 if name not in SKIPPED_DIRS:
                     subfolders.append(entry.path)
             elif name.endswith(suffixes):
-                yield entry.path, entry.is_symlink()
+                files.append((name, entry.is_symlink()))
+        yield current, files
         pending.extend(reversed(subfolders))
+
+
+_name_of = attrgetter("name")
+
+
+def walk_files(folder: Path | str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, bool]]:
+    """(path, is_symlink) of files below `folder` with one of `suffixes`, in `walk_folders`
+    order."""
+    for current, files in walk_folders(folder, suffixes):
+        for name, is_link in files:
+            yield os.path.join(current, name), is_link
 
 
 def pattern_stems(folder: Path, root: Path) -> dict[str, str]:

@@ -193,6 +193,20 @@ def test_symlink_out_of_the_repository_is_not_read(repo: Path, write_pattern: Wr
     assert "patterns/incident-escalation.json" not in out  # the good file still passes
 
 
+def test_folder_symlinked_out_of_the_repository_is_not_read(repo: Path, tmp_path: Path) -> None:
+    """A folder inside the repository that is a link to elsewhere: none of its files is read."""
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "deeper").mkdir(parents=True)
+    (elsewhere / "leak.json").write_text('{"password": "hunter2"}')
+    (elsewhere / "deeper" / "more.json").write_text('{"token": "s3cret"}')
+    (repo / "linked").symlink_to(elsewhere, target_is_directory=True)
+    code, out, _ = invoke("validate", "linked")
+    assert code == 1
+    assert "linked/leak.json:1:1: error[file.outside-repo]" in out
+    assert "linked/deeper/more.json:1:1: error[file.outside-repo]" in out
+    assert "hunter2" not in out and "s3cret" not in out
+
+
 def test_diagram_that_is_not_a_sequence_diagram(repo: Path, write_pattern: WritePattern) -> None:
     write_pattern(valid_pattern(asIsDiagramMermaid="flowchart TD\n  A --> B"))
     code, out, _ = invoke("validate")
