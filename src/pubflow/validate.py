@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,7 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
             if cache is not None and stamp is not None:
                 cache.store(target.display, stamp, result)
         results.append(result)
-        facts = result.facts
-        entries.append(RepoEntry(target.display, facts.id, facts.related))
+        entries.append(_repo_entry(target.display, result.facts))
         if progress:
             progress(done, len(targets))
     if cache is not None:
@@ -98,6 +98,13 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
         return ValidationReport(WithExtraFindings(results, extra), root=str(config.root))
     joined = WithExtraFindings(results, extra)
     return ValidationReport(tuple(joined), root=str(config.root))
+
+
+def _repo_entry(display: str, facts: PatternFacts) -> RepoEntry:
+    """What the cross-file checks keep of a file. Ids are interned: most are named again in
+    other files' relatedPatterns, and a big run should hold each id once."""
+    related = tuple(map(sys.intern, facts.related)) if facts.related else ()
+    return RepoEntry(display, sys.intern(facts.id) if facts.id else facts.id, related)
 
 
 def _add_locked_findings(extra: dict[str, tuple[Finding, ...]], targets: list[Target],

@@ -6,7 +6,6 @@ repeat them over ten thousand files without reading any of them again.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -46,14 +45,16 @@ def cross_file_issues(entries: list[RepoEntry], known_ids: set[str]) -> Iterator
     `known_ids` holds every id in the patterns folder, including files not being validated
     in this run, so validating one file still checks its links against the whole repository.
     """
-    by_id: dict[str, list[str]] = defaultdict(list)
+    holder: dict[str, str] = {}  # id -> its first file; a list per id only when shared
+    shared: dict[str, list[str]] = {}
     for entry in entries:
         if entry.id is not None:
-            by_id[entry.id].append(entry.file)
-    all_ids = known_ids | by_id.keys()
+            first = holder.setdefault(entry.id, entry.file)
+            if first != entry.file:
+                shared.setdefault(entry.id, [first]).append(entry.file)
     for entry in entries:
-        if entry.id is not None and len(by_id[entry.id]) > 1:
-            others = [f for f in by_id[entry.id] if f != entry.file]
+        if entry.id in shared:
+            others = [f for f in shared[entry.id] if f != entry.file]
             yield entry.file, Issue("/id", "repo.duplicate-id",
                                     f"id '{entry.id}' is also used by {', '.join(others)}",
                                     "Every pattern needs its own id; rename one of them.")
@@ -62,7 +63,7 @@ def cross_file_issues(entries: list[RepoEntry], known_ids: set[str]) -> Iterator
                 yield entry.file, Issue(f"/relatedPatterns/{index}", "repo.related-self",
                                         f"relatedPatterns[{index}] names the pattern itself",
                                         "Remove it; a pattern is not related to itself.")
-            elif related not in all_ids:
+            elif related not in holder and related not in known_ids:
                 yield entry.file, Issue(f"/relatedPatterns/{index}", "repo.related-missing",
                                         f"relatedPatterns[{index}] '{related}' does not exist "
                                         "in the repository",
