@@ -147,7 +147,8 @@ def _check_batch(targets: list[Target],
 def _pack(outcomes: list[tuple[FileResult, FileStamp | None]]) -> bytes:
     import marshal
 
-    return marshal.dumps([(result.to_record(), stamp) for result, stamp in outcomes])
+    return marshal.dumps([(result.to_record(), tuple(stamp) if stamp else None)
+                          for result, stamp in outcomes])
 
 
 def _unpack(packed: bytes) -> list[tuple[FileResult, FileStamp | None]]:

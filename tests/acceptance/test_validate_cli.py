@@ -411,6 +411,14 @@ def test_several_processes_give_the_same_report(repo: Path, write_pattern: Write
     strip = lambda out: {k: v for k, v in json.loads(out).items() if k != "generatedAt"}  # noqa: E731
     assert strip(serial.stdout) == strip(parallel.stdout)
     assert json.loads(serial.stdout)["summary"]["errors"] == 10
+    # With the cache on, workers hand back each file's stamp too; the next run reuses them.
+    cached = run_cli("validate", "--jobs", "3", "--format", "json", cwd=repo)
+    again = run_cli("validate", "--jobs", "3", "--format", "json", "--output", "again.json",
+                    cwd=repo)
+    assert cached.returncode == again.returncode == 1, cached.stderr + again.stderr
+    assert strip(cached.stdout) == strip(serial.stdout)
+    assert strip((repo / "again.json").read_text(encoding="utf-8")) == strip(serial.stdout)
+    assert "internal error" not in cached.stderr + again.stderr
 
 
 @pytest.mark.parametrize("output_format", ["text", "json", "markdown", "sarif", "github", "junit"])
