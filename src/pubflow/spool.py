@@ -4,7 +4,8 @@ Ten thousand `FileResult`s (and the report a reporter builds from them) cost ten
 megabytes; a pre-commit or CI machine should not need more memory for a bigger repository.
 Results are appended as `marshal`-ed records in batches to an unlinked temporary file and read
 back, batch by batch, each time the report is iterated. Findings added after the checks (the
-cross-file ones, ticket locks) are few; they are kept in memory and joined on the way out.
+cross-file ones, ticket locks) are few; they are kept in memory (`extra`) and joined on the
+way out.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class ResultSpool(Sequence[FileResult]):
         """(offset, length, records) of each written batch."""
         self._pending: list[ResultRecord] = []
         self._length = 0
+        self.extra: Mapping[str, tuple[Finding, ...]] = {}
+        """Findings to join to the files they name on the way out (set once the cross-file
+        checks have run)."""
 
     def append(self, result: FileResult) -> None:
         self._pending.append(result.to_record())
@@ -61,10 +65,10 @@ class ResultSpool(Sequence[FileResult]):
 
     def __iter__(self) -> Iterator[FileResult]:
         self._flush()
-        from_record = FileResult.from_record
+        from_record, extra = FileResult.from_record, self.extra
         for index in range(len(self._batches)):
             for record in self._batch(index):
-                yield from_record(record)
+                yield with_extra(from_record(record), extra)
 
     @overload
     def __getitem__(self, index: int) -> FileResult: ...
@@ -80,35 +84,12 @@ class ResultSpool(Sequence[FileResult]):
         self._flush()
         for number, (_, _, count) in enumerate(self._batches):
             if index < count:
-                return FileResult.from_record(self._batch(number)[index])
+                return with_extra(FileResult.from_record(self._batch(number)[index]), self.extra)
             index -= count
         raise IndexError("result index out of range")  # pragma: no cover - counts add up
 
 
-class WithExtraFindings(Sequence[FileResult]):
-    """`results` with `extra` findings appended to the files they name, computed on the way out."""
-
-    def __init__(self, results: Sequence[FileResult],
-                 extra: Mapping[str, tuple[Finding, ...]]) -> None:
-        self._results = results
-        self._extra = extra
-
-    def _joined(self, result: FileResult) -> FileResult:
-        more = self._extra.get(result.file)
-        return replace(result, findings=result.findings + more) if more else result
-
-    def __len__(self) -> int:
-        return len(self._results)
-
-    def __iter__(self) -> Iterator[FileResult]:
-        for result in self._results:
-            yield self._joined(result)
-
-    @overload
-    def __getitem__(self, index: int) -> FileResult: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[FileResult]: ...
-    def __getitem__(self, index: int | slice) -> FileResult | Sequence[FileResult]:
-        if isinstance(index, slice):
-            return [self._joined(r) for r in self._results[index]]
-        return self._joined(self._results[index])
+def with_extra(result: FileResult, extra: Mapping[str, tuple[Finding, ...]]) -> FileResult:
+    """`result` with the extra findings that name its file appended."""
+    more = extra.get(result.file)
+    return replace(result, findings=result.findings + more) if more else result

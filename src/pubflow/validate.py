@@ -27,7 +27,7 @@ from pubflow.jsonsource import (
     parse_json_bytes,
     too_large,
 )
-from pubflow.spool import ResultSpool, WithExtraFindings
+from pubflow.spool import ResultSpool, with_extra
 
 if TYPE_CHECKING:
     from pubflow.cache import ResultCache
@@ -71,7 +71,7 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
                      progress: ProgressCallback | None = None) -> ValidationReport:
     config = request.config
     cache = _open_cache(config) if request.use_cache else None
-    known = [cache.lookup(t.display, t.file) if cache and not t.outside_repo else None
+    known = [None if t.outside_repo else cache.lookup(t.display, t.file)
              for t in targets] if cache else [None] * len(targets)
     pending = [t for t, result in zip(targets, known, strict=True) if result is None]
     checked = _check_all(pending, config, request.jobs, digest=cache is not None)
@@ -95,9 +95,9 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
     if has_tickets(config.root):
         _add_locked_findings(extra, targets, config)
     if isinstance(results, ResultSpool):
-        return ValidationReport(WithExtraFindings(results, extra), root=str(config.root))
-    joined = WithExtraFindings(results, extra)
-    return ValidationReport(tuple(joined), root=str(config.root))
+        results.extra = extra
+        return ValidationReport(results, root=str(config.root))
+    return ValidationReport(tuple(with_extra(r, extra) for r in results), root=str(config.root))
 
 
 def _repo_entry(display: str, facts: PatternFacts) -> RepoEntry:

@@ -248,6 +248,24 @@ def test_output_file_and_format_choices(repo: Path, write_pattern: WritePattern)
     assert "yaml" in err
 
 
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_unwritable_output_is_a_usage_error_and_leaves_nothing(
+        repo: Path, write_pattern: WritePattern, output_format: str) -> None:
+    """A missing folder fails before writing; a folder in the way fails at the final rename,
+    after the report was streamed into a temporary file, which must not be left behind."""
+    write_pattern()
+    (repo / "reports").mkdir()
+    before = sorted(p.name for p in repo.iterdir())
+    for target in (repo / "missing" / "report.out", repo / "reports"):
+        code, out, err = invoke("validate", "--format", output_format, "--output", str(target))
+        assert code == 2, err
+        assert f"{target}: cannot write the report" in err
+        assert out == ""
+    assert not (repo / "missing").exists()
+    assert list((repo / "reports").iterdir()) == []
+    assert sorted(p.name for p in repo.iterdir()) == before
+
+
 def test_changed_validates_only_changed_files(repo: Path, write_pattern: WritePattern) -> None:
     write_pattern()
     git(repo, "add", "-A")

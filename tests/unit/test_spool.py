@@ -6,7 +6,7 @@ import pytest
 
 from pubflow import spool
 from pubflow.findings import FileResult, Finding, PatternFacts, Severity
-from pubflow.spool import ResultSpool, WithExtraFindings
+from pubflow.spool import ResultSpool
 
 
 def result(index: int) -> FileResult:
@@ -53,10 +53,12 @@ def test_appending_after_reading_keeps_everything() -> None:
 
 
 def test_extra_findings_join_the_files_they_name() -> None:
-    results = [result(1), result(2)]
+    store = ResultSpool()
+    store.append(result(1))
+    store.append(result(2))
     extra_finding = Finding("patterns/p2.json", 3, 4, "/id", "repo.duplicate-id",
                             Severity.ERROR, "duplicate", "rename")
-    joined = WithExtraFindings(results, {"patterns/p2.json": (extra_finding,)})
-    assert list(joined) == [results[0], joined[1]]
-    assert joined[1].findings == (*results[1].findings, extra_finding)
-    assert len(joined) == 2
+    store.extra = {"patterns/p2.json": (extra_finding,)}
+    assert list(store) == [result(1), store[1]]
+    assert store[1].findings == (*result(2).findings, extra_finding)
+    assert len(store) == 2

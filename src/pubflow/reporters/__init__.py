@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from pubflow.findings import ValidationReport
 
@@ -36,24 +35,19 @@ class ReportOptions:
 Reporter = Callable[[ValidationReport, ReportOptions], str]
 
 
-
 def stream_report(name: str, report: ValidationReport, options: ReportOptions) -> Iterator[str]:
-    """The `name` format's output in pieces, in order."""
-    chunks: Iterator[str] = _module(name).chunks(report, options)
+    """The `name` format's output in pieces, in order. A format's module is imported on first
+    use, so the hook's text output never loads XML."""
+    module = importlib.import_module(f"{__name__}.{_MODULE_BY_NAME[name]}")
+    chunks: Iterator[str] = module.chunks(report, options)
     return chunks
 
 
-def _module(name: str) -> Any:
-    """A format's module, imported on first use, so the hook's text output never loads XML."""
-    return importlib.import_module(f"{__name__}.{_MODULE_BY_NAME[name]}")
-
-
-def _lazy(module_name: str) -> Reporter:
+def _whole(name: str) -> Reporter:
     def render(report: ValidationReport, options: ReportOptions) -> str:
-        module = importlib.import_module(f"{__name__}.{module_name}")
-        return "".join(module.chunks(report, options))
+        return "".join(stream_report(name, report, options))
 
-    render.__qualname__ = render.__name__ = f"{module_name}.render"
+    render.__qualname__ = render.__name__ = f"{_MODULE_BY_NAME[name]}.render"
     return render
 
 
@@ -65,8 +59,7 @@ _MODULE_BY_NAME = {
     "github": "github",
     "junit": "junit",
 }
-REPORTER_BY_NAME: dict[str, Reporter] = {name: _lazy(module)
-                                         for name, module in _MODULE_BY_NAME.items()}
+REPORTER_BY_NAME: dict[str, Reporter] = {name: _whole(name) for name in _MODULE_BY_NAME}
 """The `--format` choices, in the order `--help` lists them."""
 
 __all__ = ["REPORTER_BY_NAME", "ReportOptions", "Reporter", "stream_report"]

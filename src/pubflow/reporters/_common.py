@@ -14,18 +14,13 @@ from functools import cache
 from typing import Any, Literal
 
 from pubflow.checks.scorecard import MAX_TOTAL
-from pubflow.findings import CHECK_GROUPS, FileResult, Finding, Severity, Summary, ValidationReport
+from pubflow.findings import CHECK_GROUPS, FileResult, Finding, Severity, Summary
 
 STATUS_READY = "ready_for_review"
 STATUS_FAILED = "validation_failed"
 
 CHECK_LABELS: dict[str, str] = {group: group.capitalize() for group in CHECK_GROUPS}
 """Column and row titles for the check groups (`Schema`, `Scorecard`, ...), in report order."""
-
-
-def summarize(report: ValidationReport) -> Summary:
-    """The counts every format reports (one pass, remembered by the report)."""
-    return report.summary
 
 
 def plural(count: int, word: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pubflow.findings import FileResult, ValidationReport
-from pubflow.reporters._common import json_chunks, pattern_status, summarize
+from pubflow.reporters._common import json_chunks, pattern_status
 
 if TYPE_CHECKING:
     from pubflow.reporters import ReportOptions
@@ -28,7 +28,7 @@ def report_document(report: ValidationReport, options: ReportOptions) -> dict[st
     """The report as plain data; key order here is the documented output order.
 
     `patterns` is an iterator: each pattern's entry is built as it is written."""
-    summary = summarize(report)
+    summary = report.summary
     document: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": options.tool_version},

@@ -18,7 +18,6 @@ from pubflow.reporters._common import (
     finding_lines,
     printable,
     score_text,
-    summarize,
     summary_sentence,
 )
 
@@ -41,7 +40,7 @@ def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
             lines.extend(finding_lines(finding, palette))
         if lines:
             yield "".join(line + "\n" for line in lines)
-    summary = summarize(report)
+    summary = report.summary
     if not (options.quiet and summary.passed):
         role: Role = "good" if summary.passed else "error"
         yield palette.paint(role, summary_sentence(summary)) + "\n"
