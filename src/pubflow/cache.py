@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pubflow.diskstate import RACY_NS, cache_folder
+
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
     from typing import Any
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
     from pubflow.validate import FileStamp
 
 CACHE_FORMAT = 1
-RACY_NS = 2_000_000_000
 
 
 @dataclass(slots=True)
@@ -42,17 +43,7 @@ class _Entry:
 
 def cache_dir(root: Path) -> Path:
     """Where pubflow keeps caches for this repository: inside the git dir, never the work tree."""
-    git = root / ".git"
-    if git.is_dir():
-        return git / "pubflow"
-    if git.is_file():  # a worktree or submodule: ".git" names the real git dir
-        text = git.read_text(encoding="utf-8", errors="replace").strip()
-        if text.startswith("gitdir:"):
-            gitdir = Path(text.split(":", 1)[1].strip())
-            return (gitdir if gitdir.is_absolute() else root / gitdir) / "pubflow"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    return base / "pubflow" / digest
+    return Path(cache_folder(str(root)))
 
 
 def verdict_key(config: Config) -> str:

@@ -12,13 +12,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pubflow.diskstate import CONFIG_FILE, repository_root
 from pubflow.errors import ConfigError
 
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
     from typing import Any
 
-CONFIG_FILE = "pubflow.yaml"
 DEFAULT_TOTAL_MIN = 30
 
 
@@ -85,11 +85,7 @@ def find_root(start: Path) -> Path:
 
     Walks the file system instead of asking git, so a pre-commit run pays no git start-up.
     """
-    start = start.absolute()
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists() or (folder / CONFIG_FILE).is_file():
-            return folder
-    return start
+    return Path(repository_root(str(start)))
 
 
 def load_config(root: Path) -> Config:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
+from pubflow.diskstate import SKIPPED_DIRS
 from pubflow.errors import InputError
 
 PATTERN_SUFFIX = ".json"
-SKIPPED_DIRS = frozenset({".git", ".pubflow", "node_modules", ".venv", "__pycache__"})
 
 
 @dataclass(frozen=True, slots=True)

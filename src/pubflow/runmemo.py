@@ -13,22 +13,19 @@ are never memoised.
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
-import stat
-import time
-from collections.abc import Sequence
-from pathlib import Path
 
-from pubflow.cache import RACY_NS, cache_dir, read_json_cache, verdict_key, write_json_cache
-from pubflow.discovery import SKIPPED_DIRS
+from pubflow.diskstate import CONFIG_FILE, cache_folder, digest, listing_digest
 
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
     from pubflow.config import Config
     from pubflow.findings import ValidationReport
 
-MEMO_FORMAT = 1
 MEMO_NAME = "validate-run.json"
 OUTPUT_NAME = "validate-run-output.json"
 
@@ -38,71 +35,68 @@ def run_key(config: Config, *, use_cache: bool = True, paths: Sequence[Path] = (
     """The memo's key for a `validate` run, or None when the run must not be memoised: cache
     off, named paths or a `--changed` selection (a pre-commit hook names files: it must not
     pay for a walk of the whole folder), ticket locks, racy files."""
+    from pubflow.cache import verdict_key
     from pubflow.tickets.paths import has_tickets
 
     if not use_cache or subset or paths or has_tickets(config.root):
         return None
-    return fingerprint(verdict_key(config), (config.patterns_path,), config.root)
+    return listing_digest(verdict_key(config), (str(config.patterns_path),), str(config.root))
 
 
-def fingerprint(base_key: str, paths: Sequence[Path], root: Path) -> str | None:
-    """The run's fingerprint, or None when something is too fresh to trust (racy)."""
-    lines = [f"{MEMO_FORMAT}\0{base_key}\0{os.path.realpath(root)}"]
-    limit = time.time_ns() - RACY_NS
-    for path in sorted({os.path.abspath(p) for p in paths}):
+def shortcut_basis(root: str) -> str | None:
+    """What a run's verdict key and patterns folder follow from, read without building the
+    configuration: pubflow's version and the bytes of the schema and of `pubflow.yaml`. None
+    when a file cannot be read (the full CLI then says why)."""
+    from pubflow import __version__
+
+    parts = [__version__.encode()]
+    for path in (os.path.join(os.path.dirname(__file__), "schemas", "pattern.schema.json"),
+                 os.path.join(root, CONFIG_FILE)):
         try:
-            st = os.lstat(path)
+            with open(path, "rb") as handle:
+                parts.append(b"+" + handle.read())
+        except FileNotFoundError:
+            if path.endswith(CONFIG_FILE):
+                parts.append(b"-")  # no pubflow.yaml: every default
+                continue
+            return None  # a zipped install: no shortcut
         except OSError:
-            return None  # a missing path is an error the normal run reports
-        if not _add(lines, path, st, limit):
             return None
-        if os.path.isdir(path) and not _walk(lines, path, limit):
-            return None
-    return hashlib.blake2b("\n".join(lines).encode(), digest_size=20).hexdigest()
+    return digest(b"\0".join(parts))
 
 
-def _add(lines: list[str], path: str, st: os.stat_result, limit: int) -> bool:
-    if st.st_mtime_ns >= limit:
-        return False
-    link = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
-    lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_mode}"
-                 f"\0{link}")
-    return True
+def shortcut_answer(root: str, variant: str) -> tuple[str, tuple[str, bool, str] | None] | None:
+    """For a plain `validate` at `root`: the run key, computed without the configuration when
+    the last remembered run had the same basis (`shortcut_basis`), and the remembered text for
+    `variant` if the key is unchanged. None means "ask the full CLI" (no memo, another basis,
+    tickets, racy files)."""
+    from pubflow.tickets.paths import has_tickets
+
+    memo = _read(os.path.join(cache_folder(root), OUTPUT_NAME))
+    if not isinstance(memo, dict) or has_tickets(root):
+        return None
+    verdict, patterns = memo.get("verdict"), memo.get("patterns")
+    if (not isinstance(verdict, str) or not isinstance(patterns, str)
+            or memo.get("basis") != shortcut_basis(root)):
+        return None
+    key = listing_digest(verdict, (patterns,), root)
+    return None if key is None else (key, _shown(memo, key, variant))
 
 
-def _walk(lines: list[str], folder: str, limit: int) -> bool:
-    """Every entry below `folder` (as discovery sees them), depth first, in name order."""
+def _read(path: str) -> object:
+    """A memo file's content, or None when it is missing or unreadable (caches may vanish)."""
     try:
-        with os.scandir(folder) as scan:
-            entries = {entry.name: entry for entry in scan if entry.name not in SKIPPED_DIRS}
-    except OSError:
-        return False
-    append = lines.append
-    for name in sorted(entries):
-        entry = entries[name]
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            return False
-        mode = st.st_mode
-        if st.st_mtime_ns >= limit:
-            return False
-        if stat.S_ISREG(mode):
-            append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
-            continue
-        append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{mode}\0"
-               f"{os.readlink(entry.path) if stat.S_ISLNK(mode) else ''}")
-        if entry.is_dir(follow_symlinks=True) and not _walk(lines, entry.path, limit):
-            return False
-        append("..")  # leaving the folder: names stay unambiguous
-    return True
+        with open(path, "rb") as handle:
+            return json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
 
 
 def recall(root: Path, key: str) -> ValidationReport | None:
     from pubflow.cache import _result_from_dict
     from pubflow.findings import ValidationReport
 
-    memo = read_json_cache(cache_dir(root) / MEMO_NAME)
+    memo = _read(os.path.join(cache_folder(str(root)), MEMO_NAME))
     if not isinstance(memo, dict) or memo.get("key") != key:
         return None
     try:
@@ -113,16 +107,19 @@ def recall(root: Path, key: str) -> ValidationReport | None:
 
 
 def remember(root: Path, key: str, report: ValidationReport) -> None:
-    from pubflow.cache import _result_to_dict
+    from pubflow.cache import _result_to_dict, cache_dir, write_json_cache
 
     write_json_cache(cache_dir(root) / MEMO_NAME, {
         "key": key, "root": report.root,
         "files": [[r.file, _result_to_dict(r)] for r in report.files]})
 
 
-def recall_output(root: Path, key: str, variant: str) -> tuple[str, bool, str] | None:
+def recall_output(root: Path | str, key: str, variant: str) -> tuple[str, bool, str] | None:
     """(text, passed, summary) remembered for this run and output variant, if any."""
-    memo = read_json_cache(cache_dir(root) / OUTPUT_NAME)
+    return _shown(_read(os.path.join(cache_folder(str(root)), OUTPUT_NAME)), key, variant)
+
+
+def _shown(memo: object, key: str, variant: str) -> tuple[str, bool, str] | None:
     if not isinstance(memo, dict) or memo.get("key") != key:
         return None
     shown = memo.get("variants", {}).get(variant)
@@ -132,11 +129,37 @@ def recall_output(root: Path, key: str, variant: str) -> tuple[str, bool, str] |
     return str(text), bool(passed), str(summary)
 
 
-def remember_output(root: Path, key: str, variant: str, text: str, passed: bool,
+def remember_output(config: Config, key: str, variant: str, text: str, passed: bool,
                     summary: str) -> None:
-    path = cache_dir(root) / OUTPUT_NAME
-    memo = read_json_cache(path)
+    """Keep a text report for this run and option set."""
+    memo = _read(_output_path(config))
     variants = (memo.get("variants", {}) if isinstance(memo, dict) and memo.get("key") == key
                 else {})
     variants[variant] = [text, passed, summary]
-    write_json_cache(path, {"key": key, "variants": variants})
+    _write_output_memo(config, key, variants)
+
+
+def refresh_basis(config: Config, key: str) -> None:
+    """After an answer from the memo that the shortcut could not give (a memo written before
+    the basis existed, or `pubflow.yaml` edited without changing any setting), record the
+    current basis so the next run takes the shortcut."""
+    memo = _read(_output_path(config))
+    if (isinstance(memo, dict) and memo.get("key") == key
+            and memo.get("basis") != shortcut_basis(str(config.root))):
+        _write_output_memo(config, key, memo.get("variants", {}))
+
+
+def _output_path(config: Config) -> str:
+    return os.path.join(cache_folder(str(config.root)), OUTPUT_NAME)
+
+
+def _write_output_memo(config: Config, key: str, variants: object) -> None:
+    """The text reports, with what `shortcut_key` needs to recompute the key next time
+    without the configuration."""
+    from pathlib import Path
+
+    from pubflow.cache import verdict_key, write_json_cache
+
+    write_json_cache(Path(_output_path(config)), {
+        "key": key, "basis": shortcut_basis(str(config.root)), "verdict": verdict_key(config),
+        "patterns": os.path.abspath(config.patterns_path), "variants": variants})

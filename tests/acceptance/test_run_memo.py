@@ -112,6 +112,8 @@ try:
 except SystemExit as stop:
     code = stop.code
 print("typer loaded" if "typer" in sys.modules else "typer not loaded", file=sys.stderr)
+heavy = [m for m in ("pathlib", "dataclasses", "hashlib", "typing") if m in sys.modules]
+print("heavy imports:", heavy, file=sys.stderr)
 raise SystemExit(code)
 """
 
@@ -139,6 +141,7 @@ def test_the_script_answers_an_unchanged_run_before_loading_the_cli(
                                capture_output=True, text=True)
         assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
         assert "typer not loaded" in again.stderr
+        assert "heavy imports: []" in again.stderr  # the answer reads no configuration
 
     assert script(repo, "validate", "--format", "json").returncode == 1  # the full CLI
     weak["scorecard"]["handoffs"] = 4
@@ -151,3 +154,39 @@ def test_the_script_answers_an_unchanged_run_before_loading_the_cli(
     broken = script(repo, "validate")
     assert broken.returncode == 2 and "pubflow.yaml" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def probe(repo: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", PROBE, "validate"], cwd=repo,
+                          capture_output=True, text=True)
+
+
+def test_the_shortcut_follows_the_configuration_file(repo: Path,
+                                                      write_pattern: WritePattern) -> None:
+    """The shortcut decides without reading the configuration: a new setting must still mean
+    a real run, and an edit that changes no setting must not disable the shortcut for good."""
+    write_pattern(valid_pattern())
+    (repo / "pubflow.yaml").write_text("scorecard:\n  total_min: 30\n", encoding="utf-8")
+    backdate(repo)
+    assert script(repo, "validate").returncode == 0
+    assert "typer not loaded" in probe(repo).stderr
+
+    (repo / "pubflow.yaml").write_text("scorecard:\n  total_min: 39\n", encoding="utf-8")
+    backdate(repo)
+    stricter = probe(repo)
+    assert stricter.returncode == 1 and "below 39" in stricter.stdout
+    assert "typer loaded" in stricter.stderr
+
+    (repo / "pubflow.yaml").write_text("# stricter\nscorecard:\n  total_min: 39\n",
+                                       encoding="utf-8")  # not in the listing: no backdate
+    same = probe(repo)  # the same settings: the full CLI answers from the memo, once
+    assert (same.returncode, same.stdout) == (stricter.returncode, stricter.stdout)
+    assert "typer loaded" in same.stderr
+    again = probe(repo)
+    assert (again.returncode, again.stdout) == (stricter.returncode, stricter.stdout)
+    assert "typer not loaded" in again.stderr
+
+    (repo / "pubflow.yaml").unlink()
+    backdate(repo)
+    default = probe(repo)
+    assert default.returncode == 0 and "typer loaded" in default.stderr

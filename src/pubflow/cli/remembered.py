@@ -7,15 +7,21 @@ invocations the memo covers are answered: `validate` alone or with `-q`/`--quiet
 `-v`/`--verbose` or `-f`/`--format text`. Anything else, any problem (a broken
 `pubflow.yaml`, say) and any miss go on to the full CLI, which says the same thing a run
 without this shortcut would; the key computed here is handed on so the folder is not walked
-twice.
+twice. Not even the configuration is read: the memo records what its key followed from
+(`runmemo.shortcut_basis`), so this path imports nothing but `os`, `json` and pubflow's
+start-up modules (`diskstate`, `runmemo`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
-_handed_on: tuple[Path, str] | None = None
+TYPE_CHECKING = False  # not from typing: this module is on the start-up path
+if TYPE_CHECKING:
+    from pathlib import Path
+
+_handed_on: tuple[str, str] | None = None
 
 
 def answer(argv: list[str]) -> int | None:
@@ -25,18 +31,18 @@ def answer(argv: list[str]) -> int | None:
         return None
     quiet, verbose = options
     from pubflow.cli.terminal import use_color, write_output
-    from pubflow.config import find_root, load_config
-    from pubflow.runmemo import recall_output, run_key
+    from pubflow.diskstate import repository_root
+    from pubflow.runmemo import shortcut_answer
 
+    variant = text_variant(color=use_color(sys.stdout), verbose=verbose, quiet=quiet)
     try:
-        root = find_root(Path.cwd())
-        key = run_key(load_config(root))
+        root = repository_root(os.getcwd())
+        found = shortcut_answer(root, variant)
     except Exception:  # the full CLI runs next and reports any problem the proper way
         return None
-    if key is None:
+    if found is None:
         return None
-    color = use_color(sys.stdout)
-    shown = recall_output(root, key, text_variant(color=color, verbose=verbose, quiet=quiet))
+    key, shown = found
     if shown is None:
         global _handed_on
         _handed_on = (root, key)
@@ -50,7 +56,7 @@ def handed_on_key(root: Path) -> str | None:
     """The memo key this process computed a moment ago for `root`, taken once."""
     global _handed_on
     found, _handed_on = _handed_on, None
-    return found[1] if found is not None and found[0] == root else None
+    return found[1] if found is not None and found[0] == str(root) else None
 
 
 def text_variant(*, color: bool, verbose: bool, quiet: bool) -> str:

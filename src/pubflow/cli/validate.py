@@ -84,8 +84,11 @@ def validate(
     key = handed_on_key(root) or runmemo.run_key(
         config, use_cache=request.use_cache, paths=request.paths, subset=request.subset)
     variant = text_variant(color=color, verbose=verbose, quiet=quiet)
-    shown = (runmemo.recall_output(root, key, variant)
-             if key is not None and output_format is OutputFormat.text else None)
+    shown = None
+    if key is not None and output_format is OutputFormat.text:
+        shown = runmemo.recall_output(root, key, variant)
+        if shown is not None:
+            runmemo.refresh_basis(config, key)
     if shown is not None:
         text, passed, summary = shown
         write_output(text, output)
@@ -105,7 +108,7 @@ def validate(
     if key is not None and output_format is OutputFormat.text:
         text = "".join(chunks)  # remembered whole, to be printed again next time
         write_output(text, output)
-        runmemo.remember_output(root, key, variant, text, report.passed, summary)
+        runmemo.remember_output(config, key, variant, text, report.passed, summary)
     else:
         write_output(chunks, output)
     _written(output, quiet, output_format, summary)

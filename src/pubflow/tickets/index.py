@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pubflow.diskstate import RACY_NS
 from pubflow.errors import InputError
 from pubflow.parallel import map_in_batches, worker_count
 from pubflow.tickets.model import TICKET_ID, Ticket, parse_utc
@@ -25,7 +26,6 @@ from pubflow.tickets.states import State
 from pubflow.tickets.store import TicketStore
 
 INDEX_FORMAT = 1
-RACY_NS = 2_000_000_000
 TICKETS_PER_WORKER = 500
 """Ticket files to read per extra process before forking pays (about 1 ms each)."""
 

@@ -6,11 +6,15 @@ more than the answer.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+
+TYPE_CHECKING = False  # not from typing: this module is on the start-up path
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PUBFLOW_DIR = ".pubflow"
 TICKETS_DIR = f"{PUBFLOW_DIR}/tickets"
 
 
-def has_tickets(root: Path) -> bool:
-    return (root / TICKETS_DIR).is_dir()
+def has_tickets(root: Path | str) -> bool:
+    return os.path.isdir(os.path.join(root, TICKETS_DIR))

@@ -1,0 +1,133 @@
+"""Cheap facts about a repository on disk: its root, its cache folder, a digest of a folder.
+
+These answer the question "has anything changed since the last run?" for the pre-commit hook
+and the whole-run memo, before pubflow has loaded anything else. So this module imports only
+what Python has already loaded at start-up (no `pathlib`, `dataclasses`, `hashlib` or `json`:
+together they cost more than the answer), and works on strings.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from operator import attrgetter
+
+try:  # hashlib would first load OpenSSL; blake2 is built into CPython
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - another interpreter
+    from hashlib import blake2b
+
+TYPE_CHECKING = False  # not from typing: this module is on the start-up path
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+CONFIG_FILE = "pubflow.yaml"
+SKIPPED_DIRS = frozenset({".git", ".pubflow", "node_modules", ".venv", "__pycache__"})
+"""Folders that discovery never enters and a folder digest ignores."""
+RACY_NS = 2_000_000_000
+"""A file modified this close to a check may change again within the clock's granularity:
+a cache must not trust its size and mtime."""
+
+
+def repository_root(start: str) -> str:
+    """The nearest folder from `start` up holding `.git` or `pubflow.yaml`, else `start`.
+
+    Walks the file system instead of asking git, so a pre-commit run pays no git start-up.
+    """
+    start = os.path.abspath(start)
+    folder = start
+    while True:
+        if (os.path.exists(os.path.join(folder, ".git"))
+                or os.path.isfile(os.path.join(folder, CONFIG_FILE))):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return start
+        folder = parent
+
+
+def cache_folder(root: str) -> str:
+    """Where pubflow keeps caches for this repository: inside the git dir, never the work tree."""
+    git = os.path.join(root, ".git")
+    if os.path.isdir(git):
+        return os.path.join(git, "pubflow")
+    if os.path.isfile(git):  # a worktree or submodule: ".git" names the real git dir
+        with open(git, encoding="utf-8", errors="replace") as handle:
+            text = handle.read().strip()
+        if text.startswith("gitdir:"):
+            gitdir = text.split(":", 1)[1].strip()
+            return os.path.join(root, gitdir, "pubflow")  # an absolute gitdir stays as it is
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    import hashlib
+
+    digest = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:16]
+    return os.path.join(base, "pubflow", digest)
+
+
+def digest(data: bytes) -> str:
+    return blake2b(data, digest_size=20).hexdigest()
+
+
+def listing_digest(base_key: str, paths: Sequence[str], root: str) -> str | None:
+    """A digest of `base_key` and a raw listing (name, size, mtime, ctime, mode, link target)
+    of `paths` and every entry below them, or None when an entry is too fresh to trust (racy)
+    or missing.
+
+    Any change to a file, a new or removed file, or a file touched back to an old mtime (its
+    ctime moves) changes the digest.
+    """
+    lines = [f"1\0{base_key}\0{os.path.realpath(root)}"]
+    limit = time.time_ns() - RACY_NS
+    for path in sorted({os.path.abspath(p) for p in paths}):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None  # a missing path is an error the normal run reports
+        if not _add(lines, path, st, limit):
+            return None
+        if os.path.isdir(path) and not _walk(lines, path, limit):
+            return None
+    return digest("\n".join(lines).encode())
+
+
+def _add(lines: list[str], path: str, st: os.stat_result, limit: int) -> bool:
+    if st.st_mtime_ns >= limit:
+        return False
+    link = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
+    lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_mode}"
+                 f"\0{link}")
+    return True
+
+
+_name_of = attrgetter("name")
+
+
+def _walk(lines: list[str], folder: str, limit: int) -> bool:
+    """Every entry below `folder` (as discovery sees them), depth first, in name order."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=_name_of)
+    except OSError:
+        return False
+    append = lines.append
+    for entry in entries:
+        name = entry.name
+        if name in SKIPPED_DIRS:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            return False
+        mode = st.st_mode
+        if st.st_mtime_ns >= limit:
+            return False
+        if stat.S_ISREG(mode):
+            append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
+            continue
+        append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{mode}\0"
+               f"{os.readlink(entry.path) if stat.S_ISLNK(mode) else ''}")
+        if entry.is_dir(follow_symlinks=True) and not _walk(lines, entry.path, limit):
+            return False
+        append("..")  # leaving the folder: names stay unambiguous
+    return True
