@@ -8,21 +8,39 @@ rejects, with the counts (actors, steps, alt blocks, nesting) Mermaid would draw
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pubflow.mermaid._counts import SequenceCounts, plain_counts
-from pubflow.mermaid._parser import SequenceParser
 from pubflow.mermaid._preprocess import prepare
 from pubflow.mermaid.errors import ErrorKind, MermaidError
-from pubflow.mermaid.model import (
-    ActivationChange,
-    Actor,
-    Autonumber,
-    Block,
-    Box,
-    Message,
-    Note,
-    Section,
-    SequenceDiagram,
-)
+
+if TYPE_CHECKING:
+    from pubflow.mermaid.model import (
+        ActivationChange,
+        Actor,
+        Autonumber,
+        Block,
+        Box,
+        Message,
+        Note,
+        Section,
+        SequenceDiagram,
+    )
+
+_MODEL_NAMES = frozenset({"ActivationChange", "Actor", "Autonumber", "Block", "Box", "Message",
+                          "Note", "Section", "SequenceDiagram"})
+
+
+def __getattr__(name: str) -> Any:
+    """The model's classes, imported on first use: counting a plain diagram (every pre-commit
+    run) needs neither the parser nor the model, and their dataclasses take milliseconds to
+    create."""
+    if name in _MODEL_NAMES:
+        from pubflow.mermaid import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ActivationChange",
@@ -49,6 +67,8 @@ def parse_sequence_diagram(text: str) -> SequenceDiagram:
     directives and ``%%`` comments, diagram-type detection, the jison grammar, and the
     SequenceDB rules applied afterwards (create/destroy, deactivation, boxes).
     """
+    from pubflow.mermaid._parser import SequenceParser
+
     return SequenceParser(prepare(text)).parse()
 
 
@@ -62,6 +82,8 @@ def sequence_diagram_counts(text: str) -> SequenceCounts:
     counts = plain_counts(prepared.code)
     if counts is not None:
         return counts
+    from pubflow.mermaid._parser import SequenceParser
+
     diagram = SequenceParser(prepared).parse()
     return SequenceCounts(diagram.actor_count, diagram.step_count, diagram.alt_blocks,
                           diagram.nested_alt)
