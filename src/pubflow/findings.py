@@ -180,6 +180,51 @@ class Summary:
         return self.errors == 0
 
 
+@dataclass(slots=True)
+class Tally:
+    """The summary counts, gathered one result at a time (while a run checks its files, so a
+    report read back from disk needs no extra pass for them)."""
+
+    files: int = 0
+    errors: int = 0
+    warnings: int = 0
+    notes: int = 0
+    with_findings: int = 0
+    ready: int = 0
+    marginal: int = 0
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.marginal += result.facts.marginal
+        errors = self.add_findings(result.findings) if result.findings else 0
+        self.with_findings += bool(result.findings)
+        self.ready += errors == 0
+
+    def add_findings(self, findings: tuple[Finding, ...]) -> int:
+        """Count `findings` of one file by severity; returns how many are errors."""
+        errors = 0
+        for finding in findings:
+            severity = finding.severity
+            if severity is Severity.ERROR:
+                errors += 1
+            elif severity is Severity.WARNING:
+                self.warnings += 1
+            else:
+                self.notes += 1
+        self.errors += errors
+        return errors
+
+    def join(self, more: tuple[Finding, ...], *, had_findings: bool, had_errors: bool) -> None:
+        """Findings joined afterwards to a file already counted."""
+        errors = self.add_findings(more)
+        self.with_findings += not had_findings and bool(more)
+        self.ready -= not had_errors and errors > 0
+
+    def summary(self) -> Summary:
+        return Summary(self.files, self.errors, self.warnings, self.notes, self.with_findings,
+                       self.ready, self.marginal)
+
+
 @dataclass(frozen=True)
 class ValidationReport:
     """Everything one `validate` run found, file by file, in a stable order.
@@ -191,6 +236,8 @@ class ValidationReport:
 
     files: Sequence[FileResult]
     root: str = "."
+    counted: Summary | None = field(default=None, compare=False, repr=False)
+    """The summary when the producer already counted it."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -198,27 +245,13 @@ class ValidationReport:
 
     @cached_property
     def summary(self) -> Summary:
-        """The counts, from one pass over the files."""
-        files = errors = warnings = notes = with_findings = ready = marginal = 0
+        """The counts: as counted by the producer, or from one pass over the files."""
+        if self.counted is not None:
+            return self.counted
+        tally = Tally()
         for result in self.files:
-            files += 1
-            marginal += result.facts.marginal
-            if not result.findings:
-                ready += 1
-                continue
-            with_findings += 1
-            file_errors = 0
-            for finding in result.findings:
-                severity = finding.severity
-                if severity is Severity.ERROR:
-                    file_errors += 1
-                elif severity is Severity.WARNING:
-                    warnings += 1
-                else:
-                    notes += 1
-            errors += file_errors
-            ready += file_errors == 0
-        return Summary(files, errors, warnings, notes, with_findings, ready, marginal)
+            tally.add(result)
+        return tally.summary()
 
     @property
     def error_count(self) -> int:

@@ -19,7 +19,14 @@ from pubflow.checks.repository import RepoEntry, cross_file_issues
 from pubflow.checks.scorecard import ScorecardResult, evaluate, read_scores
 from pubflow.config import Config
 from pubflow.discovery import PATTERN_SUFFIX, Target, collect_targets, pattern_stems
-from pubflow.findings import FileResult, Finding, PatternFacts, Severity, ValidationReport
+from pubflow.findings import (
+    FileResult,
+    Finding,
+    PatternFacts,
+    Severity,
+    Tally,
+    ValidationReport,
+)
 from pubflow.jsonsource import (
     JsonDocument,
     LoadFailure,
@@ -77,12 +84,16 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
     checked = _check_all(pending, config, request.jobs, digest=cache is not None)
     results: list[FileResult] | ResultSpool = ResultSpool() if len(targets) >= SPOOL_FROM else []
     entries: list[RepoEntry] = []
+    tally = Tally()
+    had = bytearray()  # per file: 1 has findings, 2 has errors (to count joined findings)
     for done, (target, result) in enumerate(zip(targets, known, strict=True), 1):
         if result is None:
             result, stamp = next(checked)
             if cache is not None and stamp is not None:
                 cache.store(target.display, stamp, result)
         results.append(result)
+        tally.add(result)
+        had.append(bool(result.findings) | (result.errors > 0) << 1)
         entries.append(_repo_entry(target.display, result.facts))
         if progress:
             progress(done, len(targets))
@@ -94,10 +105,15 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
 
     if has_tickets(config.root):
         _add_locked_findings(extra, targets, config)
+    for index, target in enumerate(targets) if extra else ():
+        more = extra.get(target.display)
+        if more:
+            tally.join(more, had_findings=bool(had[index] & 1), had_errors=bool(had[index] & 2))
     if isinstance(results, ResultSpool):
         results.extra = extra
-        return ValidationReport(results, root=str(config.root))
-    return ValidationReport(tuple(with_extra(r, extra) for r in results), root=str(config.root))
+        return ValidationReport(results, str(config.root), tally.summary())
+    return ValidationReport(tuple(with_extra(r, extra) for r in results), str(config.root),
+                            tally.summary())
 
 
 def _repo_entry(display: str, facts: PatternFacts) -> RepoEntry:

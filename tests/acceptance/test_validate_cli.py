@@ -452,6 +452,9 @@ def test_big_runs_spool_results_and_report_the_same(repo: Path, write_pattern: W
         write_pattern(valid_pattern(id=f"pattern-{index:02d}", version=version,
                                     relatedPatterns=related), name=f"pattern-{index:02d}")
     write_pattern(valid_pattern(id="pattern-03"), name="copy-of-three")  # a duplicate id
+    marginal = valid_pattern(id="marginal-one", relatedPatterns=["nowhere"])
+    marginal["scorecard"].update(ownership=3, visibility=3)  # a warning, then a joined error
+    write_pattern(marginal)
     args = ("validate", "--no-cache", "--jobs", "1", "--format", output_format, "--verbose")
     if output_format != "text":
         args = args[:-1]
@@ -467,6 +470,18 @@ def test_big_runs_spool_results_and_report_the_same(repo: Path, write_pattern: W
         return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", text)
 
     assert in_memory[0] == spooled[0] == to_file[0] == 1
+    if output_format == "text":  # counted while checking == counted from the files
+        from pubflow.config import load_config
+        from pubflow.findings import ValidationReport
+        from pubflow.validate import ValidateRequest, validate
+
+        for limit in (2, 1000):
+            monkeypatch.setattr(pubflow.validate, "SPOOL_FROM", limit)
+            report = validate(ValidateRequest(load_config(repo), use_cache=False, jobs=1))
+            recount = ValidationReport(tuple(report.files)).summary
+            assert report.summary == recount
+            assert recount.errors > 0 and recount.warnings > 0
+            assert 0 < recount.ready < recount.files
     assert steady(spooled[1]) == steady(in_memory[1])
     assert steady(out_file.read_text(encoding="utf-8")) == steady(in_memory[1])
     assert "repo.duplicate-id" in in_memory[1] or output_format == "junit"
