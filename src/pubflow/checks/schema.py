@@ -65,17 +65,18 @@ def _validator_class() -> Any:
 
 
 @lru_cache(maxsize=64)
-def _detailed_validator(failing_fields: frozenset[str] | None = None) -> Any:
-    """The validator for the whole schema, or for one where only `failing_fields` keep their
-    rules: every other field is known to be valid, and descending into it costs most of
-    jsonschema's time. The top-level rules (required fields, unknown fields) stay as they are,
-    so the errors are exactly those of the whole schema."""
+def _detailed_validator(valid_fields: frozenset[str] = frozenset()) -> Any:
+    """The validator for the whole schema, except that the top-level `valid_fields` (present
+    in the document and known to pass their rules) become `true`: descending into them would
+    cost most of jsonschema's time and find nothing. Every other property keeps its rules, so
+    a missing field is still described, and the top-level rules (required fields, unknown
+    fields) stay as they are: the errors are exactly those of the whole schema."""
     from pubflow.resources import load_schema
 
     schema = load_schema(SCHEMA_NAME)
-    if failing_fields is not None:
+    if valid_fields:
         schema = {**schema}  # a copy: load_schema's dict is shared
-        schema["properties"] = {name: (rules if name in failing_fields else {})
+        schema["properties"] = {name: (True if name in valid_fields else rules)
                                 for name, rules in schema["properties"].items()}
     return _validator_class()(schema)
 
@@ -87,29 +88,30 @@ def _compile_ecma(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _failing_fields(data: Any) -> frozenset[str] | None:
-    """The fields of a pattern that break their own rules (None when `data` is no object)."""
+def _valid_fields(data: Any) -> frozenset[str]:
+    """The fields of a pattern that pass their own rules (none when `data` is no object)."""
     if not isinstance(data, dict):
-        return None
+        return frozenset()
     from pubflow.checks import _pattern_fields_fastpath
 
-    failing = []
+    valid = []
     for name, value in data.items():
         try:
             _pattern_fields_fastpath.validate({name: value})  # type: ignore[no-untyped-call]
         except ValueError:
-            failing.append(name)
-    return frozenset(failing)
+            continue
+        valid.append(name)
+    return frozenset(valid)
 
 
 def detailed_errors(data: Any) -> list[Any]:
     """Every schema error of `data`, as jsonschema reports them."""
-    return list(_detailed_validator(_failing_fields(data)).iter_errors(data))
+    return list(_detailed_validator(_valid_fields(data)).iter_errors(data))
 
 
 def full_schema_errors(data: Any) -> list[Any]:
     """The same errors, from the whole schema: what `detailed_errors` is tested against."""
-    return list(_detailed_validator(None).iter_errors(data))
+    return list(_detailed_validator().iter_errors(data))
 
 
 class SchemaCheck:
@@ -156,7 +158,7 @@ def _explain(error: Any) -> Iterator[Issue]:
         return
     if keyword == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
-        for extra in sorted(set(value) - set(allowed)):
+        for extra in sorted(map(str, set(value) - set(allowed))):  # (str: data from Python)
             close = difflib.get_close_matches(extra, allowed, n=1)
             suggestion = f" (did you mean '{close[0]}'?)" if close else ""
             where = f"{label}: " if path else ""

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pubflow.checks import _pattern_fields_fastpath
 from pubflow.checks.schema import (
+    _explain,
     _validator_class,
     detailed_errors,
     full_schema_errors,
@@ -33,6 +34,11 @@ from gen_patterns import generate
 
 def _described(errors: list[Any]) -> list[tuple[str, str, str]]:
     return sorted((str(list(e.absolute_path)), e.validator, e.message) for e in errors)
+
+
+def _explained(errors: list[Any]) -> list[str]:
+    """What an author reads: every issue with its message and hint."""
+    return sorted(repr(issue) for error in errors for issue in _explain(error))
 
 
 def _passes(validate: Callable[[Any], Any], data: Any) -> bool:
@@ -55,7 +61,9 @@ def agree(data: Any) -> None:
             wrong_here = any(list(e.absolute_path)[:1] == [name] for e in full)
             assert _passes(_pattern_fields_fastpath.validate, {name: value}) == (not wrong_here), (
                 name, shown)
-    assert _described(detailed_errors(data)) == _described(full), shown
+    detailed = detailed_errors(data)
+    assert _described(detailed) == _described(full), shown
+    assert _explained(detailed) == _explained(full), shown
 
 
 def test_generated_module_is_up_to_date() -> None:
