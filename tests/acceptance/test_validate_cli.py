@@ -94,6 +94,7 @@ def test_missing_required_points_at_the_object(repo: Path, write_pattern: WriteP
     _, out, _ = invoke("validate")
     assert ("patterns/incident-escalation.json:1:1: error[schema.required] "
             "missing required field 'hookMarkdown'") in out
+    assert 'hint: Add "hookMarkdown" (Section 1: the hook).' in out
 
 
 def test_unknown_field_points_at_the_key(repo: Path, write_pattern: WritePattern) -> None:
