@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import stat
 import time
-from operator import attrgetter
 
 try:  # hashlib would first load OpenSSL; blake2 is built into CPython
     from _blake2 import blake2b
@@ -100,34 +99,44 @@ def _add(lines: list[str], path: str, st: os.stat_result, limit: int) -> bool:
     return True
 
 
-_name_of = attrgetter("name")
+_STAT_AT = os.stat in os.supports_dir_fd
 
 
 def _walk(lines: list[str], folder: str, limit: int) -> bool:
-    """Every entry below `folder` (as discovery sees them), depth first, in name order."""
+    """Every entry below `folder` (as discovery sees them: symlinked folders are recorded, not
+    entered), depth first, in name order.
+
+    Names are stat-ed relative to the open folder where the platform allows it: resolving
+    the whole path again for each of ten thousand files costs a quarter of the walk.
+    """
     try:
-        with os.scandir(folder) as scan:
-            entries = sorted(scan, key=_name_of)
+        names = sorted(os.listdir(folder))
+        fd = os.open(folder, os.O_RDONLY) if _STAT_AT else None
     except OSError:
         return False
     append = lines.append
-    for entry in entries:
-        name = entry.name
-        if name in SKIPPED_DIRS:
-            continue
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            return False
-        mode = st.st_mode
-        if st.st_mtime_ns >= limit:
-            return False
-        if stat.S_ISREG(mode):
-            append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
-            continue
-        append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{mode}\0"
-               f"{os.readlink(entry.path) if stat.S_ISLNK(mode) else ''}")
-        if entry.is_dir(follow_symlinks=True) and not _walk(lines, entry.path, limit):
-            return False
-        append("..")  # leaving the folder: names stay unambiguous
+    try:
+        for name in names:
+            if name in SKIPPED_DIRS:
+                continue
+            try:
+                st = (os.stat(name, dir_fd=fd, follow_symlinks=False) if fd is not None
+                      else os.lstat(os.path.join(folder, name)))
+            except OSError:
+                return False
+            mode = st.st_mode
+            if st.st_mtime_ns >= limit:
+                return False
+            if stat.S_ISREG(mode):
+                append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
+                continue
+            path = os.path.join(folder, name)
+            append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{mode}\0"
+                   f"{os.readlink(path) if stat.S_ISLNK(mode) else ''}")
+            if stat.S_ISDIR(mode) and not _walk(lines, path, limit):
+                return False
+            append("..")  # leaving the entry: names stay unambiguous
+    finally:
+        if fd is not None:
+            os.close(fd)
     return True

@@ -75,3 +75,17 @@ def test_listing_digest_sees_every_change_and_distrusts_fresh_files(tmp_path: Pa
     backdated(tmp_path)
     assert listing_digest("key", [str(folder)], str(tmp_path)) not in (None, changed)
     assert listing_digest("key", [str(tmp_path / "missing")], str(tmp_path)) is None
+
+
+def test_listing_records_symlinks_without_following_them(tmp_path: Path) -> None:
+    folder = tmp_path / "patterns"
+    folder.mkdir()
+    (folder / "one.json").write_text("{}")
+    (folder / "loop").symlink_to(folder, target_is_directory=True)  # would never end if entered
+    backdated(tmp_path)
+    first = listing_digest("key", [str(folder)], str(tmp_path))
+    assert first is not None
+    (folder / "loop").unlink()
+    (folder / "loop").symlink_to(tmp_path, target_is_directory=True)
+    backdated(tmp_path)
+    assert listing_digest("key", [str(folder)], str(tmp_path)) not in (None, first)
