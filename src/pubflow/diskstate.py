@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 CONFIG_FILE = "pubflow.yaml"
 SKIPPED_DIRS = frozenset({".git", ".pubflow", "node_modules", ".venv", "__pycache__"})
 """Folders that discovery never enters and a folder digest ignores."""
+LISTING_FORMAT = 2
+"""Changes whenever what `listing_digest` covers changes, so no old digest matches."""
 RACY_NS = 2_000_000_000
 """A file modified this close to a check may change again within the clock's granularity:
 a cache must not trust its size and mtime."""
@@ -76,7 +78,7 @@ def listing_digest(base_key: str, paths: Sequence[str], root: str) -> str | None
     Any change to a file, a new or removed file, or a file touched back to an old mtime (its
     ctime moves) changes the digest.
     """
-    lines = [f"1\0{base_key}\0{os.path.realpath(root)}"]
+    lines = [f"{LISTING_FORMAT}\0{base_key}\0{os.path.realpath(root)}"]
     limit = time.time_ns() - RACY_NS
     for path in sorted({os.path.abspath(p) for p in paths}):
         try:

@@ -193,12 +193,14 @@ class Tally:
     ready: int = 0
     marginal: int = 0
 
-    def add(self, result: FileResult) -> None:
+    def add(self, result: FileResult) -> int:
+        """Count one file; returns how many errors it has."""
         self.files += 1
         self.marginal += result.facts.marginal
         errors = self.add_findings(result.findings) if result.findings else 0
         self.with_findings += bool(result.findings)
         self.ready += errors == 0
+        return errors
 
     def add_findings(self, findings: tuple[Finding, ...]) -> int:
         """Count `findings` of one file by severity; returns how many are errors."""

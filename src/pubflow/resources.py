@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
-from pathlib import Path
 
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
     from typing import Any
 
-_SCHEMAS = Path(__file__).with_name("schemas")
+_SCHEMAS = os.path.join(os.path.dirname(__file__), "schemas")
 
 
 def schema_text(name: str) -> str:
     """A shipped schema's text; read beside this module (importlib.resources, needed only
-    for a zipped install, costs a dozen milliseconds of imports at every start)."""
+    for a zipped install, costs a dozen milliseconds of imports at every start, and pathlib
+    another dozen on the memo's start-up path)."""
     try:
-        return (_SCHEMAS / name).read_text(encoding="utf-8")
+        with open(os.path.join(_SCHEMAS, name), encoding="utf-8") as handle:
+            return handle.read()
     except FileNotFoundError:
         from importlib import resources
 

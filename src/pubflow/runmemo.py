@@ -5,10 +5,12 @@ redoes the cross-file checks; when nothing at all changed, even that is too much
 keeps the last full report of the patterns folder under a fingerprint of everything the run
 depends on: pubflow's version, the schema and the configuration (the per-file cache's key),
 and a raw listing (name, size, mtime, ctime, mode, link target) of every entry below the
-folder. Any change (ctime catches an mtime set back by hand), or any entry modified within
-the clock's granularity of now ("racy"), means no memo and a normal run. Runs over named
-files (the pre-commit hook), a `--changed` selection or a repository with tickets (locks)
-are never memoised.
+folder (`diskstate.listing_digest`). Any change (ctime catches an mtime set back by hand), or
+any entry modified within the clock's granularity of now ("racy"), means no memo and a normal
+run. Runs over named files (the pre-commit hook), a `--changed` selection or a repository
+with tickets (locks) are never memoised. The text output memo also records its *basis*, so
+the `pubflow` script can recompute the key without building the configuration
+(`shortcut_answer`, used by `cli/remembered.py`).
 """
 
 from __future__ import annotations
@@ -46,23 +48,19 @@ def run_key(config: Config, *, use_cache: bool = True, paths: Sequence[Path] = (
 def shortcut_basis(root: str) -> str | None:
     """What a run's verdict key and patterns folder follow from, read without building the
     configuration: pubflow's version and the bytes of the schema and of `pubflow.yaml`. None
-    when a file cannot be read (the full CLI then says why)."""
+    when `pubflow.yaml` cannot be read (the full CLI then says why)."""
     from pubflow import __version__
+    from pubflow.resources import schema_text
 
-    parts = [__version__.encode()]
-    for path in (os.path.join(os.path.dirname(__file__), "schemas", "pattern.schema.json"),
-                 os.path.join(root, CONFIG_FILE)):
-        try:
-            with open(path, "rb") as handle:
-                parts.append(b"+" + handle.read())
-        except FileNotFoundError:
-            if path.endswith(CONFIG_FILE):
-                parts.append(b"-")  # no pubflow.yaml: every default
-                continue
-            return None  # a zipped install: no shortcut
-        except OSError:
-            return None
-    return digest(b"\0".join(parts))
+    try:
+        with open(os.path.join(root, CONFIG_FILE), "rb") as handle:
+            config = b"+" + handle.read()
+    except FileNotFoundError:
+        config = b"-"  # no pubflow.yaml: every default
+    except OSError:
+        return None
+    schema = schema_text("pattern.schema.json").encode()
+    return digest(b"\0".join((__version__.encode(), schema, config)))
 
 
 def shortcut_answer(root: str, variant: str) -> tuple[str, tuple[str, bool, str] | None] | None:
@@ -154,7 +152,7 @@ def _output_path(config: Config) -> str:
 
 
 def _write_output_memo(config: Config, key: str, variants: object) -> None:
-    """The text reports, with what `shortcut_key` needs to recompute the key next time
+    """The text reports, with what `shortcut_answer` needs to recompute the key next time
     without the configuration."""
     from pathlib import Path
 

@@ -92,8 +92,8 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
             if cache is not None and stamp is not None:
                 cache.store(target.display, stamp, result)
         results.append(result)
-        tally.add(result)
-        had.append(bool(result.findings) | (result.errors > 0) << 1)
+        errors = tally.add(result)
+        had.append(bool(result.findings) | (errors > 0) << 1)
         entries.append(_repo_entry(target.display, result.facts))
         if progress:
             progress(done, len(targets))
