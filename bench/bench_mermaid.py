@@ -1,4 +1,4 @@
-"""Throughput and scaling of ``pubflow.mermaid.parse_sequence_diagram`` on one core.
+"""Throughput and scaling of ``pubflow.diagrams.mermaid.parse_sequence_diagram`` on one core.
 
     PYTHONPATH=src python bench/bench_mermaid.py            # full run
     PYTHONPATH=src python bench/bench_mermaid.py --quick    # fewer repeats, smaller inputs
@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pubflow.mermaid import MermaidError, parse_sequence_diagram
+from pubflow.diagrams.mermaid import MermaidError, parse_sequence_diagram
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "mermaid"
 CORPUS_FILES = ["corpus.json", "corpus_seed777.json", "handmade.json", "surprises.json"]

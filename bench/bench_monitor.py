@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pubflow.release.environments import Environment, serialize_catalog
+from pubflow.records.environments import Environment, serialize_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 PATTERNS = 500

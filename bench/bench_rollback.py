@@ -25,11 +25,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pubflow.records.environments import Environment, catalog_entry, serialize_catalog
+from pubflow.records.states import State
+from pubflow.records.store import dump_yaml, new_document
+from pubflow.records.tickets import PinnedPattern, Ticket, append_event, utc_text
 from pubflow.release import package as pkg
-from pubflow.release.environments import Environment, catalog_entry, serialize_catalog
-from pubflow.tickets.model import PinnedPattern, Ticket, append_event, utc_text
-from pubflow.tickets.states import State
-from pubflow.tickets.store import dump_yaml, new_document
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

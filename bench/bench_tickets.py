@@ -22,9 +22,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pubflow.tickets.model import PinnedPattern, Ticket, append_event
-from pubflow.tickets.states import State
-from pubflow.tickets.store import dump_yaml, new_document
+from pubflow.records.states import State
+from pubflow.records.store import dump_yaml, new_document
+from pubflow.records.tickets import PinnedPattern, Ticket, append_event
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -1,7 +1,7 @@
 """Generate `tests/data/mermaid/plain.json`: realistic diagrams and near-miss variants of them.
 
 The diagram budgets count participants, messages and ``alt`` blocks through a shortcut
-(`pubflow.mermaid._counts.plain_counts`) that only answers for *plain* diagrams and hands
+(`pubflow.diagrams.mermaid._counts.plain_counts`) that only answers for *plain* diagrams and hands
 everything else to the full parser. This corpus stresses exactly that boundary:
 
 * about 300 **base** diagrams: the two diagram fields of the pattern files that

@@ -12,8 +12,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pubflow.diskstate import CONFIG_FILE, repository_root
 from pubflow.errors import ConfigError
+from pubflow.storage.diskstate import CONFIG_FILE, repository_root
 
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def load_config(root: Path) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
     from pubflow import __version__
-    from pubflow.cache import cache_dir, read_json_cache, write_json_cache
+    from pubflow.validation.result_cache import cache_dir, read_json_cache, write_json_cache
 
     key = f"{__version__}:{hashlib.sha256(content).hexdigest()}"
     memo = cache_dir(root) / "config-cache.json"
@@ -162,7 +162,7 @@ def _refuse_aliases(yaml: Any, text: str, path: Path) -> None:
 def _validate(raw: Any, path: Path) -> None:
     import jsonschema
 
-    from pubflow.resources import load_schema
+    from pubflow.storage.schemas import load_schema
 
     validator = jsonschema.Draft7Validator(load_schema("config.schema.json"))
     problems = []

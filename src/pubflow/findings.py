@@ -231,7 +231,7 @@ class Tally:
 class ValidationReport:
     """Everything one `validate` run found, file by file, in a stable order.
 
-    `files` is any sequence: a tuple, or for big runs a spool on disk (`pubflow.spool`) that
+    `files` is any sequence: a tuple, or for big runs a spool on disk (`pubflow.validation.spool`) that
     is read back file by file, so memory does not grow with the number of patterns. Readers
     should iterate it (each pass reads the spool again) and use `summary` for the counts.
     """

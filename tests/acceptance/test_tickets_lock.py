@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 
-from pubflow.resources import load_schema
+from pubflow.storage.schemas import load_schema
 from tests.acceptance.tickets_support import create, in_review, invoke, setup_repo
 from tests.conftest import valid_pattern
 

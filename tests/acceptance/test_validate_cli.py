@@ -323,7 +323,7 @@ def test_no_traceback_for_internal_errors_without_debug(repo: Path, write_patter
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr("pubflow.validate.validate_targets", boom)
+    monkeypatch.setattr("pubflow.validation.run.validate_targets", boom)
     code, _, err = invoke("validate")
     assert code == 3
     assert "internal error: RuntimeError: simulated bug" in err
@@ -413,7 +413,7 @@ def test_ctrl_c_exits_130(repo: Path, write_pattern: WritePattern,
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("pubflow.validate.validate_targets", interrupted)
+    monkeypatch.setattr("pubflow.validation.run.validate_targets", interrupted)
     code, _, err = invoke("validate")
     assert code == 130
     assert "interrupted" in err
@@ -445,7 +445,7 @@ def test_big_runs_spool_results_and_report_the_same(repo: Path, write_pattern: W
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      output_format: str) -> None:
     """Above `SPOOL_FROM` files the results wait on disk; every report is unchanged."""
-    import pubflow.validate
+    import pubflow.validation.run
 
     for index in range(12):
         version = "1.0.0" if index % 4 else "broken"
@@ -460,7 +460,7 @@ def test_big_runs_spool_results_and_report_the_same(repo: Path, write_pattern: W
     if output_format != "text":
         args = args[:-1]
     in_memory = invoke(*args)
-    monkeypatch.setattr(pubflow.validate, "SPOOL_FROM", 2)
+    monkeypatch.setattr(pubflow.validation.run, "SPOOL_FROM", 2)
     spooled = invoke(*args)
     out_file = repo / "report.out"
     to_file = invoke(*args, "--output", str(out_file))
@@ -474,10 +474,10 @@ def test_big_runs_spool_results_and_report_the_same(repo: Path, write_pattern: W
     if output_format == "text":  # counted while checking == counted from the files
         from pubflow.config import load_config
         from pubflow.findings import ValidationReport
-        from pubflow.validate import ValidateRequest, validate
+        from pubflow.validation.run import ValidateRequest, validate
 
         for limit in (2, 1000):
-            monkeypatch.setattr(pubflow.validate, "SPOOL_FROM", limit)
+            monkeypatch.setattr(pubflow.validation.run, "SPOOL_FROM", limit)
             report = validate(ValidateRequest(load_config(repo), use_cache=False, jobs=1))
             recount = ValidationReport(tuple(report.files)).summary
             assert report.summary == recount

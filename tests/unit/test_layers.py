@@ -10,10 +10,10 @@ from pathlib import Path
 from tests.conftest import valid_pattern
 
 CORE_MODULES = [
-    "pubflow.validate", "pubflow.config", "pubflow.checks", "pubflow.reporters",
-    "pubflow.mermaid", "pubflow.diagramlint", "pubflow.scoring", "pubflow.cache",
-    "pubflow.discovery", "pubflow.jsonsource", "pubflow.findings", "pubflow.rules",
-    "pubflow.tickets.service", "pubflow.tickets.store", "pubflow.tickets.verify",
+    "pubflow.validation.run", "pubflow.config", "pubflow.checks", "pubflow.reporters",
+    "pubflow.diagrams.mermaid", "pubflow.diagrams.lint", "pubflow.validation.scoring", "pubflow.validation.result_cache",
+    "pubflow.storage.discovery", "pubflow.storage.jsonsource", "pubflow.findings", "pubflow.checks.rules",
+    "pubflow.tickets.service", "pubflow.records.store", "pubflow.records.verify",
     "pubflow.checks.locked",
 ]
 

@@ -1,6 +1,6 @@
 """Beat 6: both sequence diagrams parse as Mermaid would, and stay within their budgets.
 
-The counting is the Mermaid parser's job (`pubflow.mermaid`); this module only compares its
+The counting is the Mermaid parser's job (`pubflow.diagrams.mermaid`); this module only compares its
 model with the budgets and words the findings exactly as the specification fixes them.
 """
 
@@ -64,7 +64,7 @@ class DiagramCheck:
     def __call__(self, data: Any, context: CheckContext) -> Iterable[Issue]:
         if not isinstance(data, dict):
             return []
-        from pubflow.mermaid import MermaidError, sequence_diagram_counts
+        from pubflow.diagrams.mermaid import MermaidError, sequence_diagram_counts
 
         issues: list[Issue] = []
         for field, title in DIAGRAM_FIELDS.items():

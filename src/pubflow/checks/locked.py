@@ -25,9 +25,9 @@ class Pin:
 
 def locked_pins(root: Path) -> dict[str, Pin]:
     """Pattern path (repo-relative) -> the pin of the ticket that locks it."""
-    from pubflow.tickets.index import summaries
-    from pubflow.tickets.states import LOCKED_STATES
-    from pubflow.tickets.store import TicketStore
+    from pubflow.records.index import summaries
+    from pubflow.records.states import LOCKED_STATES
+    from pubflow.records.store import TicketStore
 
     return {s.pattern_path: Pin(s.id, s.state, s.pattern_path, s.digest)
             for s in summaries(TicketStore(root), skip_invalid=True)

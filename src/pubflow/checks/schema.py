@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from pubflow.checks.base import CheckContext, Issue
-from pubflow.jsonsource import pointer_of
+from pubflow.storage.jsonsource import pointer_of
 
 SCHEMA_NAME = "pattern.schema.json"
 SCHEMA_HINT = "See schemas/pattern.schema.json for the field's rules."
@@ -41,7 +41,7 @@ _PATTERN_MEANING = {
 
 def is_valid_fast(data: Any) -> bool:
     """Pass/fail in microseconds; equal to jsonschema's verdict (a test holds it to that)."""
-    from pubflow.checks import _pattern_fastpath
+    from pubflow._generated import pattern_fastpath as _pattern_fastpath
 
     try:
         _pattern_fastpath.validate(data)  # type: ignore[no-untyped-call]
@@ -71,7 +71,7 @@ def _detailed_validator(valid_fields: frozenset[str] = frozenset()) -> Any:
     cost most of jsonschema's time and find nothing. Every other property keeps its rules, so
     a missing field is still described, and the top-level rules (required fields, unknown
     fields) stay as they are: the errors are exactly those of the whole schema."""
-    from pubflow.resources import load_schema
+    from pubflow.storage.schemas import load_schema
 
     schema = load_schema(SCHEMA_NAME)
     if valid_fields:
@@ -92,7 +92,7 @@ def _valid_fields(data: Any) -> frozenset[str]:
     """The fields of a pattern that pass their own rules (none when `data` is no object)."""
     if not isinstance(data, dict):
         return frozenset()
-    from pubflow.checks import _pattern_fields_fastpath
+    from pubflow._generated import pattern_fields_fastpath as _pattern_fields_fastpath
 
     valid = []
     for name, value in data.items():

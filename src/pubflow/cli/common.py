@@ -103,7 +103,7 @@ def acting_actor(config: Config) -> str:
     """--actor / PUBFLOW_ACTOR, else git's user.email; who is recorded in every event."""
     if STATE.actor and STATE.actor.strip():
         return STATE.actor.strip()
-    from pubflow import gitrepo
+    from pubflow.storage import git as gitrepo
 
     email = gitrepo.user_email(config.root)
     if email:

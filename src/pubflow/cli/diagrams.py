@@ -15,7 +15,7 @@ from pubflow.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
     from pubflow.config import DiagramBudgets
-    from pubflow.diagramlint import DiagramResult
+    from pubflow.diagrams.lint import DiagramResult
 
 
 class DiagramFormat(enum.StrEnum):
@@ -43,8 +43,8 @@ def diagrams(
       pubflow diagrams docs/flow.mmd patterns/incident-escalation.json --format json
     """
     from pubflow.config import find_root, load_config
-    from pubflow.diagramlint import DIAGRAM_SUFFIXES, lint_targets
-    from pubflow.discovery import collect_targets
+    from pubflow.diagrams.lint import DIAGRAM_SUFFIXES, lint_targets
+    from pubflow.storage.discovery import collect_targets
 
     config = load_config(find_root(Path.cwd()))
     targets = collect_targets(paths or (config.patterns_path,), config.root,

@@ -13,8 +13,8 @@ from pubflow.cli.terminal import write_output
 from pubflow.errors import EXIT_FINDINGS, InputError, UsageError
 
 if TYPE_CHECKING:
-    from pubflow.escalation import EscalationOutcome
-    from pubflow.monitor import MonitorResult
+    from pubflow.monitoring.engagement import MonitorResult
+    from pubflow.monitoring.escalation import EscalationOutcome
 
 
 @handle_errors
@@ -47,10 +47,10 @@ def monitor(
 
       pubflow monitor --events events.jsonl --auto-rollback --format json
     """
-    from pubflow.escalation import escalate
-    from pubflow.monitor import load_live, parse_time
-    from pubflow.monitor import monitor as run_monitor
-    from pubflow.release.environments import check_environment_name, load_environment
+    from pubflow.monitoring.engagement import load_live, parse_time
+    from pubflow.monitoring.engagement import monitor as run_monitor
+    from pubflow.monitoring.escalation import escalate
+    from pubflow.records.environments import check_environment_name, load_environment
 
     config, clock = repo_context()
     name = env or config.environments[-1]
@@ -140,10 +140,10 @@ def impact(
     """
     from datetime import timedelta
 
-    from pubflow.impact import impact_data, impact_markdown
-    from pubflow.monitor import load_live, parse_time
-    from pubflow.monitor import monitor as run_monitor
-    from pubflow.release.environments import check_environment_name
+    from pubflow.monitoring.engagement import load_live, parse_time
+    from pubflow.monitoring.engagement import monitor as run_monitor
+    from pubflow.monitoring.impact import impact_data, impact_markdown
+    from pubflow.records.environments import check_environment_name
 
     if output_format not in ("markdown", "json"):
         raise UsageError(f"--format {output_format}: choose markdown or json")

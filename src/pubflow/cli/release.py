@@ -300,7 +300,7 @@ def audit_verify() -> None:
 
     Example: pubflow audit verify
     """
-    from pubflow.audit import AuditLog
+    from pubflow.records.audit import AuditLog
 
     config, _now = repo_context()
     log = AuditLog(config.root)

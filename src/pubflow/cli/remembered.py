@@ -31,8 +31,8 @@ def answer(argv: list[str]) -> int | None:
         return None
     quiet, verbose = options
     from pubflow.cli.terminal import use_color, write_output
-    from pubflow.diskstate import repository_root
-    from pubflow.runmemo import shortcut_answer
+    from pubflow.storage.diskstate import repository_root
+    from pubflow.validation.memo import shortcut_answer
 
     variant = text_variant(color=use_color(sys.stdout), verbose=verbose, quiet=quiet)
     try:

@@ -14,7 +14,7 @@ from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, make_consol
 from pubflow.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
-    from pubflow.scoring import PatternScore
+    from pubflow.validation.scoring import PatternScore
 
 
 class ScoreFormat(enum.StrEnum):
@@ -41,8 +41,8 @@ def score(
       pubflow score patterns/incident-escalation.json --format json
     """
     from pubflow.config import find_root, load_config
-    from pubflow.discovery import collect_targets
-    from pubflow.scoring import score_targets
+    from pubflow.storage.discovery import collect_targets
+    from pubflow.validation.scoring import score_targets
 
     config = load_config(find_root(Path.cwd()))
     targets = collect_targets(paths or (config.patterns_path,), config.root)

@@ -40,7 +40,7 @@ def write_output(text: str | Iterable[str], output: Path | None) -> None:
             os.dup2(devnull, sys.stdout.fileno())
         return
     from pubflow.errors import InputError
-    from pubflow.fsutil import atomic_write_chunks
+    from pubflow.storage.files import atomic_write_chunks
 
     try:
         atomic_write_chunks(output, chunks)

@@ -26,7 +26,7 @@ from pubflow.cli.terminal import write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
-    from pubflow.tickets.model import Ticket
+    from pubflow.records.tickets import Ticket
 
 ticket_app = typer.Typer(
     name="ticket",
@@ -94,7 +94,7 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
 
     Example: pubflow ticket show PUB-2026-001 --format json
     """
-    from pubflow.tickets.store import TicketStore
+    from pubflow.records.store import TicketStore
 
     config, now = repo_context()
     ticket = TicketStore(config.root).load(ticket_id)
@@ -137,9 +137,9 @@ def list_tickets(
 
       pubflow ticket list --overdue --format json
     """
-    from pubflow.tickets.index import summaries
-    from pubflow.tickets.states import State
-    from pubflow.tickets.store import TicketStore
+    from pubflow.records.index import summaries
+    from pubflow.records.states import State
+    from pubflow.records.store import TicketStore
 
     if state is not None and state not in set(State):
         raise UsageError(f"unknown state '{state}'; states: {', '.join(State)}")
@@ -179,7 +179,7 @@ def history(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> Non
 
     Example: pubflow ticket history PUB-2026-001
     """
-    from pubflow.tickets.store import TicketStore
+    from pubflow.records.store import TicketStore
 
     config, _now = repo_context()
     ticket = TicketStore(config.root).load(ticket_id)
@@ -309,7 +309,7 @@ def verify(
 
       pubflow ticket verify PUB-2026-001
     """
-    from pubflow.tickets.verify import verify as run_verify
+    from pubflow.records.verify import verify as run_verify
 
     config, _now = repo_context()
     result = run_verify(config.root, ticket_id)
@@ -364,8 +364,8 @@ def merge_driver(
 
     Example (what git runs): pubflow ticket merge-driver %O %A %B %P
     """
-    from pubflow import gitrepo
-    from pubflow.tickets.merge import merge_ticket
+    from pubflow.records.merge import merge_ticket
+    from pubflow.storage import git as gitrepo
 
     shown = name or ours.name
     try:
@@ -385,7 +385,7 @@ def merge_driver(
         return
     if outcome.content is None:
         raise typer.Exit(EXIT_FINDINGS)
-    from pubflow.fsutil import atomic_write_bytes
+    from pubflow.storage.files import atomic_write_bytes
 
     atomic_write_bytes(ours, outcome.content)
 
@@ -400,7 +400,7 @@ def setup_merge() -> None:
 
     Example: pubflow ticket setup-merge
     """
-    from pubflow.tickets.merge import driver_command, install_driver
+    from pubflow.records.merge import driver_command, install_driver
 
     config, _now = repo_context()
     command = driver_command()

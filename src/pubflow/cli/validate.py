@@ -15,9 +15,9 @@ from pubflow.cli.terminal import use_color, write_output
 from pubflow.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from pubflow.discovery import Target
     from pubflow.findings import ValidationReport
-    from pubflow.validate import ValidateRequest
+    from pubflow.storage.discovery import Target
+    from pubflow.validation.run import ValidateRequest
 
 
 class OutputFormat(enum.StrEnum):
@@ -64,7 +64,7 @@ def validate(
     from pubflow import __version__
     from pubflow.config import find_root, load_config
     from pubflow.reporters import ReportOptions, stream_report
-    from pubflow.validate import ValidateRequest
+    from pubflow.validation.run import ValidateRequest
 
     if base is not None and not changed:
         raise UsageError("--base only makes sense with --changed")
@@ -77,8 +77,8 @@ def validate(
     color = output is None and output_format is OutputFormat.text and use_color(sys.stdout)
     # The text report has no timestamp: for an unchanged repository the whole output is
     # remembered and printed again (the hook's common case), keyed on the run and the options.
-    from pubflow import runmemo
     from pubflow.cli.remembered import handed_on_key, text_variant
+    from pubflow.validation import memo as runmemo
 
     # The script's shortcut hands on the key it computed for this very invocation.
     key = handed_on_key(root) or runmemo.run_key(
@@ -124,7 +124,7 @@ def _written(output: Path | None, quiet: bool, output_format: OutputFormat, summ
 def _validated(request: ValidateRequest, changed: bool, base: str | None, quiet: bool,
                key: str | None) -> ValidationReport:
     """The report, from the whole-run memo when nothing changed since the last full run."""
-    from pubflow import runmemo
+    from pubflow.validation import memo as runmemo
 
     root = request.config.root
     if key is not None:
@@ -143,12 +143,12 @@ def _validated(request: ValidateRequest, changed: bool, base: str | None, quiet:
 
 
 def _targets(request: ValidateRequest, changed: bool, base: str | None) -> list[Target]:
-    from pubflow.discovery import collect_targets
+    from pubflow.storage.discovery import collect_targets
 
     config = request.config
     if not changed:
         return collect_targets(request.paths or (config.patterns_path,), config.root)
-    from pubflow import gitrepo
+    from pubflow.storage import git as gitrepo
 
     scope = request.paths or (config.patterns_path,)
     files = [p for p in gitrepo.changed_files(config.root, base)
@@ -163,7 +163,7 @@ def _within(path: Path, scope: Path) -> bool:
 
 def _run_with_progress(targets: list[Target], request: ValidateRequest,
                        quiet: bool) -> ValidationReport:
-    from pubflow.validate import validate_targets
+    from pubflow.validation.run import validate_targets
 
     if quiet or len(targets) < 500 or not sys.stderr.isatty():
         return validate_targets(targets, request)
@@ -204,9 +204,9 @@ def action(
 
     from pubflow import __version__
     from pubflow.config import find_root, load_config
-    from pubflow.github_action import append_outputs, append_summary, build
     from pubflow.reporters import REPORTER_BY_NAME, ReportOptions
-    from pubflow.validate import ValidateRequest
+    from pubflow.reporters.action import append_outputs, append_summary, build
+    from pubflow.validation.run import ValidateRequest
 
     if base is not None and not changed:
         raise UsageError("--base only makes sense with --changed")

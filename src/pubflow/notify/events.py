@@ -10,7 +10,7 @@ from pubflow.config import Config, Reviewer
 from pubflow.notify import messages
 from pubflow.notify.messages import Notification
 from pubflow.notify.outbox import Delivery, send
-from pubflow.tickets.model import Ticket, utc_text
+from pubflow.records.tickets import Ticket, utc_text
 
 
 def deliver(config: Config, message: Notification) -> list[Delivery]:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from pubflow.config import Config
-from pubflow.fsutil import atomic_write_bytes
 from pubflow.notify.channels import DeliveryError, send_email, send_webhook
 from pubflow.notify.messages import Notification
+from pubflow.storage.files import atomic_write_bytes
 
 DEFAULT_OUTBOX = ".pubflow/outbox"
 Sender = Callable[[dict[str, Any], Notification], str]

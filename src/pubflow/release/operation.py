@@ -42,7 +42,7 @@ class Change:
 
 
 def journal_path(root: Path) -> Path:
-    from pubflow.cache import cache_dir
+    from pubflow.validation.result_cache import cache_dir
 
     return cache_dir(root) / "operation.json"
 
@@ -58,13 +58,13 @@ def apply(root: Path, change: Change, smoke: Callable[[], None] | None = None) -
     `smoke` runs after the files are written and before the commit; if it raises, every
     file is put back and the error propagates.
     """
-    from pubflow import gitrepo
-    from pubflow.audit import AUDIT_FILE, AuditLog
-    from pubflow.fsutil import atomic_write_bytes
+    from pubflow.records.audit import AUDIT_FILE, AuditLog
+    from pubflow.storage import git as gitrepo
+    from pubflow.storage.files import atomic_write_bytes
 
     head = gitrepo.head_sha(root)
     names = sorted(change.files)
-    from pubflow.tickets.store import HOUSEKEEPING
+    from pubflow.records.store import HOUSEKEEPING
 
     names_with_audit = sorted({*names, AUDIT_FILE}) if change.audit else names
     housekeeping = [f".pubflow/{n}" for n in HOUSEKEEPING if (root / ".pubflow" / n).exists()]
@@ -107,7 +107,7 @@ def apply(root: Path, change: Change, smoke: Callable[[], None] | None = None) -
 
 def recover(root: Path) -> str | None:
     """Finish or undo an operation a crash left behind; a sentence saying which, or None."""
-    from pubflow import gitrepo
+    from pubflow.storage import git as gitrepo
 
     path = journal_path(root)
     try:
@@ -128,7 +128,7 @@ def recover(root: Path) -> str | None:
 
 
 def _finish(root: Path, journal: dict[str, Any], sha: str) -> None:
-    from pubflow import gitrepo
+    from pubflow.storage import git as gitrepo
 
     for name, message in journal["tags"]:
         if not gitrepo.tag_exists(root, name):
@@ -138,7 +138,7 @@ def _finish(root: Path, journal: dict[str, Any], sha: str) -> None:
 
 
 def _undo(root: Path, journal: dict[str, Any]) -> None:
-    from pubflow import gitrepo
+    from pubflow.storage import git as gitrepo
 
     files: dict[str, bool] = journal["files"]
     new = [n for n, was in files.items() if not was]
@@ -156,7 +156,7 @@ def _prune_empty(root: Path, folder: Path) -> None:
 
 
 def _write_journal(root: Path, journal: dict[str, Any]) -> None:
-    from pubflow.fsutil import atomic_write_bytes
+    from pubflow.storage.files import atomic_write_bytes
 
     path = journal_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,20 +18,20 @@ from typing import Any
 
 from pubflow.config import Config
 from pubflow.errors import GateRefused, UsageError
-from pubflow.release import package as pkg
-from pubflow.release.environments import (
+from pubflow.records.environments import (
     Environment,
     catalog_entry,
     check_environment_name,
     load_environment,
     state_files,
 )
+from pubflow.records.states import State
+from pubflow.records.store import TicketStore, dump_yaml
+from pubflow.records.tickets import Ticket, utc_text
+from pubflow.release import package as pkg
 from pubflow.release.health import HealthResult, run_health
 from pubflow.release.operation import Change, apply, recover
 from pubflow.release.versions import RELEASE_TYPES, bump_kind
-from pubflow.tickets.model import Ticket, utc_text
-from pubflow.tickets.states import State
-from pubflow.tickets.store import TicketStore, dump_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +220,7 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
                      "Restore the reviewed file, or resubmit the changes for review.")
     gates.append(("pinned content", f"sha256 {digest[:12]} as reviewed"))
 
-    from pubflow.validate import ValidateRequest, validate
+    from pubflow.validation.run import ValidateRequest, validate
 
     result = validate(ValidateRequest(config=config, paths=(path,), use_cache=False)).files[0]
     if result.errors:
@@ -285,7 +285,7 @@ def store_rel(ticket: Ticket) -> str:
 
 
 def _tag_name(root: Path, env: str, pattern_id: str, version: str) -> str:
-    from pubflow import gitrepo
+    from pubflow.storage import git as gitrepo
 
     base = f"pubflow/{env}/{pattern_id}/{version}"
     name, n = base, 1
@@ -397,7 +397,7 @@ def _abort_canary(config: Config, plan: PromotePlan, ticket: Ticket, env: Enviro
 
 
 def _ticket_bytes(ticket: Ticket) -> bytes:
-    from pubflow.tickets.store import _check_schema
+    from pubflow.records.store import _check_schema
 
     _check_schema(ticket.doc, store_rel(ticket))
     return dump_yaml(ticket.doc)

@@ -16,18 +16,18 @@ from typing import Any
 
 from pubflow.config import Config
 from pubflow.errors import GateRefused
-from pubflow.release import package as pkg
-from pubflow.release.environments import (
+from pubflow.records.environments import (
     Environment,
     catalog_entry,
     check_environment_name,
     load_environment,
     state_files,
 )
+from pubflow.records.states import TRANSITIONS, State
+from pubflow.records.store import TicketStore, _check_schema, dump_yaml
+from pubflow.records.tickets import TICKET_ID, Ticket, utc_text
+from pubflow.release import package as pkg
 from pubflow.release.operation import Change, apply, recover
-from pubflow.tickets.model import TICKET_ID, Ticket, utc_text
-from pubflow.tickets.states import TRANSITIONS, State
-from pubflow.tickets.store import TicketStore, _check_schema, dump_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +192,7 @@ def _ticket_files(config: Config, env: Environment, ticket: Ticket | None, targe
         ticket.transition(target, actor=actor, event=target.value.replace("_", "-"), now=now,
                           reason=reason, environment=env.name)
     else:
-        from pubflow.tickets.model import append_event
+        from pubflow.records.tickets import append_event
 
         append_event(ticket.doc, actor=actor, event="environment", from_state=state, to=state,
                      now=now, reason=reason, environment=env.name)

@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 
 from pubflow.errors import GateRefused
+from pubflow.records.environments import load_catalog, load_environment
 from pubflow.release import package as pkg
-from pubflow.release.environments import load_catalog, load_environment
 
 CHECKS = ("checksums", "schema", "renders", "catalog")
 

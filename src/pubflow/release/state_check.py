@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pubflow.errors import InputError
-from pubflow.release.environments import ENVIRONMENTS_DIR, load_environment
+from pubflow.records.environments import ENVIRONMENTS_DIR, load_environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +20,8 @@ class StateReport:
 
 
 def check_state(root: Path) -> StateReport:
-    from pubflow.audit import AuditLog
-    from pubflow.tickets.verify import verify
+    from pubflow.records.audit import AuditLog
+    from pubflow.records.verify import verify
 
     tickets = verify(root)
     problems = [str(p) for p in tickets.problems]

@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from pubflow.config import Config
+from pubflow.records.environments import load_environment
 from pubflow.release import package as pkg
-from pubflow.release.environments import load_environment
 
 RECENT_EVENTS = 10
 
 
 def collect_status(config: Config, now: datetime) -> dict[str, Any]:
     """The dashboard as data (the `--format json` shape); recovers an interrupted operation."""
-    from pubflow.audit import AuditLog
+    from pubflow.records.audit import AuditLog
+    from pubflow.records.index import summaries
+    from pubflow.records.store import TicketStore
     from pubflow.release.operation import recover
-    from pubflow.tickets.index import summaries
-    from pubflow.tickets.store import TicketStore
 
     root = config.root
     store = TicketStore(root)

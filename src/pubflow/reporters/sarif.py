@@ -13,9 +13,9 @@ from pathlib import PureWindowsPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_from_bytes
 
+from pubflow.checks.rules import describe
 from pubflow.findings import Finding, ValidationReport, check_group
 from pubflow.reporters._common import CHECK_LABELS, json_chunks
-from pubflow.rules import describe
 
 if TYPE_CHECKING:
     from pubflow.reporters import ReportOptions

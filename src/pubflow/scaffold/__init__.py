@@ -36,9 +36,9 @@ def template(name: str) -> str:
 def init_repository(target: Path, *, force: bool) -> InitResult:
     """Write the scaffold into `target` (a git repository is created if there is none).
     An existing file is kept unless `force`; running it twice changes nothing."""
-    from pubflow import gitrepo
-    from pubflow.fsutil import atomic_write_text
-    from pubflow.tickets.merge import driver_command, register_driver
+    from pubflow.records.merge import driver_command, register_driver
+    from pubflow.storage import git as gitrepo
+    from pubflow.storage.files import atomic_write_text
 
     result = InitResult()
     target.mkdir(parents=True, exist_ok=True)

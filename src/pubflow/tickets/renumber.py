@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pubflow.errors import GateRefused
-from pubflow.tickets.model import Ticket, append_event
-from pubflow.tickets.paths import TICKETS_DIR
-from pubflow.tickets.states import State
-from pubflow.tickets.store import TicketStore, dump_yaml
+from pubflow.records.paths import TICKETS_DIR
+from pubflow.records.states import State
+from pubflow.records.store import TicketStore, dump_yaml
+from pubflow.records.tickets import Ticket, append_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class Renumbered:
 
 
 def resolve_id_conflicts(root: Path, actor: str, now: datetime) -> list[Renumbered]:
-    from pubflow import gitrepo
+    from pubflow.storage import git as gitrepo
 
     store = TicketStore(root)
     done: list[Renumbered] = []
@@ -69,7 +69,7 @@ def resolve_id_conflicts(root: Path, actor: str, now: datetime) -> list[Renumber
 
 
 def _parse(data: bytes, name: str) -> Any:
-    from pubflow.tickets.store import parse_ticket_bytes
+    from pubflow.records.store import parse_ticket_bytes
 
     return parse_ticket_bytes(data, f"{name} (one side of the conflict)")
 

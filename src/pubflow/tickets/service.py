@@ -19,9 +19,9 @@ from typing import Any
 from pubflow.config import Config, Reviewer
 from pubflow.errors import GateRefused, InputError, UsageError
 from pubflow.findings import FileResult, Severity
-from pubflow.tickets.model import Author, PinnedPattern, Ticket, append_event, utc_text
-from pubflow.tickets.states import OPEN_STATES, State, check_transition
-from pubflow.tickets.store import HOUSEKEEPING, TicketStore, new_document
+from pubflow.records.states import OPEN_STATES, State, check_transition
+from pubflow.records.store import HOUSEKEEPING, TicketStore, new_document
+from pubflow.records.tickets import Author, PinnedPattern, Ticket, append_event, utc_text
 
 PATTERN_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DECISIONS: dict[str, State] = {
@@ -63,7 +63,7 @@ def resolve_pattern(config: Config, given: str) -> Path:
 
 
 def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
-    from pubflow import gitrepo
+    from pubflow.storage import git as gitrepo
 
     path = resolve_pattern(config, given)
     gitrepo.ensure_repository(config.root)
@@ -71,7 +71,7 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
     store = TicketStore(config.root)
     commits = []
     with store.locked():
-        from pubflow.tickets.index import summaries
+        from pubflow.records.index import summaries
 
         for other in summaries(store):
             if other.state in OPEN_STATES and (other.pattern_id == pinned.id or
@@ -217,7 +217,7 @@ def _record_validation(config: Config, store: TicketStore, ticket: Ticket, resul
 
 
 def _check_pattern(config: Config, path: Path) -> tuple[FileResult, PinnedPattern, Author]:
-    from pubflow.validate import ValidateRequest, validate
+    from pubflow.validation.run import ValidateRequest, validate
 
     raw = path.read_bytes()
     report = validate(ValidateRequest(config=config, paths=(path,), use_cache=False))
@@ -277,7 +277,7 @@ def is_author(author: Author, actor: str, reviewer: Reviewer | None = None) -> b
 
 
 def _queues(store: TicketStore) -> dict[str, int]:
-    from pubflow.tickets.index import summaries
+    from pubflow.records.index import summaries
 
     queues: dict[str, int] = {}
     for ticket in summaries(store):
@@ -320,8 +320,8 @@ def _choose_reviewer(config: Config, ticket: Ticket, queues: dict[str, int],
 
 def _commit(config: Config, store: TicketStore, ticket: Ticket, message: str) -> str:
     """Commit the ticket file with an audit-log record of its newest event."""
-    from pubflow import gitrepo
-    from pubflow.audit import AuditLog
+    from pubflow.records.audit import AuditLog
+    from pubflow.storage import git as gitrepo
 
     event = ticket.doc["history"][-1]
     audit = AuditLog(config.root)

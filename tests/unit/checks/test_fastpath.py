@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pubflow.checks import _pattern_fields_fastpath
+from pubflow._generated import pattern_fields_fastpath as _pattern_fields_fastpath
 from pubflow.checks.schema import (
     _explain,
     _validator_class,

@@ -11,7 +11,7 @@ import pytest
 
 from pubflow.findings import FileResult, Finding, Severity, ValidationReport
 from pubflow.reporters import REPORTER_BY_NAME, ReportOptions
-from pubflow.resources import load_schema
+from pubflow.storage.schemas import load_schema
 from tests.unit.reporters.conftest import BROKEN, FAILING, MARGINAL, OPTIONS, TRICKY
 
 render = REPORTER_BY_NAME["json"]

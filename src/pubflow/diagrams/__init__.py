@@ -1,0 +1,1 @@
+"""Everything about Mermaid diagrams: the parser, the budgets, and the `diagrams` command's core."""

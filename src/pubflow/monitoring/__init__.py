@@ -1,0 +1,1 @@
+"""After release: engagement events, impact on users, escalation."""

@@ -1,0 +1,294 @@
+"""Engagement monitoring: a stream of platform events in, per-pattern figures and alerts out.
+
+Events are JSON Lines (`view`, `download`, `rating`, `report`; pattern, version, visitor,
+`at`, and `rating`/`comment` where they apply). The file is read line by line, so memory
+grows with the number of patterns and visitors, never with the number of events. A bad line
+(not JSON, missing fields, an unknown type or pattern, a rating outside 1-5, a clock going
+backwards) is counted with its line number and skipped; it never stops the run.
+
+Alerts: a pattern live for 24 hours with no views, or with far fewer views than its
+category's median. Unique visitors are counted exactly up to 256 per pattern and
+estimated beyond (HyperLogLog), so memory stays flat. Escalation: 3 or more distinct visitors reporting a problem with one
+pattern within an hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import statistics
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+EVENT_TYPES = frozenset({"view", "download", "rating", "report"})
+ESCALATION_REPORTERS = 3
+ESCALATION_WINDOW = timedelta(hours=1)
+QUIET_AFTER = timedelta(hours=24)
+FAR_BELOW = 0.25
+"""A pattern with fewer views than this fraction of its category's median is flagged."""
+KEEP_BAD_LINES = 20
+
+
+class UniqueCounter:
+    """Distinct visitors in bounded memory: exact up to `EXACT_LIMIT`, then a HyperLogLog of
+    4 096 one-byte registers (standard error about 1.6 %), so memory stays flat however long
+    the stream."""
+
+    EXACT_LIMIT = 256
+    PRECISION = 12
+
+    __slots__ = ("_exact", "_registers")
+
+    def __init__(self) -> None:
+        self._exact: set[str] | None = set()
+        self._registers: bytearray | None = None
+
+    def add(self, visitor: str) -> None:
+        exact = self._exact
+        if exact is not None:
+            exact.add(visitor)
+            if len(exact) <= self.EXACT_LIMIT:
+                return
+            self._registers = bytearray(1 << self.PRECISION)
+            self._exact = None
+            for item in exact:
+                self._add_hashed(item)
+            return
+        self._add_hashed(visitor)
+
+    def _add_hashed(self, visitor: str) -> None:
+        assert self._registers is not None
+        value = int.from_bytes(hashlib.blake2b(visitor.encode(), digest_size=8).digest())
+        index = value >> (64 - self.PRECISION)
+        rest = value & ((1 << (64 - self.PRECISION)) - 1)
+        rank = (64 - self.PRECISION) - rest.bit_length() + 1
+        if rank > self._registers[index]:
+            self._registers[index] = rank
+
+    def __len__(self) -> int:
+        if self._exact is not None:
+            return len(self._exact)
+        assert self._registers is not None
+        m = len(self._registers)
+        estimate = (0.7213 / (1 + 1.079 / m)) * m * m / sum(2.0 ** -r for r in self._registers)
+        zeros = self._registers.count(0)
+        if estimate <= 2.5 * m and zeros:
+            estimate = m * math.log(m / zeros)
+        return round(estimate)
+
+
+@dataclass(slots=True)
+class PatternStats:
+    views: int = 0
+    late_views: int = 0
+    """Views after the window's midpoint (for the impact report's trend)."""
+    downloads: int = 0
+    ratings: int = 0
+    rating_sum: int = 0
+    reports: int = 0
+    visitors: UniqueCounter = field(default_factory=UniqueCounter)
+    comments: list[str] = field(default_factory=list)
+    recent_reports: deque[tuple[datetime, str]] = field(default_factory=deque)
+    escalated: bool = False
+
+    @property
+    def average_rating(self) -> float | None:
+        return round(self.rating_sum / self.ratings, 2) if self.ratings else None
+
+
+@dataclass(frozen=True, slots=True)
+class LivePattern:
+    """What the environment says about a pattern: to know what is expected to get views."""
+
+    id: str
+    version: str
+    since: datetime
+    category: str
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    pattern: str
+    version: str | None
+    reporters: tuple[str, ...]
+    first: datetime
+    last: datetime
+
+
+@dataclass(slots=True)
+class MonitorResult:
+    events: int = 0
+    bad: dict[str, int] = field(default_factory=dict)
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)
+    stats: dict[str, PatternStats] = field(default_factory=dict)
+    escalations: list[Escalation] = field(default_factory=list)
+    alerts: list[tuple[str, str]] = field(default_factory=list)
+    latest: datetime | None = None
+
+    def count_bad(self, line: int, reason: str) -> None:
+        self.bad[reason] = self.bad.get(reason, 0) + 1
+        if len(self.bad_lines) < KEEP_BAD_LINES:
+            self.bad_lines.append((line, reason))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "badEvents": sum(self.bad.values()),
+            "badByReason": dict(sorted(self.bad.items())),
+            "badLines": [{"line": n, "reason": r} for n, r in self.bad_lines],
+            "latest": self.latest.strftime("%Y-%m-%dT%H:%M:%SZ") if self.latest else None,
+            "patterns": {pid: {"views": s.views, "uniqueVisitors": len(s.visitors),
+                               "downloads": s.downloads, "ratings": s.ratings,
+                               "averageRating": s.average_rating, "reports": s.reports}
+                         for pid, s in sorted(self.stats.items())},
+            "alerts": [{"pattern": p, "message": m} for p, m in self.alerts],
+            "escalations": [{"pattern": e.pattern, "version": e.version,
+                             "reporters": list(e.reporters),
+                             "first": e.first.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             "last": e.last.strftime("%Y-%m-%dT%H:%M:%SZ")}
+                            for e in self.escalations],
+        }
+
+
+def parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def monitor(lines: Iterable[str], live: dict[str, LivePattern],
+            now: datetime | None = None, since: datetime | None = None) -> MonitorResult:
+    """Read the events once; figures per pattern, escalations as they happen, then alerts.
+    With `since`, events before it are skipped (not bad: outside the window)."""
+    result = MonitorResult()
+    midpoint = since + (now - since) / 2 if since is not None and now is not None else None
+    stats = result.stats
+    latest: datetime | None = None
+    loads = json.loads
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            event = loads(line)
+        except ValueError:
+            result.count_bad(number, "not JSON")
+            continue
+        if not isinstance(event, dict):
+            result.count_bad(number, "not an object")
+            continue
+        kind, pattern, visitor = event.get("type"), event.get("pattern"), event.get("visitor")
+        if kind not in EVENT_TYPES:
+            result.count_bad(number, "unknown type")
+            continue
+        if not isinstance(pattern, str) or not isinstance(visitor, str) or not visitor:
+            result.count_bad(number, "missing pattern or visitor")
+            continue
+        at = parse_time(event.get("at"))
+        if at is None:
+            result.count_bad(number, "bad time")
+            continue
+        if pattern not in live:
+            result.count_bad(number, "unknown pattern")
+            continue
+        if latest is not None and at < latest:
+            result.count_bad(number, "clock out of order")
+            continue
+        latest = at
+        if since is not None and at < since:
+            continue
+        entry = stats.get(pattern)
+        if entry is None:
+            entry = stats[pattern] = PatternStats()
+        if kind == "view":
+            entry.views += 1
+            entry.visitors.add(visitor)
+            if midpoint is not None and at >= midpoint:
+                entry.late_views += 1
+        elif kind == "download":
+            entry.downloads += 1
+            entry.visitors.add(visitor)
+        elif kind == "rating":
+            rating = event.get("rating")
+            if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+                result.count_bad(number, "rating not 1-5")
+                continue
+            entry.ratings += 1
+            entry.rating_sum += rating
+            comment = event.get("comment")
+            if isinstance(comment, str) and comment.strip() and len(entry.comments) < 50:
+                entry.comments.append(comment.strip())
+        else:
+            entry.reports += 1
+            _watch_reports(result, pattern, event.get("version"), entry, at, visitor)
+        result.events += 1
+    result.latest = latest
+    result.alerts = _alerts(stats, live, now or latest)
+    return result
+
+
+def _watch_reports(result: MonitorResult, pattern: str, version: Any, entry: PatternStats,
+                   at: datetime, visitor: str) -> None:
+    window = entry.recent_reports
+    window.append((at, visitor))
+    while window and at - window[0][0] > ESCALATION_WINDOW:
+        window.popleft()
+    if entry.escalated:
+        return
+    reporters = list(dict.fromkeys(v for _t, v in window))
+    if len(reporters) >= ESCALATION_REPORTERS:
+        entry.escalated = True
+        result.escalations.append(Escalation(pattern, version if isinstance(version, str)
+                                             else None, tuple(reporters), window[0][0], at))
+
+
+def _alerts(stats: dict[str, PatternStats], live: dict[str, LivePattern],
+            now: datetime | None) -> list[tuple[str, str]]:
+    alerts: list[tuple[str, str]] = []
+    if now is None:
+        return alerts
+    by_category: dict[str, list[int]] = {}
+    for pattern in live.values():
+        by_category.setdefault(pattern.category, []).append(
+            stats[pattern.id].views if pattern.id in stats else 0)
+    for pattern in sorted(live.values(), key=lambda p: p.id):
+        views = stats[pattern.id].views if pattern.id in stats else 0
+        age = now - pattern.since
+        if age < QUIET_AFTER:
+            continue
+        if views == 0:
+            hours = int(age.total_seconds() // 3600)
+            alerts.append((pattern.id, f"{pattern.id} {pattern.version} has been live for "
+                                       f"{hours} h with no views"))
+            continue
+        peers = by_category[pattern.category]
+        if len(peers) >= 3:
+            median = statistics.median(peers)
+            if views < FAR_BELOW * median:
+                alerts.append((pattern.id, f"{pattern.id} has {views} views, far below the "
+                                           f"median of {pattern.category} patterns "
+                                           f"({median:g})"))
+    return alerts
+
+
+def load_live(root: Path, environment: str, fallback: datetime) -> dict[str, LivePattern]:
+    """The patterns live in `environment`, with when they went live and their category
+    (first industry in the catalog)."""
+    from pubflow.records.environments import load_catalog, load_environment
+
+    rows = {row.get("id"): row for row in load_catalog(root, environment)["patterns"]}
+    live = {}
+    for pattern_id, entry in load_environment(root, environment).patterns.items():
+        industries = (rows.get(pattern_id) or {}).get("industries") or ["uncategorised"]
+        live[pattern_id] = LivePattern(pattern_id, str(entry.get("version")),
+                                       parse_time(entry.get("at")) or fallback,
+                                       str(industries[0]))
+    return live

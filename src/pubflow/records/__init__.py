@@ -1,0 +1,1 @@
+"""The state pubflow commits to the repository: tickets, environment files, the audit log."""

@@ -1,0 +1,166 @@
+"""Turning the paths a user typed into the pattern files to check.
+
+A path that does not exist is a usage error (exit 2) because nothing can be checked; a file
+that resolves outside the repository (a symlink to /etc/passwd, say) is *not read* and comes
+back as a finding, so one bad entry never hides the results for the others.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from operator import attrgetter
+from pathlib import Path
+
+from pubflow.errors import InputError
+from pubflow.storage.diskstate import SKIPPED_DIRS
+
+PATTERN_SUFFIX = ".json"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One file to check: where it is, and how reports name it (repo-relative, `/`-separated).
+
+    Only strings, and the folder's string is shared by every file in it: a run holds one
+    target per file, and ten thousand `Path`s or full paths cost more than the walk that
+    found them (the workers only need to open the file).
+    """
+
+    folder: str
+    """The file's folder, absolute and normalised."""
+    display: str
+    outside_repo: bool = False
+
+    @property
+    def file(self) -> str:
+        return os.path.join(self.folder, self.display.rsplit("/", 1)[-1])
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+
+def display_name(path: Path | str, root: Path | str) -> str:
+    """Repo-relative and `/`-separated (what SARIF and annotations need), else absolute."""
+    text, base = str(path), str(root).rstrip(os.sep) + os.sep
+    if text.startswith(base):
+        return text[len(base):].replace(os.sep, "/")
+    return Path(text).as_posix()
+
+
+def _is_outside(path: str, is_link: bool, real_root: str, real_dirs: dict[str, str]) -> bool:
+    """True when the file really lives outside the repository (followed through symlinks).
+
+    Resolving every file costs a syscall per path component; resolving each folder once and
+    only symlinked files themselves keeps ten thousand files cheap.
+    """
+    if is_link:
+        real = os.path.realpath(path)
+    else:
+        folder, name = os.path.split(path)
+        if folder not in real_dirs:
+            real_dirs[folder] = os.path.realpath(folder)
+        real = os.path.join(real_dirs[folder], name)
+    return real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, ...] = (PATTERN_SUFFIX,),
+                    what: str = "pattern files (*.json)") -> list[Target]:
+    """Expand files and folders into a sorted, de-duplicated list of targets."""
+    real_root = os.path.realpath(root)
+    real_dirs: dict[str, str] = {}
+    seen: set[str] = set()
+    targets: list[Target] = []
+
+    for given in paths:
+        path = os.path.normpath(given if given.is_absolute() else Path.cwd() / given)
+        if os.path.isdir(path):
+            found = False
+            for folder, files in walk_folders(path, suffixes):
+                found = found or bool(files)
+                prefix = _display_prefix(folder, root)
+                inside_lexically = not prefix.startswith("/")
+                folder_outside = inside_lexically and _is_outside(folder, True, real_root,
+                                                                  real_dirs)
+                for name, is_link in files:
+                    display = prefix + name
+                    if display in seen:
+                        continue
+                    seen.add(display)
+                    outside = inside_lexically and (
+                        _is_outside(os.path.join(folder, name), True, real_root, real_dirs)
+                        if is_link else folder_outside)
+                    targets.append(Target(folder, display, outside))
+            if not found:
+                raise InputError(f"{display_name(path, root)}: no {what} found in this folder",
+                                 hint="Pass the folder that holds your patterns, or files.")
+        elif os.path.lexists(path):
+            display = display_name(path, root)
+            if display not in seen:
+                seen.add(display)
+                outside = not display.startswith("/") and _is_outside(
+                    path, os.path.islink(path), real_root, real_dirs)
+                targets.append(Target(os.path.dirname(path), display, outside))
+        else:
+            shown = given if not given.is_absolute() else display_name(path, root)
+            raise InputError(f"{shown}: no such file or folder",
+                             hint="Check the path, or set patterns_dir in pubflow.yaml.")
+    targets.sort(key=_display_of)
+    return targets
+
+
+_display_of = attrgetter("display")
+
+
+def _display_prefix(folder: str, root: Path) -> str:
+    """What goes before a file name of `folder` to make its display name."""
+    return "" if folder == os.path.normpath(root) else display_name(folder, root) + "/"
+
+
+def walk_folders(folder: Path | str,
+                 suffixes: tuple[str, ...]) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
+    """(folder, [(file name, is_symlink)]) for `folder` and each folder below it whose files
+    have one of `suffixes`, names in order, each folder's files before its subfolders.
+
+    Skips tool and hidden folders and never descends into symlinked folders. Works on
+    strings and `os.scandir` entries: ten thousand `Path` objects cost more than the walk.
+    """
+    pending = [str(folder)]
+    while pending:
+        current = pending.pop()
+        with os.scandir(current) as listing:
+            entries = sorted(listing, key=_name_of)
+        files: list[tuple[str, bool]] = []
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if name not in SKIPPED_DIRS:
+                    subfolders.append(entry.path)
+            elif name.endswith(suffixes):
+                files.append((name, entry.is_symlink()))
+        yield current, files
+        pending.extend(reversed(subfolders))
+
+
+_name_of = attrgetter("name")
+
+
+def walk_files(folder: Path | str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, bool]]:
+    """(path, is_symlink) of files below `folder` with one of `suffixes`, in `walk_folders`
+    order."""
+    for current, files in walk_folders(folder, suffixes):
+        for name, is_link in files:
+            yield os.path.join(current, name), is_link
+
+
+def pattern_stems(folder: Path, root: Path) -> dict[str, str]:
+    """display path -> file stem for every pattern file under `folder` (no file is opened)."""
+    if not folder.is_dir():
+        return {}
+    return {display_name(p, root): os.path.basename(p)[: -len(PATTERN_SUFFIX)]
+            for p, _ in walk_files(folder, (PATTERN_SUFFIX,))}

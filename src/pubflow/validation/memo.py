@@ -1,0 +1,163 @@
+"""A whole-run memo: an unchanged repository validated again is answered from the last report.
+
+The per-file cache (`cache.py`) still stats, looks up and rebuilds ten thousand results and
+redoes the cross-file checks; when nothing at all changed, even that is too much. This memo
+keeps the last full report of the patterns folder under a fingerprint of everything the run
+depends on: pubflow's version, the schema and the configuration (the per-file cache's key),
+and a raw listing (name, size, mtime, ctime, mode, link target) of every entry below the
+folder (`diskstate.listing_digest`). Any change (ctime catches an mtime set back by hand), or
+any entry modified within the clock's granularity of now ("racy"), means no memo and a normal
+run. Runs over named files (the pre-commit hook), a `--changed` selection or a repository
+with tickets (locks) are never memoised. The text output memo also records its *basis*, so
+the `pubflow` script can recompute the key without building the configuration
+(`shortcut_answer`, used by `cli/remembered.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from pubflow.storage.diskstate import CONFIG_FILE, cache_folder, digest, listing_digest
+
+TYPE_CHECKING = False  # not from typing: this module is on the start-up path
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from pubflow.config import Config
+    from pubflow.findings import ValidationReport
+
+MEMO_NAME = "validate-run.json"
+OUTPUT_NAME = "validate-run-output.json"
+
+
+def run_key(config: Config, *, use_cache: bool = True, paths: Sequence[Path] = (),
+            subset: bool = False) -> str | None:
+    """The memo's key for a `validate` run, or None when the run must not be memoised: cache
+    off, named paths or a `--changed` selection (a pre-commit hook names files: it must not
+    pay for a walk of the whole folder), ticket locks, racy files."""
+    from pubflow.records.paths import has_tickets
+    from pubflow.validation.result_cache import verdict_key
+
+    if not use_cache or subset or paths or has_tickets(config.root):
+        return None
+    return listing_digest(verdict_key(config), (str(config.patterns_path),), str(config.root))
+
+
+def shortcut_basis(root: str) -> str | None:
+    """What a run's verdict key and patterns folder follow from, read without building the
+    configuration: pubflow's version and the bytes of the schema and of `pubflow.yaml`. None
+    when `pubflow.yaml` cannot be read (the full CLI then says why)."""
+    from pubflow import __version__
+    from pubflow.storage.schemas import schema_text
+
+    try:
+        with open(os.path.join(root, CONFIG_FILE), "rb") as handle:
+            config = b"+" + handle.read()
+    except FileNotFoundError:
+        config = b"-"  # no pubflow.yaml: every default
+    except OSError:
+        return None
+    schema = schema_text("pattern.schema.json").encode()
+    return digest(b"\0".join((__version__.encode(), schema, config)))
+
+
+def shortcut_answer(root: str, variant: str) -> tuple[str, tuple[str, bool, str] | None] | None:
+    """For a plain `validate` at `root`: the run key, computed without the configuration when
+    the last remembered run had the same basis (`shortcut_basis`), and the remembered text for
+    `variant` if the key is unchanged. None means "ask the full CLI" (no memo, another basis,
+    tickets, racy files)."""
+    from pubflow.records.paths import has_tickets
+
+    memo = _read(os.path.join(cache_folder(root), OUTPUT_NAME))
+    if not isinstance(memo, dict) or has_tickets(root):
+        return None
+    verdict, patterns = memo.get("verdict"), memo.get("patterns")
+    if (not isinstance(verdict, str) or not isinstance(patterns, str)
+            or memo.get("basis") != shortcut_basis(root)):
+        return None
+    key = listing_digest(verdict, (patterns,), root)
+    return None if key is None else (key, _shown(memo, key, variant))
+
+
+def _read(path: str) -> object:
+    """A memo file's content, or None when it is missing or unreadable (caches may vanish)."""
+    try:
+        with open(path, "rb") as handle:
+            return json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+
+
+def recall(root: Path, key: str) -> ValidationReport | None:
+    from pubflow.findings import ValidationReport
+    from pubflow.validation.result_cache import _result_from_dict
+
+    memo = _read(os.path.join(cache_folder(str(root)), MEMO_NAME))
+    if not isinstance(memo, dict) or memo.get("key") != key:
+        return None
+    try:
+        files = tuple(_result_from_dict(name, data) for name, data in memo["files"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return ValidationReport(files, root=str(memo.get("root", root)))
+
+
+def remember(root: Path, key: str, report: ValidationReport) -> None:
+    from pubflow.validation.result_cache import _result_to_dict, cache_dir, write_json_cache
+
+    write_json_cache(cache_dir(root) / MEMO_NAME, {
+        "key": key, "root": report.root,
+        "files": [[r.file, _result_to_dict(r)] for r in report.files]})
+
+
+def recall_output(root: Path | str, key: str, variant: str) -> tuple[str, bool, str] | None:
+    """(text, passed, summary) remembered for this run and output variant, if any."""
+    return _shown(_read(os.path.join(cache_folder(str(root)), OUTPUT_NAME)), key, variant)
+
+
+def _shown(memo: object, key: str, variant: str) -> tuple[str, bool, str] | None:
+    if not isinstance(memo, dict) or memo.get("key") != key:
+        return None
+    shown = memo.get("variants", {}).get(variant)
+    if not isinstance(shown, list) or len(shown) != 3:
+        return None
+    text, passed, summary = shown
+    return str(text), bool(passed), str(summary)
+
+
+def remember_output(config: Config, key: str, variant: str, text: str, passed: bool,
+                    summary: str) -> None:
+    """Keep a text report for this run and option set."""
+    memo = _read(_output_path(config))
+    variants = (memo.get("variants", {}) if isinstance(memo, dict) and memo.get("key") == key
+                else {})
+    variants[variant] = [text, passed, summary]
+    _write_output_memo(config, key, variants)
+
+
+def refresh_basis(config: Config, key: str) -> None:
+    """After an answer from the memo that the shortcut could not give (a memo written before
+    the basis existed, or `pubflow.yaml` edited without changing any setting), record the
+    current basis so the next run takes the shortcut."""
+    memo = _read(_output_path(config))
+    if (isinstance(memo, dict) and memo.get("key") == key
+            and memo.get("basis") != shortcut_basis(str(config.root))):
+        _write_output_memo(config, key, memo.get("variants", {}))
+
+
+def _output_path(config: Config) -> str:
+    return os.path.join(cache_folder(str(config.root)), OUTPUT_NAME)
+
+
+def _write_output_memo(config: Config, key: str, variants: object) -> None:
+    """The text reports, with what `shortcut_answer` needs to recompute the key next time
+    without the configuration."""
+    from pathlib import Path
+
+    from pubflow.validation.result_cache import verdict_key, write_json_cache
+
+    write_json_cache(Path(_output_path(config)), {
+        "key": key, "basis": shortcut_basis(str(config.root)), "verdict": verdict_key(config),
+        "patterns": os.path.abspath(config.patterns_path), "variants": variants})
