@@ -27,9 +27,44 @@ if TYPE_CHECKING:
 
     from pubflow.config import Config
     from pubflow.findings import ValidationReport
+    from pubflow.validation.run import ValidateRequest
 
 MEMO_NAME = "validate-run.json"
 OUTPUT_NAME = "validate-run-output.json"
+
+
+class RunMemo:
+    """The memo as one `validate` run sees it: its key, the remembered report and the
+    remembered text reports (one per output variant: colour, verbosity)."""
+
+    def __init__(self, config: Config, key: str) -> None:
+        self.config = config
+        self.key = key
+
+    @classmethod
+    def for_run(cls, request: ValidateRequest, handed_on: str | None = None) -> RunMemo | None:
+        """The memo for this run, or None when the run must not be memoised (`run_key`);
+        `handed_on` is the key the start-up shortcut already computed for this very run."""
+        key = handed_on or run_key(request.config, use_cache=request.use_cache,
+                                   paths=request.paths, subset=request.subset)
+        return None if key is None else cls(request.config, key)
+
+    def recall_text(self, variant: str) -> tuple[str, bool, str] | None:
+        """(text, passed, summary) remembered for this output variant; a hit also records
+        the current basis, so the next run can take the start-up shortcut."""
+        shown = recall_output(self.config.root, self.key, variant)
+        if shown is not None:
+            refresh_basis(self.config, self.key)
+        return shown
+
+    def remember_text(self, variant: str, text: str, passed: bool, summary: str) -> None:
+        remember_output(self.config, self.key, variant, text, passed, summary)
+
+    def recall_report(self) -> ValidationReport | None:
+        return recall(self.config.root, self.key)
+
+    def remember_report(self, report: ValidationReport) -> None:
+        remember(self.config.root, self.key, report)
 
 
 def run_key(config: Config, *, use_cache: bool = True, paths: Sequence[Path] = (),

@@ -74,6 +74,26 @@ def validate(request: ValidateRequest, progress: ProgressCallback | None = None)
     return validate_targets(targets, request, progress)
 
 
+def select_targets(request: ValidateRequest, base: str | None = None) -> list[Target]:
+    """The files a run reads: everything under its paths (the patterns folder by default) or,
+    for a `subset` run (`--changed`), the JSON files within them that git reports changed
+    against `base` (default HEAD) or uncommitted."""
+    config = request.config
+    scope = request.paths or (config.patterns_path,)
+    if not request.subset:
+        return collect_targets(scope, config.root)
+    from pubflow.storage import git
+
+    files = [p for p in git.changed_files(config.root, base)
+             if p.suffix == ".json" and any(_within(p, s) for s in scope)]
+    return collect_targets(files, config.root) if files else []
+
+
+def _within(path: Path, scope: Path) -> bool:
+    scope = scope if scope.is_absolute() else Path.cwd() / scope
+    return path == scope or scope in path.parents
+
+
 def validate_targets(targets: list[Target], request: ValidateRequest,
                      progress: ProgressCallback | None = None) -> ValidationReport:
     config = request.config

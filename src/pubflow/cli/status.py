@@ -1,0 +1,163 @@
+"""`pubflow status`, `pubflow audit verify` and `pubflow verify`: what the repository holds."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pubflow.cli.common import handle_errors, repo_context
+from pubflow.cli.terminal import write_output
+from pubflow.errors import EXIT_FINDINGS, UsageError
+
+
+class StatusFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+@handle_errors
+def status(
+    output_format: Annotated[StatusFormat, typer.Option(
+        "--format", "-f", help="Output format.")] = StatusFormat.text,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file instead of stdout.", show_default=False)] = None,
+) -> None:
+    """The dashboard: what runs where, tickets, overdue reviews, recent events.
+
+    Versions and canary weights per environment, tickets by state, overdue reviews,
+    publications and rollbacks over time, and the latest events.
+
+    `--format html` writes one self-contained page (no network needed to view it).
+
+    Examples:
+
+      pubflow status
+
+      pubflow status --format json | jq '.environments[].patterns[].version'
+
+      pubflow status --format html --output status.html
+    """
+    from pubflow.release.status import collect_status
+
+    config, now = repo_context()
+    data = collect_status(config, now)
+    if output_format is StatusFormat.json:
+        write_output(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+        return
+    if output_format is StatusFormat.html:
+        from pubflow.release.status_html import render
+
+        write_output(render(data, now.strftime("%Y-%m-%d %H:%M UTC")), output)
+        return
+    if output is not None:
+        raise UsageError("--output needs --format json or html")
+    _print_status(data)
+
+
+def _print_status(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from pubflow.cli.common import make_console
+
+    console = make_console()
+    if data.get("recovered"):
+        console.print(f"pubflow: {data['recovered']}", markup=False)
+    for env in data["environments"]:
+        table = Table(title=f"{env['name']}: {len(env['patterns'])} pattern(s)",
+                      title_justify="left")
+        for column in ("pattern", "version", "canary", "ticket", "release", "by", "at", "notes"):
+            table.add_column(column)
+        for row in env["patterns"]:
+            rollout = row["rollout"]
+            canary = (f"{rollout['canary']} at {rollout['weight']}% (stable "
+                      f"{rollout['stable'] or 'none'})") if rollout else ""
+            notes = (row["notes"] or "").splitlines()
+            table.add_row(row["pattern"], row["version"], canary, row["ticket"],
+                          row["release"] or "", row["by"] or "", row["at"] or "",
+                          notes[0][:60] if notes else "")
+        console.print(table)
+    tickets = data["tickets"]
+    states = ", ".join(f"{state} {count}" for state, count in tickets["byState"].items())
+    console.print(f"tickets: {tickets['total']}" + (f" ({states})" if states else ""),
+                  markup=False)
+    for item in tickets["overdue"]:
+        console.print(f"overdue: {item['id']} ({item['pattern']}) with {item['reviewer']}, "
+                      f"due {item['due']}", markup=False)
+    if data["recentEvents"]:
+        table = Table(title="recent events", title_justify="left")
+        for column in ("at", "actor", "kind", "what"):
+            table.add_column(column)
+        for event in reversed(data["recentEvents"]):
+            table.add_row(str(event.get("at")), str(event.get("actor")), str(event.get("kind")),
+                          _describe_event(event))
+        console.print(table)
+
+
+def _describe_event(event: dict[str, Any]) -> str:
+    kind = event.get("kind")
+    if kind == "ticket":
+        return f"{event.get('ticket')} {event.get('event')}: {event.get('from')} -> {event.get('to')}"
+    if kind in ("promote", "canary"):
+        weight = f" at {event['weight']}%" if "weight" in event else ""
+        return (f"{event.get('pattern')} {event.get('version')} to {event.get('environment')}"
+                f"{weight}")
+    return (f"{event.get('pattern')} in {event.get('environment')}: {event.get('from')} -> "
+            f"{event.get('to') or 'out'} ({event.get('reason')})")
+
+
+audit_app = typer.Typer(name="audit", help="The append-only, hash-chained audit log.",
+                        no_args_is_help=True)
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify() -> None:
+    """Check the hash-chained audit log (.pubflow/audit.jsonl).
+
+    Any edited, deleted, duplicated or reordered entry is reported with its line (exit 1).
+
+    Example: pubflow audit verify
+    """
+    from pubflow.records.audit import AuditLog
+
+    config, _now = repo_context()
+    log = AuditLog(config.root)
+    problems = log.verify()
+    for problem in problems:
+        sys.stdout.write(f"{problem}\n")
+    if problems:
+        sys.stderr.write(f"pubflow: {len(problems)} problem(s) in the audit log\n")
+        raise typer.Exit(EXIT_FINDINGS)
+    head = log.head()
+    sys.stdout.write(f"audit log verified: {head.seq if head else 0} entries\n")
+
+
+@handle_errors
+def verify_state() -> None:
+    """Check everything pubflow keeps under .pubflow/ (the pubflow-tickets hook).
+
+    Tickets (schema, hash chain, state, unique ids, pinned digests), environment files
+    (schema) and the audit log (chain).
+
+    This is what the `pubflow-tickets` pre-commit hook runs. Exit 1 with one line per problem.
+
+    Example: pubflow verify
+    """
+    from pubflow.release.state_check import check_state
+
+    config, _now = repo_context()
+    report = check_state(config.root)
+    for problem in report.problems:
+        sys.stdout.write(f"{problem}\n")
+    summary = (f"{report.tickets} ticket(s), {report.environments} environment(s), "
+               f"{report.audit_entries} audit entries")
+    if report.problems:
+        sys.stderr.write(f"pubflow: {len(report.problems)} problem(s) in {summary}\n")
+        raise typer.Exit(EXIT_FINDINGS)
+    sys.stdout.write(f"verified {summary}\n")
