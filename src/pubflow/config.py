@@ -103,17 +103,17 @@ def load_config(root: Path) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
     from pubflow import __version__
-    from pubflow.validation.result_cache import cache_dir, read_json_cache, write_json_cache
+    from pubflow.storage.statefile import CONFIG_CACHE, read_json, state_path, write_json
 
     key = f"{__version__}:{hashlib.sha256(content).hexdigest()}"
-    memo = cache_dir(root) / "config-cache.json"
-    cached = read_json_cache(memo)
+    memo = state_path(root, CONFIG_CACHE)
+    cached = read_json(memo)
     if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("raw"), dict):
         return _build(root, path, cached["raw"])
     raw = _read_yaml_mapping(path, content)
     _validate(raw, path)
     plain = json.loads(json.dumps(raw))
-    write_json_cache(memo, {"key": key, "raw": plain})
+    write_json(memo, {"key": key, "raw": plain})
     return _build(root, path, plain)
 
 

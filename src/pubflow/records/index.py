@@ -22,8 +22,8 @@ from pubflow.errors import InputError
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore
 from pubflow.records.tickets import TICKET_ID, Ticket, parse_utc
-from pubflow.storage.diskstate import RACY_NS
 from pubflow.storage.parallel import map_in_batches, worker_count
+from pubflow.storage.statefile import is_racy
 
 INDEX_FORMAT = 1
 TICKETS_PER_WORKER = 500
@@ -72,14 +72,14 @@ def summaries(store: TicketStore, *, skip_invalid: bool = False) -> list[TicketS
     """Every ticket's summary, oldest id first; a broken ticket file raises unless skipped."""
     from pubflow import __version__
     from pubflow.storage.schemas import schema_text
-    from pubflow.validation.result_cache import cache_dir, write_json_cache
+    from pubflow.storage.statefile import TICKET_INDEX, state_path, write_json
 
     listing = _listing(store)
     if not listing:
         return []
     key = f"{INDEX_FORMAT}:{__version__}:" + hashlib.sha256(
         schema_text("ticket.schema.json").encode()).hexdigest()[:16]
-    memo = cache_dir(store.root) / "tickets-index.json"
+    memo = Path(state_path(store.root, TICKET_INDEX))
     cached = _read_index(memo)
     entries: dict[str, Any] = (cached.get("entries", {}) if isinstance(cached, dict)
                                and cached.get("key") == key else {})
@@ -92,7 +92,7 @@ def summaries(store: TicketStore, *, skip_invalid: bool = False) -> list[TicketS
         entry = entries.get(ticket_id)
         if (isinstance(entry, dict) and entry.get("size") == st.st_size
                 and entry.get("mtime_ns") == st.st_mtime_ns
-                and st.st_mtime_ns + RACY_NS < entry.get("checked_ns", 0)):
+                and not is_racy(st.st_mtime_ns, entry.get("checked_ns", 0))):
             fresh[ticket_id] = entry
             result[ticket_id] = TicketSummary(**entry["summary"])
         else:
@@ -113,7 +113,7 @@ def summaries(store: TicketStore, *, skip_invalid: bool = False) -> list[TicketS
             result[ticket_id] = TicketSummary(**summary)
     if changed:
         payload = {"key": key, "entries": fresh}
-        write_json_cache(memo, payload)
+        write_json(memo, payload)
         _remember(memo, payload)
     return [result[i] for i, _ in listing if i in result]
 
@@ -124,7 +124,7 @@ looks at the tickets twice (create does) parses the index once."""
 
 
 def _read_index(memo: Path) -> Any:
-    from pubflow.validation.result_cache import read_json_cache
+    from pubflow.storage.statefile import read_json
 
     try:
         st = memo.stat()
@@ -133,7 +133,7 @@ def _read_index(memo: Path) -> Any:
     known = _LAST_READ.get(memo)
     if known is not None and known[:2] == (st.st_size, st.st_mtime_ns):
         return known[2]
-    payload = read_json_cache(memo)
+    payload = read_json(memo)
     _LAST_READ[memo] = (st.st_size, st.st_mtime_ns, payload)
     return payload
 

@@ -42,9 +42,9 @@ class Change:
 
 
 def journal_path(root: Path) -> Path:
-    from pubflow.validation.result_cache import cache_dir
+    from pubflow.storage.statefile import OPERATION_JOURNAL, state_path
 
-    return cache_dir(root) / "operation.json"
+    return Path(state_path(root, OPERATION_JOURNAL))
 
 
 def crash_point(name: str) -> None:

@@ -1,9 +1,10 @@
-"""Cheap facts about a repository on disk: its root, its cache folder, a digest of a folder.
+"""Cheap facts about a repository on disk: its root and a digest of a folder.
 
 These answer the question "has anything changed since the last run?" for the pre-commit hook
-and the whole-run memo, before pubflow has loaded anything else. So this module imports only
-what Python has already loaded at start-up (no `pathlib`, `dataclasses`, `hashlib` or `json`:
-together they cost more than the answer), and works on strings.
+and the whole-run memo, before pubflow has loaded anything else. So this module imports little
+beyond what Python has already loaded at start-up (no `pathlib`, `dataclasses` or `hashlib`:
+together they cost more than the answer), and works on strings. Where pubflow keeps its state
+files, and when a file is too fresh to trust, is `statefile`'s to say.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ try:  # hashlib would first load OpenSSL; blake2 is built into CPython
 except ImportError:  # pragma: no cover - another interpreter
     from hashlib import blake2b
 
+from pubflow.storage.statefile import is_racy
+
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -26,9 +29,6 @@ SKIPPED_DIRS = frozenset({".git", ".pubflow", "node_modules", ".venv", "__pycach
 """Folders that discovery never enters and a folder digest ignores."""
 LISTING_FORMAT = 2
 """Changes whenever what `listing_digest` covers changes, so no old digest matches."""
-RACY_NS = 2_000_000_000
-"""A file modified this close to a check may change again within the clock's granularity:
-a cache must not trust its size and mtime."""
 
 
 def repository_root(start: str) -> str:
@@ -48,24 +48,6 @@ def repository_root(start: str) -> str:
         folder = parent
 
 
-def cache_folder(root: str) -> str:
-    """Where pubflow keeps caches for this repository: inside the git dir, never the work tree."""
-    git = os.path.join(root, ".git")
-    if os.path.isdir(git):
-        return os.path.join(git, "pubflow")
-    if os.path.isfile(git):  # a worktree or submodule: ".git" names the real git dir
-        with open(git, encoding="utf-8", errors="replace") as handle:
-            text = handle.read().strip()
-        if text.startswith("gitdir:"):
-            gitdir = text.split(":", 1)[1].strip()
-            return os.path.join(root, gitdir, "pubflow")  # an absolute gitdir stays as it is
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    import hashlib
-
-    digest = hashlib.sha256(os.path.realpath(root).encode()).hexdigest()[:16]
-    return os.path.join(base, "pubflow", digest)
-
-
 def digest(data: bytes) -> str:
     return blake2b(data, digest_size=20).hexdigest()
 
@@ -79,21 +61,21 @@ def listing_digest(base_key: str, paths: Sequence[str], root: str) -> str | None
     ctime moves) changes the digest.
     """
     lines = [f"{LISTING_FORMAT}\0{base_key}\0{os.path.realpath(root)}"]
-    limit = time.time_ns() - RACY_NS
+    now = time.time_ns()
     for path in sorted({os.path.abspath(p) for p in paths}):
         try:
             st = os.lstat(path)
         except OSError:
             return None  # a missing path is an error the normal run reports
-        if not _add(lines, path, st, limit):
+        if not _add(lines, path, st, now):
             return None
-        if os.path.isdir(path) and not _walk(lines, path, limit):
+        if os.path.isdir(path) and not _walk(lines, path, now):
             return None
     return digest("\n".join(lines).encode())
 
 
-def _add(lines: list[str], path: str, st: os.stat_result, limit: int) -> bool:
-    if st.st_mtime_ns >= limit:
+def _add(lines: list[str], path: str, st: os.stat_result, now: int) -> bool:
+    if is_racy(st.st_mtime_ns, now):
         return False
     link = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
     lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_mode}"
@@ -104,7 +86,7 @@ def _add(lines: list[str], path: str, st: os.stat_result, limit: int) -> bool:
 _STAT_AT = os.stat in os.supports_dir_fd
 
 
-def _walk(lines: list[str], folder: str, limit: int) -> bool:
+def _walk(lines: list[str], folder: str, now: int) -> bool:
     """Every entry below `folder` (as discovery sees them: symlinked folders are recorded, not
     entered), depth first, in name order.
 
@@ -127,7 +109,7 @@ def _walk(lines: list[str], folder: str, limit: int) -> bool:
             except OSError:
                 return False
             mode = st.st_mode
-            if st.st_mtime_ns >= limit:
+            if is_racy(st.st_mtime_ns, now):
                 return False
             if stat.S_ISREG(mode):
                 append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
@@ -135,7 +117,7 @@ def _walk(lines: list[str], folder: str, limit: int) -> bool:
             path = os.path.join(folder, name)
             append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{mode}\0"
                    f"{os.readlink(path) if stat.S_ISLNK(mode) else ''}")
-            if stat.S_ISDIR(mode) and not _walk(lines, path, limit):
+            if stat.S_ISDIR(mode) and not _walk(lines, path, now):
                 return False
             append("..")  # leaving the entry: names stay unambiguous
     finally:

@@ -15,10 +15,10 @@ the `pubflow` script can recompute the key without building the configuration
 
 from __future__ import annotations
 
-import json
 import os
 
-from pubflow.storage.diskstate import CONFIG_FILE, cache_folder, digest, listing_digest
+from pubflow.storage.diskstate import CONFIG_FILE, digest, listing_digest
+from pubflow.storage.statefile import RUN_MEMO, RUN_OUTPUT, read_json, state_path, write_json
 
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from pubflow.config import Config
     from pubflow.findings import ValidationReport
     from pubflow.validation.run import ValidateRequest
-
-MEMO_NAME = "validate-run.json"
-OUTPUT_NAME = "validate-run-output.json"
 
 
 class RunMemo:
@@ -105,7 +102,7 @@ def shortcut_answer(root: str, variant: str) -> tuple[str, tuple[str, bool, str]
     tickets, racy files)."""
     from pubflow.records.paths import has_tickets
 
-    memo = _read(os.path.join(cache_folder(root), OUTPUT_NAME))
+    memo = read_json(state_path(root, RUN_OUTPUT))
     if not isinstance(memo, dict) or has_tickets(root):
         return None
     verdict, patterns = memo.get("verdict"), memo.get("patterns")
@@ -116,40 +113,31 @@ def shortcut_answer(root: str, variant: str) -> tuple[str, tuple[str, bool, str]
     return None if key is None else (key, _shown(memo, key, variant))
 
 
-def _read(path: str) -> object:
-    """A memo file's content, or None when it is missing or unreadable (caches may vanish)."""
-    try:
-        with open(path, "rb") as handle:
-            return json.loads(handle.read())
-    except (OSError, ValueError):
-        return None
-
-
 def recall(root: Path, key: str) -> ValidationReport | None:
     from pubflow.findings import ValidationReport
-    from pubflow.validation.result_cache import _result_from_dict
+    from pubflow.validation.result_cache import result_from_dict
 
-    memo = _read(os.path.join(cache_folder(str(root)), MEMO_NAME))
+    memo = read_json(state_path(root, RUN_MEMO))
     if not isinstance(memo, dict) or memo.get("key") != key:
         return None
     try:
-        files = tuple(_result_from_dict(name, data) for name, data in memo["files"])
+        files = tuple(result_from_dict(name, data) for name, data in memo["files"])
     except (KeyError, TypeError, ValueError):
         return None
     return ValidationReport(files, root=str(memo.get("root", root)))
 
 
 def remember(root: Path, key: str, report: ValidationReport) -> None:
-    from pubflow.validation.result_cache import _result_to_dict, cache_dir, write_json_cache
+    from pubflow.validation.result_cache import result_to_dict
 
-    write_json_cache(cache_dir(root) / MEMO_NAME, {
+    write_json(state_path(root, RUN_MEMO), {
         "key": key, "root": report.root,
-        "files": [[r.file, _result_to_dict(r)] for r in report.files]})
+        "files": [[r.file, result_to_dict(r)] for r in report.files]})
 
 
 def recall_output(root: Path | str, key: str, variant: str) -> tuple[str, bool, str] | None:
     """(text, passed, summary) remembered for this run and output variant, if any."""
-    return _shown(_read(os.path.join(cache_folder(str(root)), OUTPUT_NAME)), key, variant)
+    return _shown(read_json(state_path(root, RUN_OUTPUT)), key, variant)
 
 
 def _shown(memo: object, key: str, variant: str) -> tuple[str, bool, str] | None:
@@ -165,7 +153,7 @@ def _shown(memo: object, key: str, variant: str) -> tuple[str, bool, str] | None
 def remember_output(config: Config, key: str, variant: str, text: str, passed: bool,
                     summary: str) -> None:
     """Keep a text report for this run and option set."""
-    memo = _read(_output_path(config))
+    memo = read_json(state_path(config.root, RUN_OUTPUT))
     variants = (memo.get("variants", {}) if isinstance(memo, dict) and memo.get("key") == key
                 else {})
     variants[variant] = [text, passed, summary]
@@ -176,23 +164,17 @@ def refresh_basis(config: Config, key: str) -> None:
     """After an answer from the memo that the shortcut could not give (a memo written before
     the basis existed, or `pubflow.yaml` edited without changing any setting), record the
     current basis so the next run takes the shortcut."""
-    memo = _read(_output_path(config))
+    memo = read_json(state_path(config.root, RUN_OUTPUT))
     if (isinstance(memo, dict) and memo.get("key") == key
             and memo.get("basis") != shortcut_basis(str(config.root))):
         _write_output_memo(config, key, memo.get("variants", {}))
 
 
-def _output_path(config: Config) -> str:
-    return os.path.join(cache_folder(str(config.root)), OUTPUT_NAME)
-
-
 def _write_output_memo(config: Config, key: str, variants: object) -> None:
     """The text reports, with what `shortcut_answer` needs to recompute the key next time
     without the configuration."""
-    from pathlib import Path
+    from pubflow.validation.result_cache import verdict_key
 
-    from pubflow.validation.result_cache import verdict_key, write_json_cache
-
-    write_json_cache(Path(_output_path(config)), {
+    write_json(state_path(config.root, RUN_OUTPUT), {
         "key": key, "basis": shortcut_basis(str(config.root)), "verdict": verdict_key(config),
         "patterns": os.path.abspath(config.patterns_path), "variants": variants})

@@ -2,27 +2,23 @@
 
 Keyed on content: an entry is reused when the file's size and mtime are unchanged (as git's
 index does) or, when they changed, when its sha256 is unchanged. Entries whose mtime is too
-close to the moment they were checked are "racy" (the file may have changed within the clock's
-granularity) and are always re-hashed. The whole cache is dropped when pubflow's version, the
-schema or the relevant configuration changes.
-
-It lives inside `.git/` (or the user's cache folder outside a repository), never in the work
-tree, so it can never make `git status` dirty.
+close to the moment they were checked are "racy" (`statefile.is_racy`) and are always
+re-hashed. The whole cache is dropped when pubflow's version, the schema or the relevant
+configuration changes (`verdict_key`). It is one of pubflow's state files (`storage.statefile`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from pubflow.storage.diskstate import RACY_NS, cache_folder
+from pubflow.storage.statefile import RESULT_CACHE, is_racy, read_json, state_path, write_json
 
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     from pubflow.config import Config
@@ -41,11 +37,6 @@ class _Entry:
     result: dict[str, Any]
 
 
-def cache_dir(root: Path) -> Path:
-    """Where pubflow keeps caches for this repository: inside the git dir, never the work tree."""
-    return Path(cache_folder(str(root)))
-
-
 def verdict_key(config: Config) -> str:
     """What every cached verdict depends on besides the file: pubflow, schema, config."""
     from pubflow import __version__
@@ -55,32 +46,8 @@ def verdict_key(config: Config) -> str:
     return f"{__version__}:{schema_digest}:{config.check_fingerprint()}"
 
 
-def cache_path(root: Path) -> Path:
-    return cache_dir(root) / "validate-cache.json"
-
-
-def read_json_cache(path: Path) -> Any:
-    """A cache file's content, or None when it is missing or unreadable (caches may vanish)."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def write_json_cache(path: Path, payload: Any) -> None:
-    """Write atomically; a cache that cannot be written is simply not kept."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            # dumps, not dump: json.dump always takes the pure-Python encoder (seconds for a
-            # cache of ten thousand results); dumps uses the C one.
-            handle.write(json.dumps(payload, separators=(",", ":")))
-        os.replace(tmp, path)
-    except OSError:
-        return
+def cache_path(root: Path) -> str:
+    return state_path(root, RESULT_CACHE)
 
 
 def file_sha256(raw: bytes) -> str:
@@ -90,7 +57,7 @@ def file_sha256(raw: bytes) -> str:
 class ResultCache:
     """Load once, look up per file, save once if anything changed."""
 
-    def __init__(self, path: Path, key: str) -> None:
+    def __init__(self, path: str, key: str) -> None:
         self.path = path
         self.key = key
         self._entries: dict[str, _Entry] = {}
@@ -98,7 +65,7 @@ class ResultCache:
         self._load()
 
     def _load(self) -> None:
-        raw = read_json_cache(self.path)
+        raw = read_json(self.path)
         if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT or raw.get("key") != self.key:
             return
         try:
@@ -111,14 +78,14 @@ class ResultCache:
         if entry is None:
             return None
         try:
-            st = os.stat(file)  # noqa: PTH116 - a str path: no Path per file
+            st = os.stat(file)
         except OSError:
             return None
-        racy = st.st_mtime_ns + RACY_NS >= entry.checked_ns
-        if not racy and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns:
-            return _result_from_dict(display, entry.result)
+        if (not is_racy(st.st_mtime_ns, entry.checked_ns) and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns):
+            return result_from_dict(display, entry.result)
         try:
-            digest = file_sha256(Path(file).read_bytes())
+            with open(file, "rb") as handle:
+                digest = file_sha256(handle.read())
         except OSError:
             return None
         if digest != entry.sha256:
@@ -126,13 +93,13 @@ class ResultCache:
         entry.size, entry.mtime_ns = st.st_size, st.st_mtime_ns
         entry.checked_ns = time.time_ns()
         self._dirty = True
-        return _result_from_dict(display, entry.result)
+        return result_from_dict(display, entry.result)
 
     def store(self, display: str, stamp: FileStamp, result: FileResult) -> None:
         """Remember `result` for the bytes `stamp` describes (taken before they were read, so
         a change during the check shows as a different size or mtime next time)."""
         self._entries[display] = _Entry(stamp.size, stamp.mtime_ns, stamp.sha256,
-                                        time.time_ns(), _result_to_dict(result))
+                                        time.time_ns(), result_to_dict(result))
         self._dirty = True
 
     def save(self) -> None:
@@ -146,11 +113,12 @@ class ResultCache:
                 for name, e in self._entries.items()
             },
         }
-        write_json_cache(self.path, payload)
+        write_json(self.path, payload)
         self._dirty = False
 
 
-def _result_to_dict(result: FileResult) -> dict[str, Any]:
+def result_to_dict(result: FileResult) -> dict[str, Any]:
+    """A result as the cache and the whole-run memo keep it (plain JSON)."""
     facts = result.facts
     return {
         "findings": [f.to_dict() for f in result.findings],
@@ -159,7 +127,7 @@ def _result_to_dict(result: FileResult) -> dict[str, Any]:
     }
 
 
-def _result_from_dict(display: str, data: dict[str, Any]) -> FileResult:
+def result_from_dict(display: str, data: dict[str, Any]) -> FileResult:
     from pubflow.findings import FileResult, Finding, PatternFacts
 
     findings = tuple(Finding.from_dict(f) for f in data["findings"])

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pubflow.storage.diskstate import cache_folder, listing_digest, repository_root
+from pubflow.storage.diskstate import listing_digest, repository_root
+from pubflow.storage.statefile import cache_folder
 
 
 def test_root_is_the_nearest_folder_with_git_or_config(tmp_path: Path) -> None:
