@@ -27,9 +27,10 @@ from typing import Any
 
 from pubflow.records.environments import Environment, catalog_entry, serialize_catalog
 from pubflow.records.states import State
-from pubflow.records.store import dump_yaml, new_document
+from pubflow.records.store import new_document
 from pubflow.records.tickets import PinnedPattern, Ticket, append_event, utc_text
 from pubflow.release import package as pkg
+from pubflow.storage.yaml import dump_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pubflow.records.states import State
-from pubflow.records.store import dump_yaml, new_document
+from pubflow.records.store import new_document
 from pubflow.records.tickets import PinnedPattern, Ticket, append_event
+from pubflow.storage.yaml import dump_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

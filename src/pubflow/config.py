@@ -118,45 +118,19 @@ def load_config(root: Path) -> Config:
 
 
 def _read_yaml_mapping(path: Path, content: bytes) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from pubflow.storage.yaml import load_yaml
 
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path.name}: not valid UTF-8 (byte offset {exc.start})") from exc
-    yaml = YAML(typ="rt")
-    try:
-        _refuse_aliases(yaml, text, path)
-        data = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
-        raise ConfigError(f"{where}: invalid YAML: {exc.problem}") from exc
-    except YAMLError as exc:
-        raise ConfigError(f"{path.name}: invalid YAML: {exc}") from exc
+    data = load_yaml(text, path.name, error=ConfigError, kind="pubflow configuration")
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path.name}:1:1: the top level must be a mapping of keys, "
                           f"not a {type(data).__name__}")
     return data
-
-
-def _refuse_aliases(yaml: Any, text: str, path: Path) -> None:
-    """YAML aliases can expand exponentially ("billion laughs"); configuration never needs them."""
-    if "*" not in text:
-        return
-    from ruamel.yaml.events import AliasEvent
-
-    for event in yaml.parse(text):
-        if isinstance(event, AliasEvent):
-            mark = event.start_mark
-            raise ConfigError(
-                f"{path.name}:{mark.line + 1}:{mark.column + 1}: YAML aliases (*{event.anchor}) "
-                "are not allowed in pubflow configuration",
-                hint="Write the value out in full.",
-            )
 
 
 def _validate(raw: Any, path: Path) -> None:

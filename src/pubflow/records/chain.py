@@ -12,26 +12,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from pubflow.storage.yaml import to_plain
+
 
 def event_hash(event: Mapping[str, Any]) -> str:
-    body = {str(k): _plain(v) for k, v in event.items() if k != "hash"}
+    body = {str(k): to_plain(v) for k, v in event.items() if k != "hash"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    """ruamel's round-trip types (CommentedMap, ScalarFloat...) as plain JSON values."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
 
 
 def chain_breaks(history: list[Mapping[str, Any]]) -> list[tuple[int, str]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pubflow.errors import InputError, UsageError
+from pubflow.storage import schemas
 
 API_VERSION = "pubflow.dev/v1"
 KIND = "Environment"
@@ -115,30 +116,13 @@ def _parse(raw: bytes, shown: str) -> dict[str, Any]:
 
 
 def _parse_yaml(text: str, shown: str) -> Any:
-    from pubflow.records.chain import _plain
-    from pubflow.records.store import load_yaml_text
+    from pubflow.storage.yaml import load_yaml, to_plain
 
-    return _plain(load_yaml_text(text, shown))
+    return to_plain(load_yaml(text, shown))
 
 
 def schema_problems(doc: Any) -> list[str]:
-    """jsonschema's located messages, asked for only when the generated pass/fail validator
-    (milliseconds on a thousand patterns, where jsonschema takes seconds) says no."""
-    from pubflow._generated import environment_fastpath as _environment_fastpath
-
-    try:
-        _environment_fastpath.validate(doc)  # type: ignore[no-untyped-call]
-        return []
-    except ValueError:
-        pass
-    from pubflow.storage.schemas import schema_validator
-
-    problems = []
-    for error in sorted(schema_validator("environment.schema.json").iter_errors(doc),
-                        key=lambda e: list(map(str, e.absolute_path))):
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        problems.append(f"{where}: {error.message}")
-    return problems
+    return schemas.schema_problems("environment.schema.json", doc)
 
 
 def catalog_entry(pattern: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from pubflow.errors import GateRefused, InputError
-from pubflow.records.chain import _plain, event_hash
+from pubflow.records.chain import event_hash
 from pubflow.records.states import TRANSITIONS, State
-from pubflow.records.store import _check_schema, dump_yaml, parse_ticket_bytes
+from pubflow.records.store import check_schema, parse_ticket_bytes
 from pubflow.records.tickets import append_event
+from pubflow.storage.yaml import dump_yaml, to_plain
 
 DRIVER_NAME = "pubflow-ticket"
 ATTRIBUTES_LINE = f".pubflow/tickets/*.yaml merge={DRIVER_NAME}"
@@ -74,14 +75,14 @@ def merge_ticket(ours: bytes, theirs: bytes, name: str, actor: str,
             for key in TOP_LEVEL_STATE:
                 if key in later_doc:
                     first[key] = later_doc[key]
-            _check_schema(first, name)
+            check_schema(first, name)
             return MergeOutcome(dump_yaml(first), [
                 f"{name}: united the histories of both branches ({len(mine_tail)} event(s) "
                 f"from ours, {len(other_tail)} from theirs; {later_name}'s re-chained after "
                 f"{first_name}'s)"])
     first, later_tail, first_name, later_name = order[0]
     state = State(str(first["state"]))
-    superseded = [_plain(e) for e in later_tail]
+    superseded = [to_plain(e) for e in later_tail]
     what = ", ".join(f"{e.get('event')} {e.get('from')}->{e.get('to')} by {e.get('actor')} "
                      f"at {e.get('at')}" for e in later_tail)
     append_event(first, actor=actor, event="merged", from_state=state, to=state, now=now,
@@ -89,7 +90,7 @@ def merge_ticket(ours: bytes, theirs: bytes, name: str, actor: str,
                         f"came first and stands; {later_name}'s events are kept under "
                         f"superseded: {what}",
                  superseded=superseded)
-    _check_schema(first, name)
+    check_schema(first, name)
     return MergeOutcome(dump_yaml(first), [
         f"{name}: both branches moved ticket {first.get('id')}; kept {first_name}'s history "
         f"(state {state}) and recorded {later_name}'s {len(later_tail)} event(s) as superseded "
@@ -129,7 +130,7 @@ def _parse(data: bytes, name: str, side: str) -> Any:
     if not isinstance(doc.get("history"), list):
         raise InputError(f"{shown}: not a ticket (no history)")
     try:
-        _check_schema(doc, shown)
+        check_schema(doc, shown)
     except InputError as exc:
         raise GateRefused(exc.message, hint="Fix that side of the merge by hand.") from exc
     return doc

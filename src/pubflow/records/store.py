@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
-import io
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,7 +19,9 @@ from typing import Any
 from pubflow.errors import InputError
 from pubflow.records.paths import PUBFLOW_DIR, TICKETS_DIR
 from pubflow.records.tickets import API_VERSION, KIND, TICKET_ID, Ticket
+from pubflow.storage import schemas
 from pubflow.storage.files import atomic_write_bytes
+from pubflow.storage.yaml import dump_yaml, load_yaml, to_plain
 
 LOCK_NAME = "tickets.lock"
 MAX_TICKET_BYTES = 2 * 1024 * 1024
@@ -89,7 +89,7 @@ class TicketStore:
         into plain dicts: right for summaries, wrong for a ticket that will be written back."""
         shown = self.display(path)
         doc = read_ticket_document(path, shown, round_trip=not for_reading_only)
-        _check_schema(doc, shown)
+        check_schema(doc, shown)
         ticket = Ticket(doc, path)
         if ticket.id != path.name[:-5]:
             raise InputError(f"{shown}: id '{ticket.id}' does not match the file name",
@@ -118,7 +118,7 @@ class TicketStore:
         return f"PUB-{year}-{max(numbers, default=0) + 1:03d}"
 
     def save(self, ticket: Ticket) -> None:
-        _check_schema(ticket.doc, self.display(ticket.path))
+        check_schema(ticket.doc, self.display(ticket.path))
         atomic_write_bytes(ticket.path, dump_yaml(ticket.doc))
 
 
@@ -130,31 +130,6 @@ def new_document(ticket_id: str) -> Any:
     doc["kind"] = KIND
     doc["id"] = ticket_id
     return doc
-
-
-def _yaml() -> Any:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.default_flow_style = False
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
-def dump_yaml(doc: Any) -> bytes:
-    out = io.StringIO()
-    _yaml().dump(doc, out)
-    return out.getvalue().encode("utf-8")
-
-
-@functools.cache
-def _fast_yaml() -> Any:
-    """ruamel's safe loader on libyaml (ruamel.yaml.clib), or None where it is missing."""
-    from ruamel.yaml import YAML
-
-    loader = YAML(typ="safe")
-    return loader if "CParser" in loader.Parser.__name__ else None
 
 
 def read_ticket_document(path: Path, shown: str, *, round_trip: bool = True) -> Any:
@@ -174,7 +149,7 @@ def parse_ticket_bytes(content: bytes, shown: str, *, round_trip: bool = True) -
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{shown}: not valid UTF-8 (byte offset {exc.start})") from exc
-    doc = load_yaml_text(text, shown, round_trip=round_trip)
+    doc = load_yaml(text, shown, round_trip=round_trip)
     if not isinstance(doc, dict):
         raise InputError(f"{shown}:1:1: a ticket must be a YAML mapping, "
                          f"not {'an empty file' if doc is None else type(doc).__name__}")
@@ -184,61 +159,12 @@ def parse_ticket_bytes(content: bytes, shown: str, *, round_trip: bool = True) -
     return doc
 
 
-def load_yaml_text(text: str, shown: str, *, round_trip: bool = True) -> Any:
-    """Parse YAML that pubflow keeps (tickets, state files): aliases refused, errors as
-    `InputError` with file:line:col. `round_trip=False` may use the C loader (plain dicts)."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    # A text without `*` holds no alias, so the C loader cannot be fed an alias bomb.
-    fast = None if round_trip or "*" in text else _fast_yaml()
-    yaml = fast or _yaml()
-    try:
-        if fast is None:
-            _refuse_aliases(yaml, text, shown)
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
-        raise InputError(f"{where}: invalid YAML: {exc.problem}") from exc
-    except YAMLError as exc:
-        raise InputError(f"{shown}: invalid YAML: {exc}") from exc
-
-
-def _refuse_aliases(yaml: Any, text: str, shown: str) -> None:
-    if "*" not in text:
-        return
-    from ruamel.yaml.events import AliasEvent
-
-    for event in yaml.parse(text):
-        if isinstance(event, AliasEvent):
-            mark = event.start_mark
-            raise InputError(f"{shown}:{mark.line + 1}:{mark.column + 1}: YAML aliases "
-                             f"(*{event.anchor}) are not allowed in ticket files",
-                             hint="Write the value out in full.")
-
-
 def schema_problems(doc: Any) -> list[str]:
-    """jsonschema's messages, asked for only when the generated pass/fail validator says no."""
-    from pubflow._generated import ticket_fastpath as _ticket_fastpath
-    from pubflow.records.chain import _plain
-
-    plain = _plain(doc)
-    try:
-        _ticket_fastpath.validate(plain)  # type: ignore[no-untyped-call]
-        return []
-    except ValueError:
-        pass
-    from pubflow.storage.schemas import schema_validator
-
-    problems = []
-    errors = schema_validator("ticket.schema.json").iter_errors(plain)
-    for error in sorted(errors, key=lambda e: list(map(str, e.path))):
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        problems.append(f"{where}: {error.message}")
-    return problems
+    return schemas.schema_problems("ticket.schema.json", to_plain(doc))
 
 
-def _check_schema(doc: Any, shown: str) -> None:
+def check_schema(doc: Any, shown: str) -> None:
+    """Stop with every schema problem of a ticket document about to be written or read."""
     problems = schema_problems(doc)
     if problems:
         raise InputError(f"{shown}: does not follow the ticket schema:\n" + "\n".join(problems),

@@ -129,9 +129,9 @@ class Ticket:
         return entry
 
     def to_plain(self) -> dict[str, Any]:
-        from pubflow.records.chain import _plain
+        from pubflow.storage.yaml import to_plain
 
-        result: dict[str, Any] = _plain(self.doc)
+        result: dict[str, Any] = to_plain(self.doc)
         return result
 
 

@@ -26,12 +26,13 @@ from pubflow.records.environments import (
     state_files,
 )
 from pubflow.records.states import State
-from pubflow.records.store import TicketStore, dump_yaml
+from pubflow.records.store import TicketStore
 from pubflow.records.tickets import Ticket, utc_text
 from pubflow.release import package as pkg
 from pubflow.release.health import HealthResult, run_health
 from pubflow.release.operation import Change, apply, recover
 from pubflow.release.versions import RELEASE_TYPES, bump_kind
+from pubflow.storage.yaml import dump_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,9 +398,9 @@ def _abort_canary(config: Config, plan: PromotePlan, ticket: Ticket, env: Enviro
 
 
 def _ticket_bytes(ticket: Ticket) -> bytes:
-    from pubflow.records.store import _check_schema
+    from pubflow.records.store import check_schema
 
-    _check_schema(ticket.doc, store_rel(ticket))
+    check_schema(ticket.doc, store_rel(ticket))
     return dump_yaml(ticket.doc)
 
 

@@ -24,10 +24,11 @@ from pubflow.records.environments import (
     state_files,
 )
 from pubflow.records.states import TRANSITIONS, State
-from pubflow.records.store import TicketStore, _check_schema, dump_yaml
+from pubflow.records.store import TicketStore, check_schema
 from pubflow.records.tickets import TICKET_ID, Ticket, utc_text
 from pubflow.release import package as pkg
 from pubflow.release.operation import Change, apply, recover
+from pubflow.storage.yaml import dump_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,5 +198,5 @@ def _ticket_files(config: Config, env: Environment, ticket: Ticket | None, targe
         append_event(ticket.doc, actor=actor, event="environment", from_state=state, to=state,
                      now=now, reason=reason, environment=env.name)
     rel = ticket.path.relative_to(config.root).as_posix()
-    _check_schema(ticket.doc, rel)
+    check_schema(ticket.doc, rel)
     return {rel: dump_yaml(ticket.doc)}

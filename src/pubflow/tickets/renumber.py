@@ -17,8 +17,9 @@ from typing import Any
 from pubflow.errors import GateRefused
 from pubflow.records.paths import TICKETS_DIR
 from pubflow.records.states import State
-from pubflow.records.store import TicketStore, dump_yaml
+from pubflow.records.store import TicketStore
 from pubflow.records.tickets import Ticket, append_event
+from pubflow.storage.yaml import dump_yaml
 
 
 @dataclass(frozen=True, slots=True)

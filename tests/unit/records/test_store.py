@@ -8,8 +8,9 @@ import pytest
 from pubflow.errors import InputError
 from pubflow.records.chain import chain_breaks
 from pubflow.records.states import State
-from pubflow.records.store import TicketStore, dump_yaml, new_document
+from pubflow.records.store import TicketStore, new_document
 from pubflow.records.tickets import PinnedPattern, Ticket, append_event
+from pubflow.storage.yaml import dump_yaml
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 DIGEST = "a" * 64
