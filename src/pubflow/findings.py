@@ -90,6 +90,27 @@ def check_group(rule: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Issue:
+    """A finding that does not yet know its line and column: what a check returns.
+
+    Turning a JSON pointer into a line and column is the validation run's job, and it only
+    does it when there is something to report, so files that pass never pay for positions.
+    """
+
+    pointer: str
+    rule: str
+    message: str
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+    at_key: bool = False
+    """Point at the member name rather than its value (unknown fields)."""
+    line_in_string: int | None = None
+    """A 1-based line inside the string value at `pointer` (diagram errors)."""
+    whole_file: bool = False
+    """About the file's bytes as a whole (a ticket lock): placed at 1:1, the file unread."""
+
+
+@dataclass(frozen=True, slots=True)
 class PatternFacts:
     """What cross-file checks and reports need to know about a pattern, without its content."""
 

@@ -1,17 +1,21 @@
-"""The registry of pattern checks, in the order their findings are reported."""
+"""The registries of checks, in the order their findings are reported.
+
+`PATTERN_CHECKS` run on each file on its own (in worker processes for big runs);
+`FOLDER_CHECKS` run once per validation run, over what it kept of every file.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pubflow.checks.base import CheckContext, Issue
 from pubflow.checks.diagrams import DiagramCheck
-from pubflow.checks.repository import IdMatchesFileCheck
+from pubflow.checks.locked import TicketLockCheck
+from pubflow.checks.repository import CrossFileCheck, IdMatchesFileCheck
 from pubflow.checks.schema import SchemaCheck
 from pubflow.checks.scorecard import ScorecardCheck
 
 if TYPE_CHECKING:
-    from pubflow.checks.base import PatternCheck
+    from pubflow.checks.base import FolderCheck, PatternCheck
 
 PATTERN_CHECKS: tuple[PatternCheck, ...] = (
     SchemaCheck(),
@@ -19,5 +23,9 @@ PATTERN_CHECKS: tuple[PatternCheck, ...] = (
     ScorecardCheck(),
     DiagramCheck(),
 )
+FOLDER_CHECKS: tuple[FolderCheck, ...] = (
+    CrossFileCheck(),
+    TicketLockCheck(),
+)
 
-__all__ = ["PATTERN_CHECKS", "CheckContext", "Issue"]
+__all__ = ["FOLDER_CHECKS", "PATTERN_CHECKS"]

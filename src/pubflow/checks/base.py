@@ -1,8 +1,9 @@
-"""The one small interface every pattern check implements.
+"""The interfaces every check implements: per file (`PatternCheck`) and folder-wide (`FolderCheck`).
 
-A check looks at a parsed document and returns `Issue`s: what is wrong and at which JSON
-pointer. Turning a pointer into a line and column is the runner's job, and it only does it
-when there is something to report, so files that pass never pay for position tracking.
+A per-file check looks at one parsed document; a folder-wide check looks at what the run
+kept of every file (`RepoEntry`) and at the repository around it. Both return `Issue`s (in
+`pubflow.findings`): what is wrong and at which JSON pointer; the validation run places
+them in the file. The registries in `pubflow.checks` list the checks in report order.
 """
 
 from __future__ import annotations
@@ -12,33 +13,39 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pubflow.config import Config
-from pubflow.findings import Severity
 
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """A finding that does not yet know its line and column."""
-
-    pointer: str
-    rule: str
-    message: str
-    hint: str = ""
-    severity: Severity = Severity.ERROR
-    at_key: bool = False
-    """Point at the member name rather than its value (unknown fields)."""
-    line_in_string: int | None = None
-    """A 1-based line inside the string value at `pointer` (diagram errors)."""
+if TYPE_CHECKING:
+    from pubflow.findings import Issue
 
 
 @dataclass(frozen=True, slots=True)
 class CheckContext:
-    """What a check may know besides the document itself."""
+    """What a per-file check may know besides the document itself."""
 
     config: Config
     file_stem: str
     derived: dict[str, Any] = field(default_factory=dict)
     """What a check worked out that the runner also reports (the scorecard's total), so it
     is not worked out twice."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepoEntry:
+    """One file of the run as the folder-wide checks see it."""
+
+    file: str
+    id: str | None
+    related: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FolderContext:
+    """What a folder-wide check may know: every file of the run, in order, and the folder."""
+
+    config: Config
+    entries: list[RepoEntry]
+    covers_folder: bool
+    """The run reads every file of the patterns folder (no other file needs a look)."""
 
 
 if TYPE_CHECKING:  # a Protocol class costs a millisecond to create at every start
@@ -50,3 +57,10 @@ if TYPE_CHECKING:  # a Protocol class costs a millisecond to create at every sta
         name: str
 
         def __call__(self, data: Any, context: CheckContext) -> Iterable[Issue]: ...
+
+    class FolderCheck(Protocol):
+        """A check across the files of a run: (file, issue) pairs for files of the run."""
+
+        name: str
+
+        def __call__(self, folder: FolderContext) -> Iterable[tuple[str, Issue]]: ...

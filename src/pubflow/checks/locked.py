@@ -1,8 +1,8 @@
 """A pattern under an open ticket is locked: what is reviewed is what gets promoted.
 
-This cross-file check compares each validated file with the sha256 pinned by a ticket in a
+This folder-wide check compares each validated file with the sha256 pinned by a ticket in a
 locked state. A repository without `.pubflow/tickets/` pays one `stat` for it; ticket files
-are only read when the folder exists, through the ticket index (`tickets/index.py`), and a
+are only read when the folder exists, through the ticket index (`records/index.py`), and a
 broken ticket file is skipped here so validate never stops on it (`ticket verify` reports it).
 """
 
@@ -11,8 +11,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pubflow.checks.base import Issue
+from pubflow.findings import Issue
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pubflow.checks.base import FolderContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +27,24 @@ class Pin:
     state: str
     path: str
     digest: str
+
+
+class TicketLockCheck:
+    """Folder-wide: a `ticket.locked` finding for each file of the run that differs from the
+    pin of the ticket locking it. Without `.pubflow/tickets/` it costs one `stat`."""
+
+    name = "ticket-lock"
+
+    def __call__(self, folder: FolderContext) -> Iterator[tuple[str, Issue]]:
+        from pubflow.records.paths import has_tickets
+
+        root = folder.config.root
+        pins = locked_pins(root) if has_tickets(root) else {}
+        for entry in folder.entries if pins else ():
+            pin = pins.get(entry.file)
+            issue = locked_issue(root, entry.file, pin) if pin else None
+            if issue is not None:
+                yield entry.file, issue
 
 
 def locked_pins(root: Path) -> dict[str, Pin]:
@@ -45,4 +69,5 @@ def locked_issue(root: Path, display: str, pin: Pin) -> Issue | None:
                  f"pattern is locked by ticket {pin.ticket} ({pin.state}): its content differs "
                  f"from the reviewed version (sha256 {pin.digest[:12]})",
                  f"Restore the pinned content (`git checkout -- {display}`), or have the "
-                 f"reviewer request changes and run `pubflow ticket resubmit {pin.ticket}`.")
+                 f"reviewer request changes and run `pubflow ticket resubmit {pin.ticket}`.",
+                 whole_file=True)

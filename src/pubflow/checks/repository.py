@@ -7,10 +7,10 @@ repeat them over ten thousand files without reading any of them again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from pubflow.checks.base import CheckContext, Issue
+from pubflow.checks.base import CheckContext, FolderContext, RepoEntry
+from pubflow.findings import Issue
 
 
 class IdMatchesFileCheck:
@@ -30,13 +30,23 @@ class IdMatchesFileCheck:
         return []
 
 
-@dataclass(frozen=True, slots=True)
-class RepoEntry:
-    """One pattern as the cross-file checks see it."""
+class CrossFileCheck:
+    """Folder-wide: duplicate ids and unresolved links, against the whole patterns folder even
+    when the run reads only some of its files (the others are known by their file names)."""
 
-    file: str
-    id: str | None
-    related: tuple[str, ...]
+    name = "cross-file"
+
+    def __call__(self, folder: FolderContext) -> Iterator[tuple[str, Issue]]:
+        from pubflow.storage.discovery import pattern_stems
+
+        config = folder.config
+        in_run = {entry.file for entry in folder.entries}
+        stems = {} if folder.covers_folder else pattern_stems(config.patterns_path, config.root)
+        others = {d: s for d, s in stems.items() if d not in in_run}
+        entries = folder.entries + [RepoEntry(display, stem, ()) for display, stem in others.items()]
+        for file, issue in cross_file_issues(entries, set(others.values())):
+            if file in in_run:
+                yield file, issue
 
 
 def cross_file_issues(entries: list[RepoEntry], known_ids: set[str]) -> Iterator[tuple[str, Issue]]:

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Any
 
-from pubflow.checks.base import CheckContext, Issue
+from pubflow.checks.base import CheckContext
+from pubflow.findings import Issue
 from pubflow.storage.jsonsource import pointer_of
 from pubflow.storage.schemas import passes
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pubflow.checks.base import CheckContext, Issue
+from pubflow.checks.base import CheckContext
 from pubflow.config import ScorecardThresholds
-from pubflow.findings import Severity
+from pubflow.findings import Issue, Severity
 
 DIMENSIONS: tuple[str, ...] = (
     "ownership",

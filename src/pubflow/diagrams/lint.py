@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pubflow.checks.diagrams import DIAGRAM_FIELDS, budget_issues
 from pubflow.config import Config
+from pubflow.diagrams.budgets import DIAGRAM_FIELDS, budget_issues
 from pubflow.storage.discovery import Target
 from pubflow.storage.jsonsource import JsonDocument, LoadFailure, load_json_file
 

@@ -14,19 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pubflow.checks import PATTERN_CHECKS, CheckContext, Issue
-from pubflow.checks.repository import RepoEntry, cross_file_issues
+from pubflow.checks import FOLDER_CHECKS, PATTERN_CHECKS
+from pubflow.checks.base import CheckContext, FolderContext, RepoEntry
 from pubflow.checks.scorecard import ScorecardResult, evaluate, read_scores
 from pubflow.config import Config
 from pubflow.findings import (
     FileResult,
     Finding,
+    Issue,
     PatternFacts,
     Severity,
     Tally,
     ValidationReport,
 )
-from pubflow.storage.discovery import PATTERN_SUFFIX, Target, collect_targets, pattern_stems
+from pubflow.storage.discovery import PATTERN_SUFFIX, Target, collect_targets
 from pubflow.storage.jsonsource import (
     JsonDocument,
     LoadFailure,
@@ -119,12 +120,9 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
             progress(done, len(targets))
     if cache is not None:
         cache.save()
-    extra = _repository_findings(entries, targets, config, _covers_patterns_folder(request))
+    extra = _folder_findings(FolderContext(config, entries, _covers_patterns_folder(request)),
+                             targets)
     del entries
-    from pubflow.records.paths import has_tickets
-
-    if has_tickets(config.root):
-        _add_locked_findings(extra, targets, config)
     for index, target in enumerate(targets) if extra else ():
         more = extra.get(target.display)
         if more:
@@ -141,21 +139,6 @@ def _repo_entry(display: str, facts: PatternFacts) -> RepoEntry:
     other files' relatedPatterns, and a big run should hold each id once."""
     related = tuple(map(sys.intern, facts.related)) if facts.related else ()
     return RepoEntry(display, sys.intern(facts.id) if facts.id else facts.id, related)
-
-
-def _add_locked_findings(extra: dict[str, tuple[Finding, ...]], targets: list[Target],
-                         config: Config) -> None:
-    """A `ticket.locked` finding for each file that differs from its ticket's pin."""
-    from pubflow.checks.locked import locked_issue, locked_pins
-
-    pins = locked_pins(config.root)
-    for target in targets if pins else ():
-        pin = pins.get(target.display)
-        issue = locked_issue(config.root, target.display, pin) if pin else None
-        if issue is not None:
-            finding = Finding(target.display, 1, 1, issue.pointer, issue.rule, issue.severity,
-                              issue.message, issue.hint)
-            extra[target.display] = (*extra.get(target.display, ()), finding)
 
 
 def _open_cache(config: Config) -> ResultCache:
@@ -317,26 +300,25 @@ def _covers_patterns_folder(request: ValidateRequest) -> bool:
     )
 
 
-def _repository_findings(entries: list[RepoEntry], targets: list[Target], config: Config,
-                         whole_folder: bool) -> dict[str, tuple[Finding, ...]]:
-    """Duplicate-id and unresolved-link findings (they depend on the whole folder), by file."""
-    in_run = {t.display for t in targets}
-    stems = {} if whole_folder else pattern_stems(config.patterns_path, config.root)
-    others = {d: s for d, s in stems.items() if d not in in_run}
-    entries = entries + [RepoEntry(display, stem, ()) for display, stem in others.items()]
+def _folder_findings(folder: FolderContext,
+                     targets: list[Target]) -> dict[str, tuple[Finding, ...]]:
+    """The folder-wide checks' findings (duplicate ids, unresolved links, ticket locks), by
+    file, each placed in its file (which is read again only for that)."""
     issues: dict[str, list[Issue]] = {}
-    for file, issue in cross_file_issues(entries, set(others.values())):
-        if file in in_run:
+    for check in FOLDER_CHECKS:
+        for file, issue in check(folder):
             issues.setdefault(file, []).append(issue)
     if not issues:
         return {}
     by_display = {t.display: t for t in targets if t.display in issues}
     located: dict[str, tuple[Finding, ...]] = {}
     for file, file_issues in issues.items():
-        doc = _reparse(by_display[file])
+        doc = (_reparse(by_display[file])
+               if any(not issue.whole_file for issue in file_issues) else None)
         located[file] = tuple(
-            locate(doc, issue) if doc else Finding(file, 1, 1, issue.pointer, issue.rule,
-                                                   issue.severity, issue.message, issue.hint)
+            locate(doc, issue) if doc and not issue.whole_file
+            else Finding(file, 1, 1, issue.pointer, issue.rule, issue.severity, issue.message,
+                         issue.hint)
             for issue in file_issues
         )
     return located
