@@ -37,19 +37,23 @@ def load_schema(name: str) -> dict[str, Any]:
     return data
 
 
-_GENERATED = {
-    "pattern.schema.json": "pattern_fastpath",
-    "environment.schema.json": "environment_fastpath",
-    "ticket.schema.json": "ticket_fastpath",
-}
-"""The generated pass/fail validator of each schema that has one (tools/gen_fastpath.py)."""
-
-
 @cache
 def _generated(name: str) -> Any:
-    from importlib import import_module
+    """The generated pass/fail validator of a schema (tools/gen_fastpath.py), imported on
+    first use: each is hundreds of lines that most commands never need."""
+    if name == "pattern.schema.json":
+        from pubflow._generated import pattern_fastpath
 
-    return import_module(f"pubflow._generated.{_GENERATED[name]}").validate
+        return pattern_fastpath.validate
+    if name == "environment.schema.json":
+        from pubflow._generated import environment_fastpath
+
+        return environment_fastpath.validate
+    if name == "ticket.schema.json":
+        from pubflow._generated import ticket_fastpath
+
+        return ticket_fastpath.validate
+    raise KeyError(f"{name} has no generated validator")
 
 
 def passes(name: str, doc: Any) -> bool:

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     from pubflow.config import Config
     from pubflow.findings import FileResult
-    from pubflow.validation.run import FileStamp
 
 CACHE_FORMAT = 1
 
@@ -95,11 +94,13 @@ class ResultCache:
         self._dirty = True
         return result_from_dict(display, entry.result)
 
-    def store(self, display: str, stamp: FileStamp, result: FileResult) -> None:
-        """Remember `result` for the bytes `stamp` describes (taken before they were read, so
-        a change during the check shows as a different size or mtime next time)."""
-        self._entries[display] = _Entry(stamp.size, stamp.mtime_ns, stamp.sha256,
-                                        time.time_ns(), result_to_dict(result))
+    def store(self, display: str, stamp: tuple[str, int, int], result: FileResult) -> None:
+        """Remember `result` for the bytes `stamp` (sha256, size, mtime: `run.FileStamp`)
+        describes; size and mtime were taken before the read, so a change during the check
+        shows as a different size or mtime next time."""
+        sha256, size, mtime_ns = stamp
+        self._entries[display] = _Entry(size, mtime_ns, sha256, time.time_ns(),
+                                        result_to_dict(result))
         self._dirty = True
 
     def save(self) -> None:
