@@ -56,10 +56,6 @@ OPEN_STATES: frozenset[State] = frozenset(set(State) - {S.REJECTED, S.LIVE, S.RO
 """A pattern may have at most one ticket in one of these states."""
 
 
-def allowed_next(state: State) -> tuple[State, ...]:
-    return TRANSITIONS[state]
-
-
 def check_transition(ticket_id: str, current: State, target: State) -> None:
     """Raise `GateRefused` naming the current state and the legal next steps."""
     allowed = TRANSITIONS[current]

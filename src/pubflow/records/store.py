@@ -97,9 +97,6 @@ class TicketStore:
         self.check_pattern_path(ticket.pattern.path, shown)
         return ticket
 
-    def load_all(self) -> list[Ticket]:
-        return [self.load(i) for i in self.ids()]
-
     def check_pattern_path(self, pattern_path: str, shown: str) -> Path:
         """The pinned path, refused when it leads outside the repository (even via symlink)."""
         full = self.root / pattern_path

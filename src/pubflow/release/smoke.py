@@ -17,8 +17,6 @@ from pubflow.errors import GateRefused
 from pubflow.records.environments import load_catalog, load_environment
 from pubflow.release import package as pkg
 
-CHECKS = ("checksums", "schema", "renders", "catalog")
-
 
 def smoke_checks(root: Path, environment: str, pattern_id: str, version: str) -> None:
     forced = os.environ.get("PUBFLOW_TEST_FAIL_SMOKE")

@@ -35,10 +35,6 @@ def parse(text: str) -> Version:
     return Version(int(match.group(1)), int(match.group(2)), int(match.group(3)), pre)
 
 
-def is_newer(new: str, old: str) -> bool:
-    return parse(new).key() > parse(old).key()
-
-
 def bump_kind(old: str, new: str) -> str | None:
     """'major', 'minor' or 'patch' for a step up from `old` to `new`; None when not higher."""
     a, b = parse(old), parse(new)

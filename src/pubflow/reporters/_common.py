@@ -96,11 +96,6 @@ def without_surrogates(text: str) -> str:
 _ONE_LINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 
-def dump_json(document: Any, *, expand: int) -> str:
-    """`json_chunks` joined: the whole JSON text."""
-    return "".join(json_chunks(document, expand=expand))
-
-
 def json_chunks(document: Any, *, expand: int) -> Iterator[str]:
     """JSON and SARIF: readable Unicode, always encodable, final newline, written in pieces.
 

@@ -137,14 +137,6 @@ def pointer_of(path: Any) -> str:
     return "".join("/" + escape_pointer_token(str(p)) for p in path)
 
 
-def build_index(text: str) -> _Index:
-    """Map every JSON pointer in a well-formed document to the offset of its value (and key)."""
-    index = _Index()
-    for _ in _scan(text, index):
-        pass
-    return index
-
-
 def _scan(text: str, index: _Index) -> Iterator[None]:
     """Fill `index` token by token, pausing after each entry so callers can stop early.
 

@@ -18,8 +18,6 @@ JS_WHITESPACE_CHARS = (
 _WS_BODY = r"\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 WS = f"[{_WS_BODY}]"
 """JavaScript ``\\s``."""
-NOT_WS = f"[^{_WS_BODY}]"
-"""JavaScript ``\\S``."""
 WS_EXCEPT_NEWLINE = r"[\t\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
 """JavaScript ``((?!\\n)\\s)``."""
 WS_EXCEPT_LINE_BREAKS = r"[\t\x0b\x0c \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
@@ -31,10 +29,6 @@ DOT = r"[^\n\r\u2028\u2029]"
 def js_trim(text: str) -> str:
     """``String.prototype.trim``."""
     return text.strip(JS_WHITESPACE_CHARS)
-
-
-def is_js_whitespace(char: str) -> bool:
-    return char in JS_WHITESPACE_CHARS
 
 
 class _LazyPattern:
