@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from pubflow.diagrams.mermaid._lexer import _ALL_KEYWORDS, _KEYWORDS, FAST_ARROW
+from pubflow.diagrams.mermaid._lexer import ALL_KEYWORDS, FAST_ARROW, KEYWORDS
 
 _HEADER = "sequenceDiagram\n"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*+"
@@ -61,7 +61,7 @@ _LINE = re.compile(
 _OPENERS = frozenset({"loop", "alt", "opt", "par_over", "par", "critical", "break", "rect"})
 _SECTION_OWNERS = {"else": ("alt",), "and": ("par", "par_over"), "option": ("critical",)}
 # A name that is one of these words is lexed as the keyword (the parser's _LINE_KINDS).
-_NOT_NAMES = _ALL_KEYWORDS | frozenset(_KEYWORDS) | {
+_NOT_NAMES = ALL_KEYWORDS | frozenset(KEYWORDS) | {
     "participant", "actor", "destroy", "activate", "deactivate", "create", "note", "autonumber",
     "end", "par_over",
 }

@@ -183,7 +183,7 @@ _ACC_DESCR = 6
 _ACC_DESCR_MULTILINE = 7
 
 # keyword -> (token, start condition to push or None); all are "keyword\b", case-insensitive.
-_KEYWORDS: dict[str, tuple[int, int | None]] = {
+KEYWORDS: dict[str, tuple[int, int | None]] = {
     "box": (BOX, _LINE),
     "participant": (PARTICIPANT, _ID),
     "actor": (PARTICIPANT_ACTOR, _ID),
@@ -214,8 +214,8 @@ _KEYWORDS: dict[str, tuple[int, int | None]] = {
     "off": (OFF, None),
 }
 # Words whose rules are more than "keyword\b" (checked with their own regex).
-_SPECIAL_WORDS = frozenset({"left", "right", "title", "acctitle", "accdescr"})
-_LONGEST_KEYWORD = max(len(word) for word in (*_KEYWORDS, *_SPECIAL_WORDS))
+SPECIAL_WORDS = frozenset({"left", "right", "title", "acctitle", "accdescr"})
+_LONGEST_KEYWORD = max(len(word) for word in (*KEYWORDS, *SPECIAL_WORDS))
 
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -257,7 +257,7 @@ _DECLARED_NAME_RUN = re.compile(r"[^<>:\n,;@]*")
 _AS_AHEAD = lazy_pattern(f"{WS}+as{WS}", re.IGNORECASE)
 
 
-_ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS
+ALL_KEYWORDS = frozenset(KEYWORDS) | SPECIAL_WORDS
 LineHook = Callable[[int, int], tuple[int, int]]
 """Called at each line start with (position, line); returns where lexing resumes."""
 
@@ -504,7 +504,7 @@ def tokenize(
     length = len(code)
     conditions = [_INITIAL]
     state = _INITIAL
-    keywords = _KEYWORDS
+    keywords = KEYWORDS
     whitespace = _WHITESPACE
     letters = _LETTERS
     name_match = _NAME.match
@@ -559,7 +559,7 @@ def tokenize(
                             state = keyword[1]
                             conditions.append(state)
                         continue
-                    if word in _SPECIAL_WORDS:
+                    if word in SPECIAL_WORDS:
                         special = _keyword_rule(code, position, word)
                         if special is not None:
                             kind, end, value, push = special

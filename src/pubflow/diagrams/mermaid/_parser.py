@@ -20,13 +20,12 @@ from collections.abc import Callable
 from pubflow.diagrams.mermaid._colors import split_box_heading
 from pubflow.diagrams.mermaid._jsregex import JS_WHITESPACE_CHARS, WS, js_trim, lazy_pattern
 from pubflow.diagrams.mermaid._lexer import (
-    _KEYWORDS,
-    _SPECIAL_WORDS,
     ACC_DESCR,
     ACC_DESCR_MULTILINE_VALUE,
     ACC_TITLE,
     ACTIVATE,
     ACTOR,
+    ALL_KEYWORDS,
     ALT,
     AND,
     ARROW,
@@ -132,7 +131,6 @@ _DECLARATION_WORDS = {
 _SECTION_OWNERS: dict[str, tuple[BlockKind, ...]] = dict(_SECTIONS.values())
 _WHITESPACE = frozenset(JS_WHITESPACE_CHARS)
 _WS_RUN = lazy_pattern(f"{WS}+")
-_ALL_KEYWORDS = frozenset(_KEYWORDS) | _SPECIAL_WORDS
 # Arrow as matched (any case) -> (arrow as Mermaid stores it, line type).
 _ARROWS = {
     **{arrow: (arrow, line_type) for arrow, line_type in ARROW_LINE_TYPES.items()},
@@ -145,7 +143,7 @@ _BLOCK_WORDS = (
 # Kinds of lines on the fast path.
 _MESSAGE, _BLOCK, _END, _DECLARATION, _NOTE, _AUTONUMBER, _OTHER_KEYWORD, _GENERAL = range(8)
 _LINE_KINDS: dict[str, int] = {
-    **dict.fromkeys(_ALL_KEYWORDS, _OTHER_KEYWORD),
+    **dict.fromkeys(ALL_KEYWORDS, _OTHER_KEYWORD),
     **dict.fromkeys(_BLOCK_WORDS, _BLOCK),
     "end": _END,
     **dict.fromkeys(_DECLARATION_WORDS, _DECLARATION),
@@ -456,7 +454,7 @@ class SequenceParser:
         length = len(code)
         patterns = fast_line_patterns()
         head_match = patterns.head.match
-        keywords = _ALL_KEYWORDS
+        keywords = ALL_KEYWORDS
         word_kinds = _WORD_KINDS
         actors = self.actors
         add_actor = self.add_implicit_actor
