@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pubflow.config import Config, Reviewer, load_config
-from pubflow.errors import GateRefused, InputError, UsageError
+from pubflow.errors import GateRefused, GitError, InputError, UsageError
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore
 from pubflow.records.tickets import Author
@@ -400,3 +400,20 @@ def test_an_empty_reviewer_name_is_not_a_reviewer(repo: Path, write_pattern: Wri
     assert service.find_reviewer(config, " ") is None
     with pytest.raises(GateRefused, match=r"is not a configured reviewer"):
         service.route(config, ticket_id, "editor", NOW, reviewer_id="")
+
+
+@pytest.mark.xfail(strict=True, raises=GitError,
+                   reason="bug: a pattern repository in a subfolder of a git checkout (root "
+                          "found by its pubflow.yaml) cannot commit tickets: storage.git opens "
+                          "the root without searching its parents ('not a git repository')")
+def test_a_pattern_repository_in_a_subfolder_of_a_checkout(repo: Path) -> None:
+    catalog = repo / "catalog"
+    (catalog / "patterns").mkdir(parents=True)
+    (catalog / "pubflow.yaml").write_text(CONFIG)
+    (catalog / PATTERN).write_text(json.dumps(valid_pattern(), indent=2) + "\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "catalog")
+    config = load_config(catalog)
+    ticket = service.create(config, "incident-escalation", "jdoe", NOW).ticket
+    assert ticket.state is State.READY_FOR_REVIEW
+    assert git(repo, "status", "--porcelain") == ""
