@@ -17,6 +17,17 @@ from pubflow.validation.run import ValidateRequest, validate
 from tests.conftest import valid_pattern
 
 
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository folder with a patterns folder; its `.git` is only where pubflow keeps its
+    state here, so no git command is needed (and none is paid for)."""
+    root = tmp_path / "repo"
+    (root / "patterns").mkdir(parents=True)
+    (root / ".git").mkdir()
+    monkeypatch.chdir(root)
+    return root
+
+
 def backdate(repo: Path) -> None:
     """Every file and folder of the work tree as if written a minute ago: none is racy."""
     past = time.time() - 60
