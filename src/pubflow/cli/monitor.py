@@ -71,7 +71,8 @@ def monitor(
     outcomes = []
     actor = acting_actor(config) if result.escalations else "monitor"
     for item in result.escalations:
-        ticket = environment.patterns.get(item.pattern, {}).get("ticket")
+        entry = environment.live(item.pattern)
+        ticket = entry.ticket if entry is not None else None
         outcomes.append(escalate(config, item, name, ticket, actor, clock, auto_rollback))
     if output_format is TextOrJson.json:
         data = result.to_json()

@@ -288,7 +288,6 @@ def load_live(root: Path, environment: str, fallback: datetime) -> dict[str, Liv
     live = {}
     for pattern_id, entry in load_environment(root, environment).patterns.items():
         industries = (rows.get(pattern_id) or {}).get("industries") or ["uncategorised"]
-        live[pattern_id] = LivePattern(pattern_id, str(entry.get("version")),
-                                       parse_time(entry.get("at")) or fallback,
-                                       str(industries[0]))
+        live[pattern_id] = LivePattern(pattern_id, str(entry.version),
+                                       parse_time(entry.at) or fallback, str(industries[0]))
     return live

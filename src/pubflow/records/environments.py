@@ -5,7 +5,9 @@ promoted it and when, an unfinished canary rollout, and the versions that were l
 pubflow writes it in YAML's JSON-compatible flow style: every YAML reader reads it, and a
 repository with a thousand live patterns and ten thousand earlier releases loads in
 milliseconds, which a rollback needs. A file a person rewrote in block style is still read
-(through ruamel, aliases refused) and written back in flow style.
+(through ruamel, aliases refused) and written back in flow style. Entries are read as frozen,
+typed views of the document (`LiveEntry`, `Rollout`, `PastRelease`): keys in another order,
+or that pubflow does not know, are written back exactly as they were.
 
 The catalog (`.pubflow/catalog/<env>.json`) is what the live platform reads for search and
 category listings: id, name, version, industries and tags of every pattern live there.
@@ -13,8 +15,10 @@ category listings: id, name, version, industries and tags of every pattern live 
 
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,32 +49,170 @@ def check_environment_name(name: str, known: tuple[str, ...]) -> None:
                               "key of pubflow.yaml (default: staging, production).")
 
 
-@dataclass(slots=True)
+RELEASE_KEYS = ("version", "digest", "ticket", "release", "by", "at", "package")
+"""The keys of a release, in the order pubflow writes them."""
+
+
+def _derive(view: object, document: Mapping[str, Any], keys: tuple[str, ...]) -> None:
+    """Fill a frozen view's typed fields from its document (a key left out reads as None)."""
+    for key in keys:
+        object.__setattr__(view, key, document.get(key))
+
+
+@dataclass(frozen=True, slots=True)
+class Rollout:
+    """An unfinished canary: `canary` takes `weight` % of the traffic, `stable` the rest (None:
+    the pattern was new there, nothing is stable yet). A typed view of the document as the
+    file has it; `to_dict()` gives that document back."""
+
+    document: Mapping[str, Any] = field(repr=False)
+    stable: str | None = field(init=False, compare=False)
+    canary: str = field(init=False, compare=False)
+    weight: int = field(init=False, compare=False)
+    ticket: str | None = field(init=False, compare=False)
+    digest: str | None = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _derive(self, self.document, ("stable", "canary", "weight", "ticket", "digest"))
+
+    @classmethod
+    def new(cls, stable: str | None, canary: str, weight: int, ticket: str,
+            digest: str) -> Rollout:
+        return cls({"stable": stable, "canary": canary, "weight": weight, "ticket": ticket,
+                    "digest": digest})
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self.document))
+
+
+@dataclass(frozen=True, slots=True)
+class PastRelease:
+    """A release that was live before, an item of a live entry's history: until when, and how
+    it ended (superseded, rolled_back, depublished). A typed view of its document."""
+
+    document: Mapping[str, Any] = field(repr=False)
+    version: str = field(init=False, compare=False)
+    digest: str = field(init=False, compare=False)
+    ticket: str = field(init=False, compare=False)
+    release: str | None = field(init=False, compare=False)
+    by: str = field(init=False, compare=False)
+    at: str = field(init=False, compare=False)
+    package: str | None = field(init=False, compare=False)
+    until: str | None = field(init=False, compare=False)
+    ended: str | None = field(init=False, compare=False)
+    reason: str | None = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _derive(self, self.document, (*RELEASE_KEYS, "until", "ended", "reason"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self.document))
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEntry:
+    """What an environment file says about one live pattern: the release that runs there (its
+    digest, ticket, who promoted it and when), an unfinished canary, and the releases live
+    before. A typed view of the entry's document: keys the file has in another order, or that
+    pubflow does not know, are written back as they were (`to_dict()`)."""
+
+    document: Mapping[str, Any] = field(repr=False)
+    version: str = field(init=False, compare=False)
+    digest: str = field(init=False, compare=False)
+    ticket: str = field(init=False, compare=False)
+    release: str | None = field(init=False, compare=False)
+    by: str = field(init=False, compare=False)
+    at: str = field(init=False, compare=False)
+    package: str | None = field(init=False, compare=False)
+    rollout: Rollout | None = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _derive(self, self.document, RELEASE_KEYS)
+        rollout = self.document.get("rollout")
+        object.__setattr__(self, "rollout", Rollout(rollout) if isinstance(rollout, dict)
+                           else None)
+
+    @classmethod
+    def released(cls, *, version: str, digest: str, ticket: str, release: str, by: str,
+                 at: str, package: str, history: Iterable[PastRelease] = ()) -> LiveEntry:
+        """A release going live, with the releases live before it."""
+        return cls({"version": version, "digest": digest, "ticket": ticket, "release": release,
+                    "by": by, "at": at, "package": package,
+                    "history": [dict(past.document) for past in history]})
+
+    @property
+    def history(self) -> tuple[PastRelease, ...]:
+        """The releases live before, oldest first."""
+        return tuple(PastRelease(item) for item in self.document.get("history") or ())
+
+    def ended(self, until: str, how: str, reason: str | None = None) -> PastRelease:
+        """This release as a history item: its own keys (not its history, not a canary), with
+        when and how it ended (and why, when `reason` is given)."""
+        stable = {k: v for k, v in self.document.items() if k not in ("history", "rollout")}
+        record = {**stable, "until": until, "ended": how}
+        if reason is not None:
+            record["reason"] = reason
+        return PastRelease(record)
+
+    def with_rollout(self, rollout: Rollout) -> LiveEntry:
+        return LiveEntry({**self.document, "rollout": dict(rollout.document)})
+
+    def without_rollout(self) -> LiveEntry:
+        return LiveEntry({k: v for k, v in self.document.items() if k != "rollout"})
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self.document))
+
+
+@dataclass(frozen=True, slots=True)
 class Environment:
-    """One environment's state document; `patterns` maps pattern id to its live entry."""
+    """One environment's state document; `patterns` maps pattern id to its live entry.
+
+    Frozen: `with_live` and `depublished` return the environment after a change, and
+    `serialize` writes it."""
 
     name: str
-    doc: dict[str, Any]
+    document: Mapping[str, Any] = field(repr=False)
     path: Path
+    patterns: Mapping[str, LiveEntry] = field(init=False, repr=False, compare=False)
 
-    @property
-    def patterns(self) -> dict[str, Any]:
-        patterns: dict[str, Any] = self.doc["patterns"]
-        return patterns
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "patterns", {
+            pattern_id: LiveEntry(entry)
+            for pattern_id, entry in self.document["patterns"].items()
+            if isinstance(entry, dict)})
 
-    @property
-    def retired(self) -> dict[str, Any]:
-        retired: dict[str, Any] = self.doc.setdefault("retired", {})
-        return retired
+    def live(self, pattern_id: str) -> LiveEntry | None:
+        return self.patterns.get(pattern_id)
 
-    def live(self, pattern_id: str) -> dict[str, Any] | None:
-        entry = self.patterns.get(pattern_id)
-        return entry if isinstance(entry, dict) else None
+    def with_live(self, pattern_id: str, entry: LiveEntry | None) -> Environment:
+        """This environment with `pattern_id`'s entry replaced (None: taken out)."""
+        patterns = dict(self.document["patterns"])
+        if entry is None:
+            patterns.pop(pattern_id, None)
+        else:
+            patterns[pattern_id] = entry.document
+        return Environment(self.name, {**self.document, "patterns": patterns}, self.path)
+
+    def depublished(self, pattern_id: str, at: str, by: str, reason: str | None) -> Environment:
+        """This environment with `pattern_id` taken out and kept under `retired`, its whole
+        history with it (the live release ended `depublished` at `at`)."""
+        live = self.patterns[pattern_id]
+        patterns = dict(self.document["patterns"])
+        del patterns[pattern_id]
+        retired = dict(self.document.get("retired", {}))
+        retired[pattern_id] = {
+            "at": at, "by": by, "reason": reason,
+            "history": [*(dict(past.document) for past in live.history),
+                        dict(live.ended(at, "depublished").document)]}
+        return Environment(self.name, {**self.document, "patterns": patterns,
+                                       "retired": retired}, self.path)
 
     def serialize(self) -> bytes:
         """JSON (so YAML) with one line per pattern: readable diffs, and written by the C
         encoder (an indented dump of a thousand patterns with history takes half a second)."""
-        return (HEADER + _one_line_per_entry(self.doc, ("patterns", "retired"))).encode("utf-8")
+        return (HEADER + _one_line_per_entry(self.document, ("patterns", "retired"))
+                ).encode("utf-8")
 
 
 def new_environment(root: Path, name: str) -> Environment:
@@ -125,17 +267,21 @@ def schema_problems(doc: Any) -> list[str]:
     return schemas.schema_problems("environment.schema.json", doc)
 
 
-def catalog_entry(pattern: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+def catalog_entry(pattern: dict[str, Any],
+                  live: LiveEntry | Mapping[str, Any]) -> dict[str, Any]:
+    """The catalog row of `pattern` (its document) live as `live` (an entry, or an entry's
+    document as `bench/bench_rollback.py` builds it)."""
+    if not isinstance(live, LiveEntry):
+        live = LiveEntry(live)
     entry: dict[str, Any] = {
         "id": pattern.get("id"),
         "name": pattern.get("name"),
-        "version": live.get("version"),
+        "version": live.version,
         "industries": list(pattern.get("industries") or []),
         "tags": list(pattern.get("tags") or []),
     }
-    rollout = live.get("rollout")
-    if isinstance(rollout, dict):
-        entry["rollout"] = {"canary": rollout.get("canary"), "weight": rollout.get("weight")}
+    if live.rollout is not None:
+        entry["rollout"] = {"canary": live.rollout.canary, "weight": live.rollout.weight}
     return entry
 
 
@@ -167,7 +313,7 @@ def serialize_catalog(catalog: dict[str, Any]) -> bytes:
     return _one_line_per_entry(catalog, ("patterns",)).encode("utf-8")
 
 
-def _one_line_per_entry(doc: dict[str, Any], collections: tuple[str, ...]) -> str:
+def _one_line_per_entry(doc: Mapping[str, Any], collections: tuple[str, ...]) -> str:
     """Top-level keys one per line; the items of `collections` (mappings sorted by key, or
     lists) one per line each."""
     parts = []

@@ -7,7 +7,6 @@ health check never leaves the repository between two states.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Callable
@@ -20,6 +19,9 @@ from pubflow.config import Config
 from pubflow.errors import GateRefused, UsageError
 from pubflow.records.environments import (
     Environment,
+    LiveEntry,
+    PastRelease,
+    Rollout,
     catalog_entry,
     check_environment_name,
     load_environment,
@@ -109,9 +111,9 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
             config, plan.pattern, plan.environment, plan.version, plan.previous,
             f"canary failed its health check ({result.failed_health.summary()})", ticket, now)
     elif plan.ticket_to == State.LIVE.value:
-        live = load_environment(root, plan.environment).live(plan.pattern) or {}
+        live = load_environment(root, plan.environment).live(plan.pattern)
         result.deliveries += events.published(config, ticket, plan.version, plan.environment,
-                                              catalog_entry(pattern, live), now)
+                                              catalog_entry(pattern, live or {}), now)
     return result
 
 
@@ -161,8 +163,8 @@ def _check_request(request: PromoteRequest) -> None:
 
 def _already_done(ticket: Ticket, env: Environment) -> str | None:
     live = env.live(ticket.pattern.id)
-    if (live is not None and live.get("ticket") == ticket.id
-            and live.get("version") == ticket.pattern.version and "rollout" not in live):
+    if (live is not None and live.ticket == ticket.id
+            and live.version == ticket.pattern.version and live.rollout is None):
         return (f"{ticket.pattern.id} {ticket.pattern.version} ({ticket.id}) is already live in "
                 f"{env.name}: nothing to do")
     return None
@@ -197,9 +199,9 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
             raise refuse("ticket state", f"the ticket is {state}; {env.name} takes only a "
                          f"ticket staged in {previous_env} (or --release hotfix with --notes)")
         before = load_environment(root, previous_env).live(pinned.id)
-        if (before is None or before.get("ticket") != ticket.id
-                or before.get("version") != pinned.version or "rollout" in before):
-            shown = (f"{before.get('version')} ({before.get('ticket')})" if before
+        if (before is None or before.ticket != ticket.id
+                or before.version != pinned.version or before.rollout is not None):
+            shown = (f"{before.version} ({before.ticket})" if before is not None
                      else "nothing")
             raise refuse(f"staged in {previous_env}", f"{previous_env} runs {shown} of "
                          f"{pinned.id}, not {pinned.version} from {ticket.id}",
@@ -233,7 +235,7 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
     version = str(pattern.get("version"))
 
     live = env.live(pinned.id)
-    current = str(live["version"]) if live else None
+    current = str(live.version) if live is not None else None
     if current is None:
         kind = request.release or "initial"
     else:
@@ -312,9 +314,11 @@ def _package_files(plan: PromotePlan, pattern: dict[str, Any],
             for name, data in pkg.build_files(pattern, info).items()}
 
 
-def _release_entry(plan: PromotePlan, ticket: Ticket, actor: str, now: datetime) -> dict[str, Any]:
-    return {"version": plan.version, "digest": ticket.pattern.digest, "ticket": plan.ticket,
-            "release": plan.release, "by": actor, "at": utc_text(now), "package": plan.package}
+def _release_entry(plan: PromotePlan, ticket: Ticket, actor: str, now: datetime,
+                   history: list[PastRelease]) -> LiveEntry:
+    return LiveEntry.released(version=plan.version, digest=ticket.pattern.digest,
+                              ticket=plan.ticket, release=plan.release, by=actor,
+                              at=utc_text(now), package=plan.package, history=history)
 
 
 def _env_files(config: Config, env: Environment, pattern: dict[str, Any],
@@ -323,15 +327,15 @@ def _env_files(config: Config, env: Environment, pattern: dict[str, Any],
     live = env.live(plan.pattern)
     row = None
     if live is not None:
-        shown = (pattern if live.get("version") == plan.version
+        shown = (pattern if live.version == plan.version
                  else _live_pattern(config.root, plan.pattern, live))
         row = catalog_entry(shown, live)
     return state_files(config.root, env, plan.pattern, row)
 
 
-def _live_pattern(root: Path, pattern_id: str, live: dict[str, Any]) -> dict[str, Any]:
+def _live_pattern(root: Path, pattern_id: str, live: LiveEntry) -> dict[str, Any]:
     """The packaged document of the version `live` names (for its catalog entry)."""
-    folder = pkg.package_dir(root, pattern_id, str(live["version"]))
+    folder = pkg.package_dir(root, pattern_id, str(live.version))
     data: dict[str, Any] = json.loads((folder / pkg.PATTERN_FILE).read_bytes())
     return data
 
@@ -340,14 +344,10 @@ def _full_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], tic
                  env: Environment, actor: str, now: datetime, *, build_package: bool) -> Change:
     files = _package_files(plan, pattern, ticket) if build_package else {}
     live = env.live(plan.pattern)
-    history = list(live.get("history", [])) if live else []
-    if live is not None:
-        stable = {k: v for k, v in live.items() if k not in ("history", "rollout")}
-        if stable.get("version") != plan.version:
-            history.append({**stable, "until": utc_text(now), "ended": "superseded"})
-    entry = _release_entry(plan, ticket, actor, now)
-    entry["history"] = history
-    env.patterns[plan.pattern] = entry
+    history = list(live.history) if live is not None else []
+    if live is not None and live.version != plan.version:
+        history.append(live.ended(utc_text(now), "superseded"))
+    env = env.with_live(plan.pattern, _release_entry(plan, ticket, actor, now, history))
     files.update(_env_files(config, env, pattern, plan))
     target = State(plan.ticket_to)
     ticket.transition(target, actor=actor, event="promoted", now=now,
@@ -367,20 +367,15 @@ def _canary_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], t
                    build_package: bool) -> Change:
     files = _package_files(plan, pattern, ticket) if build_package else {}
     live = env.live(plan.pattern)
-    rollout = {"stable": None if live is None else (live.get("rollout") or {}).get(
-        "stable", live.get("version")), "canary": plan.version, "weight": weight,
-        "ticket": plan.ticket, "digest": ticket.pattern.digest}
-    if live is None:
-        entry = _release_entry(plan, ticket, actor, now)
-        entry["history"] = []
-    else:
-        entry = copy.deepcopy(live)
-    entry["rollout"] = rollout
-    env.patterns[plan.pattern] = entry
+    stable = (None if live is None else live.rollout.stable if live.rollout is not None
+              else live.version)
+    rollout = Rollout.new(stable, plan.version, weight, plan.ticket, ticket.pattern.digest)
+    entry = _release_entry(plan, ticket, actor, now, []) if live is None else live
+    env = env.with_live(plan.pattern, entry.with_rollout(rollout))
     files.update(_env_files(config, env, pattern, plan))
     audit = [{"at": utc_text(now), "actor": actor, "kind": "canary", "ticket": plan.ticket,
               "pattern": plan.pattern, "version": plan.version, "environment": plan.environment,
-              "weight": weight, "stable": rollout["stable"]}]
+              "weight": weight, "stable": rollout.stable}]
     return Change("canary step", files,
                   f"canary {plan.pattern} {plan.version} at {weight}% in {plan.environment} "
                   f"({plan.ticket})", audit)
@@ -405,8 +400,8 @@ def _ticket_bytes(ticket: Ticket) -> bytes:
 
 
 def _health_env(plan: PromotePlan, env: Environment, weight: int) -> dict[str, str]:
-    live = env.live(plan.pattern) or {}
-    stable = (live.get("rollout") or {}).get("stable")
+    live = env.live(plan.pattern)
+    stable = live.rollout.stable if live is not None and live.rollout is not None else None
     return {"PUBFLOW_PATTERN": plan.pattern, "PUBFLOW_VERSION": plan.version,
             "PUBFLOW_ENVIRONMENT": plan.environment, "PUBFLOW_WEIGHT": str(weight),
             "PUBFLOW_TICKET": plan.ticket, "PUBFLOW_STABLE_VERSION": stable or ""}

@@ -18,6 +18,7 @@ from pubflow.config import Config
 from pubflow.errors import GateRefused
 from pubflow.records.environments import (
     Environment,
+    LiveEntry,
     catalog_entry,
     check_environment_name,
     load_environment,
@@ -54,21 +55,21 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
         if live is None:
             raise GateRefused(f"{pattern_id} is not live in {environment}",
                               hint="`pubflow status` shows what runs where.")
-        current = str(live["version"])
-        ticket = _ticket(root, str(live["ticket"]))
+        current = str(live.version)
+        ticket = _ticket(root, str(live.ticket))
         if depublish:
             change = _depublish(config, env, pattern_id, ticket, actor, now, why)
             target = None
-        elif "rollout" in live:
-            rollout = live["rollout"]
-            if to_version not in (None, rollout.get("stable")):
-                raise GateRefused(f"{pattern_id}: a canary of {rollout.get('canary')} is under "
+        elif live.rollout is not None:
+            rollout = live.rollout
+            if to_version not in (None, rollout.stable):
+                raise GateRefused(f"{pattern_id}: a canary of {rollout.canary} is under "
                                   f"way in {environment}; it can only go back to its stable "
-                                  f"version {rollout.get('stable')}")
-            canary_ticket = _ticket(root, str(rollout.get("ticket") or live["ticket"]))
+                                  f"version {rollout.stable}")
+            canary_ticket = _ticket(root, str(rollout.ticket or live.ticket))
             change = restore_stable(config, env, pattern_id, canary_ticket, actor, now,
-                                    f"canary {rollout.get('canary')} stopped: {why}")
-            current, target = str(rollout.get("canary")), rollout.get("stable")
+                                    f"canary {rollout.canary} stopped: {why}")
+            current, target = str(rollout.canary), rollout.stable
         else:
             target = to_version or _previous(live)
             if target is None:
@@ -91,12 +92,11 @@ def _ticket(root: Path, ticket_id: str) -> Ticket | None:
     return store.load(ticket_id)
 
 
-def _previous(live: dict[str, Any]) -> str | None:
+def _previous(live: LiveEntry) -> str | None:
     """The newest earlier version that was not itself rolled back."""
-    current = live.get("version")
-    for entry in reversed(live.get("history") or []):
-        if entry.get("version") != current and entry.get("ended") != "rolled_back":
-            return str(entry["version"])
+    for past in reversed(live.history):
+        if past.version != live.version and past.ended != "rolled_back":
+            return str(past.version)
     return None
 
 
@@ -105,22 +105,20 @@ def _switch(config: Config, env: Environment, pattern_id: str, target: str,
     root = config.root
     manifest = pkg.verify_package(root, pattern_id, target)
     live = env.patterns[pattern_id]
-    stable = {k: v for k, v in live.items() if k not in ("history", "rollout")}
-    history = [*live.get("history", []),
-               {**stable, "until": utc_text(now), "ended": "rolled_back", "reason": reason}]
-    entry = {"version": target, "digest": str(manifest.get("sourceDigest")),
-             "ticket": str(manifest.get("ticket")), "release": str(manifest.get("release")),
-             "by": actor, "at": utc_text(now), "package": pkg.package_rel(pattern_id, target),
-             "history": history}
-    env.patterns[pattern_id] = entry
+    history = [*live.history, live.ended(utc_text(now), "rolled_back", reason)]
+    entry = LiveEntry.released(
+        version=target, digest=str(manifest.get("sourceDigest")),
+        ticket=str(manifest.get("ticket")), release=str(manifest.get("release")), by=actor,
+        at=utc_text(now), package=pkg.package_rel(pattern_id, target), history=history)
+    env = env.with_live(pattern_id, entry)
     document = _packaged(root, pattern_id, target) or {"id": pattern_id}
     files = state_files(config.root, env, pattern_id, catalog_entry(document, entry))
-    message = f"rollback {pattern_id} in {env.name}: {live['version']} -> {target} ({reason})"
+    message = f"rollback {pattern_id} in {env.name}: {live.version} -> {target} ({reason})"
     files.update(_ticket_files(config, env, ticket, State.ROLLED_BACK, actor, now,
                                f"rolled back to {target} in {env.name}: {reason}"))
     audit = [{"at": utc_text(now), "actor": actor, "kind": "rollback", "pattern": pattern_id,
-              "environment": env.name, "from": live["version"], "to": target,
-              "ticket": live.get("ticket"), "reason": reason}]
+              "environment": env.name, "from": live.version, "to": target,
+              "ticket": live.ticket, "reason": reason}]
     return Change("rollback", files, message, audit)
 
 
@@ -128,42 +126,35 @@ def restore_stable(config: Config, env: Environment, pattern_id: str, ticket: Ti
                    actor: str, now: datetime, reason: str) -> Change:
     """End a canary: the stable version again (or nothing, for a pattern that was new)."""
     live = env.patterns[pattern_id]
-    rollout = live.get("rollout") or {}
-    canary = rollout.get("canary")
-    if rollout.get("stable") is None:
-        del env.patterns[pattern_id]
-        entry = None
-    else:
-        entry = {k: v for k, v in live.items() if k != "rollout"}
-        env.patterns[pattern_id] = entry
-    document = None if entry is None else _packaged(config.root, pattern_id, str(entry["version"]))
+    rollout = live.rollout
+    canary = rollout.canary if rollout is not None else None
+    stable = rollout.stable if rollout is not None else None
+    entry = None if stable is None else live.without_rollout()
+    env = env.with_live(pattern_id, entry)
+    document = None if entry is None else _packaged(config.root, pattern_id, str(entry.version))
     files = state_files(config.root, env, pattern_id,
                        None if entry is None or document is None else catalog_entry(document,
                                                                                     entry))
     files.update(_ticket_files(config, env, ticket, State.ROLLED_BACK, actor, now, reason,
                                canary=True))
     audit = [{"at": utc_text(now), "actor": actor, "kind": "rollback", "pattern": pattern_id,
-              "environment": env.name, "from": canary, "to": rollout.get("stable"),
-              "ticket": rollout.get("ticket"), "reason": reason}]
+              "environment": env.name, "from": canary, "to": stable,
+              "ticket": rollout.ticket if rollout is not None else None, "reason": reason}]
     return Change("rollback", files, f"rollback {pattern_id} in {env.name}: canary {canary} -> "
-                  f"{rollout.get('stable') or 'nothing'} ({reason})", audit)
+                  f"{stable or 'nothing'} ({reason})", audit)
 
 
 def _depublish(config: Config, env: Environment, pattern_id: str, ticket: Ticket | None,
                actor: str, now: datetime, reason: str) -> Change:
-    live = env.patterns.pop(pattern_id)
-    stable = {k: v for k, v in live.items() if k not in ("history", "rollout")}
-    env.retired[pattern_id] = {
-        "at": utc_text(now), "by": actor, "reason": reason,
-        "history": [*live.get("history", []),
-                    {**stable, "until": utc_text(now), "ended": "depublished"}]}
+    live = env.patterns[pattern_id]
+    env = env.depublished(pattern_id, utc_text(now), actor, reason)
     files = state_files(config.root, env, pattern_id, None)
     files.update(_ticket_files(config, env, ticket, State.DEPUBLISHED, actor, now,
                                f"depublished from {env.name}: {reason}"))
     audit = [{"at": utc_text(now), "actor": actor, "kind": "depublish", "pattern": pattern_id,
-              "environment": env.name, "from": live["version"], "ticket": live.get("ticket"),
+              "environment": env.name, "from": live.version, "ticket": live.ticket,
               "reason": reason}]
-    return Change("depublish", files, f"depublish {pattern_id} {live['version']} from "
+    return Change("depublish", files, f"depublish {pattern_id} {live.version} from "
                   f"{env.name} ({reason})", audit)
 
 

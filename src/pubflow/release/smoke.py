@@ -43,9 +43,10 @@ def smoke_checks(root: Path, environment: str, pattern_id: str, version: str) ->
     if render_page(data).encode("utf-8") != (folder / pkg.PAGE_FILE).read_bytes() \
             or forced == "renders":
         raise fail("renders", f"{pkg.PAGE_FILE} is not what the pattern renders to")
-    live = load_environment(root, environment).live(pattern_id) or {}
+    live = load_environment(root, environment).live(pattern_id)
+    live_version = live.version if live is not None else None
     shown = {row.get("id"): row for row in load_catalog(root, environment)["patterns"]}
     row = shown.get(pattern_id)
-    if row is None or row.get("version") != live.get("version") or forced == "catalog":
+    if row is None or row.get("version") != live_version or forced == "catalog":
         raise fail("catalog", f"the {environment} catalog does not list {pattern_id} "
-                              f"{live.get('version')}")
+                              f"{live_version}")

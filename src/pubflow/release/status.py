@@ -36,16 +36,18 @@ def collect_status(config: Config, now: datetime) -> dict[str, Any]:
     for name in config.environments:
         env = load_environment(root, name)
         rows = []
-        for pattern_id, live in sorted(env.patterns.items()):
-            rollout = live.get("rollout")
+        for pattern_id in sorted(env.patterns):
+            live = env.patterns[pattern_id]
+            rollout = live.rollout
             rows.append({
-                "pattern": pattern_id, "version": live.get("version"),
-                "ticket": live.get("ticket"), "release": live.get("release"),
-                "by": live.get("by"), "at": live.get("at"),
-                "rollout": None if not rollout else {k: rollout.get(k) for k in
-                                                     ("stable", "canary", "weight")},
-                "notes": _notes(root, pattern_id, str(live.get("version"))),
-                "earlierVersions": len(live.get("history") or []),
+                "pattern": pattern_id, "version": live.version,
+                "ticket": live.ticket, "release": live.release,
+                "by": live.by, "at": live.at,
+                "rollout": None if rollout is None else {
+                    "stable": rollout.stable, "canary": rollout.canary,
+                    "weight": rollout.weight},
+                "notes": _notes(root, pattern_id, str(live.version)),
+                "earlierVersions": len(live.history),
             })
         environments.append({"name": name, "patterns": rows})
     tickets = summaries(store, skip_invalid=True)
