@@ -5,14 +5,18 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pubflow.cli.common import handle_errors, repo_context
 from pubflow.cli.terminal import write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
+
+if TYPE_CHECKING:
+    from pubflow.release.status import Dashboard
 
 
 class StatusFormat(enum.StrEnum):
@@ -46,60 +50,61 @@ def status(
     from pubflow.release.status import collect_status
 
     config, now = repo_context()
-    data = collect_status(config, now)
+    dashboard = collect_status(config, now)
     if output_format is StatusFormat.json:
-        write_output(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output)
+        write_output(json.dumps(dashboard.to_json(), indent=2, ensure_ascii=False) + "\n",
+                     output)
         return
     if output_format is StatusFormat.html:
         from pubflow.release.status_html import render
 
-        write_output(render(data, now.strftime("%Y-%m-%d %H:%M UTC")), output)
+        write_output(render(dashboard, now.strftime("%Y-%m-%d %H:%M UTC")), output)
         return
     if output is not None:
         raise UsageError("--output needs --format json or html")
-    _print_status(data)
+    _print_status(dashboard)
 
 
-def _print_status(data: dict[str, Any]) -> None:
+def _print_status(dashboard: Dashboard) -> None:
     from rich.table import Table
 
     from pubflow.cli.common import make_console
 
     console = make_console()
-    if data.get("recovered"):
-        console.print(f"pubflow: {data['recovered']}", markup=False)
-    for env in data["environments"]:
-        table = Table(title=f"{env['name']}: {len(env['patterns'])} pattern(s)",
+    if dashboard.recovered:
+        console.print(f"pubflow: {dashboard.recovered}", markup=False)
+    for env in dashboard.environments:
+        table = Table(title=f"{env.name}: {len(env.patterns)} pattern(s)",
                       title_justify="left")
         for column in ("pattern", "version", "canary", "ticket", "release", "by", "at", "notes"):
             table.add_column(column)
-        for row in env["patterns"]:
-            rollout = row["rollout"]
-            canary = (f"{rollout['canary']} at {rollout['weight']}% (stable "
-                      f"{rollout['stable'] or 'none'})") if rollout else ""
-            notes = (row["notes"] or "").splitlines()
-            table.add_row(row["pattern"], row["version"], canary, row["ticket"],
-                          row["release"] or "", row["by"] or "", row["at"] or "",
+        for row in env.patterns:
+            rollout = row.rollout
+            canary = (f"{rollout.canary} at {rollout.weight}% (stable "
+                      f"{rollout.stable or 'none'})") if rollout else ""
+            notes = (row.notes or "").splitlines()
+            table.add_row(row.pattern, row.version, canary, row.ticket,
+                          row.release or "", row.by or "", row.at or "",
                           notes[0][:60] if notes else "")
         console.print(table)
-    tickets = data["tickets"]
-    states = ", ".join(f"{state} {count}" for state, count in tickets["byState"].items())
-    console.print(f"tickets: {tickets['total']}" + (f" ({states})" if states else ""),
+    tickets = dashboard.tickets
+    states = ", ".join(f"{state} {count}" for state, count in tickets.by_state.items())
+    console.print(f"tickets: {tickets.total}" + (f" ({states})" if states else ""),
                   markup=False)
-    for item in tickets["overdue"]:
-        console.print(f"overdue: {item['id']} ({item['pattern']}) with {item['reviewer']}, "
-                      f"due {item['due']}", markup=False)
-    if data["recentEvents"]:
+    for item in tickets.overdue:
+        console.print(f"overdue: {item.id} ({item.pattern}) with {item.reviewer}, "
+                      f"due {item.due}", markup=False)
+    if dashboard.recent_events:
         table = Table(title="recent events", title_justify="left")
         for column in ("at", "actor", "kind", "what"):
             table.add_column(column)
-        for event in reversed(data["recentEvents"]):
+        for event in reversed(dashboard.recent_events):
             table.add_row(str(event.get("at")), str(event.get("actor")), str(event.get("kind")),
                           _describe_event(event))
         console.print(table)
 
 
-def _describe_event(event: dict[str, Any]) -> str:
+def _describe_event(event: Mapping[str, Any]) -> str:
     kind = event.get("kind")
     if kind == "ticket":
         return f"{event.get('ticket')} {event.get('event')}: {event.get('from')} -> {event.get('to')}"

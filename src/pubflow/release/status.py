@@ -8,19 +8,115 @@ from __future__ import annotations
 
 import json
 from collections import Counter, deque
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pubflow.config import Config
-from pubflow.records.environments import load_environment
+from pubflow.records.environments import Rollout, load_environment
 from pubflow.release import package as pkg
 
 RECENT_EVENTS = 10
 
 
-def collect_status(config: Config, now: datetime) -> dict[str, Any]:
-    """The dashboard as data (the `--format json` shape); recovers an interrupted operation."""
+@dataclass(frozen=True, slots=True)
+class PatternStatus:
+    """One pattern live in one environment: its release, a canary under way, its notes."""
+
+    pattern: str
+    version: str
+    ticket: str
+    release: str | None
+    by: str
+    at: str
+    rollout: Rollout | None
+    notes: str | None
+    """The release notes of the live version's package (None: none, or no package)."""
+    earlier_versions: int
+
+    def to_json(self) -> dict[str, Any]:
+        rollout = self.rollout
+        return {"pattern": self.pattern, "version": self.version, "ticket": self.ticket,
+                "release": self.release, "by": self.by, "at": self.at,
+                "rollout": None if rollout is None else {
+                    "stable": rollout.stable, "canary": rollout.canary,
+                    "weight": rollout.weight},
+                "notes": self.notes, "earlierVersions": self.earlier_versions}
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentStatus:
+    name: str
+    patterns: tuple[PatternStatus, ...]
+    """Sorted by pattern id."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "patterns": [row.to_json() for row in self.patterns]}
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueReview:
+    id: str
+    pattern: str
+    reviewer: str | None
+    due: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "pattern": self.pattern, "reviewer": self.reviewer,
+                "due": self.due}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketsStatus:
+    total: int
+    by_state: Mapping[str, int]
+    """Ticket count per state, states sorted."""
+    overdue: tuple[OverdueReview, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"total": self.total, "byState": dict(self.by_state),
+                "overdue": [item.to_json() for item in self.overdue]}
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity:
+    """Publications (to the last environment) and rollbacks or depublications on one day."""
+
+    day: str
+    published: int
+    rolled_back: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"day": self.day, "published": self.published, "rolledBack": self.rolled_back}
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """What `pubflow status` shows; `to_json()` is the `--format json` document."""
+
+    environments: tuple[EnvironmentStatus, ...]
+    tickets: TicketsStatus
+    recent_events: tuple[Mapping[str, Any], ...]
+    """The audit log's last entries, oldest first, as the log has them."""
+    timeline: tuple[DayActivity, ...]
+    """Days with a publication or a rollback, oldest first."""
+    recovered: str | None
+    """What recovering an interrupted operation did, if there was one."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environments": [env.to_json() for env in self.environments],
+            "tickets": self.tickets.to_json(),
+            "recentEvents": [dict(event) for event in self.recent_events],
+            "timeline": [day.to_json() for day in self.timeline],
+            "recovered": self.recovered,
+        }
+
+
+def collect_status(config: Config, now: datetime) -> Dashboard:
+    """The dashboard; recovers an interrupted operation."""
     from pubflow.records.audit import AuditLog
     from pubflow.records.index import summaries
     from pubflow.records.store import TicketStore
@@ -38,42 +134,37 @@ def collect_status(config: Config, now: datetime) -> dict[str, Any]:
         rows = []
         for pattern_id in sorted(env.patterns):
             live = env.patterns[pattern_id]
-            rollout = live.rollout
-            rows.append({
-                "pattern": pattern_id, "version": live.version,
-                "ticket": live.ticket, "release": live.release,
-                "by": live.by, "at": live.at,
-                "rollout": None if rollout is None else {
-                    "stable": rollout.stable, "canary": rollout.canary,
-                    "weight": rollout.weight},
-                "notes": _notes(root, pattern_id, str(live.version)),
-                "earlierVersions": len(live.history),
-            })
-        environments.append({"name": name, "patterns": rows})
+            rows.append(PatternStatus(
+                pattern=pattern_id, version=live.version, ticket=live.ticket,
+                release=live.release, by=live.by, at=live.at, rollout=live.rollout,
+                notes=_notes(root, pattern_id, str(live.version)),
+                earlier_versions=len(live.history)))
+        environments.append(EnvironmentStatus(name, tuple(rows)))
     tickets = summaries(store, skip_invalid=True)
     states = Counter(t.state for t in tickets)
-    overdue = [{"id": t.id, "pattern": t.pattern_id, "reviewer": t.reviewer, "due": t.due}
-               for t in tickets if t.is_overdue(now)]
+    overdue = tuple(OverdueReview(t.id, t.pattern_id, t.reviewer, t.due)
+                    for t in tickets if t.is_overdue(now))
     audit = AuditLog(root)
-    recent: deque[dict[str, Any]] = deque(maxlen=RECENT_EVENTS)
-    days: dict[str, dict[str, int]] = {}
+    recent: deque[Mapping[str, Any]] = deque(maxlen=RECENT_EVENTS)
+    published: Counter[str] = Counter()
+    rolled_back: Counter[str] = Counter()
     last_env = config.environments[-1] if config.environments else None
     for entry in audit.entries() if audit.path.exists() else ():
         recent.append(entry)
         day = str(entry.get("at", ""))[:10]
         kind = entry.get("kind")
         if kind == "promote" and entry.get("environment") == last_env:
-            days.setdefault(day, {"published": 0, "rolledBack": 0})["published"] += 1
+            published[day] += 1
         elif kind in ("rollback", "depublish"):
-            days.setdefault(day, {"published": 0, "rolledBack": 0})["rolledBack"] += 1
-    return {
-        "environments": environments,
-        "tickets": {"total": len(tickets), "byState": dict(sorted(states.items())),
-                    "overdue": overdue},
-        "recentEvents": list(recent),
-        "timeline": [{"day": day, **counts} for day, counts in sorted(days.items())],
-        "recovered": recovered,
-    }
+            rolled_back[day] += 1
+    return Dashboard(
+        environments=tuple(environments),
+        tickets=TicketsStatus(len(tickets), dict(sorted(states.items())), overdue),
+        recent_events=tuple(recent),
+        timeline=tuple(DayActivity(day, published[day], rolled_back[day])
+                       for day in sorted(published.keys() | rolled_back.keys())),
+        recovered=recovered,
+    )
 
 
 def _notes(root: Path, pattern_id: str, version: str) -> str | None:

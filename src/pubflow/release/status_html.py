@@ -7,8 +7,12 @@ the repository is HTML-escaped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pubflow.release.status import Dashboard, DayActivity, EnvironmentStatus, TicketsStatus
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1b1f24;
@@ -22,7 +26,7 @@ background:#ddf4ff}.warn{color:#9a6700;font-weight:600}svg text{font:11px system
 """
 
 
-def render(data: dict[str, Any], generated_at: str) -> str:
+def render(dashboard: Dashboard, generated_at: str) -> str:
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -31,18 +35,18 @@ def render(data: dict[str, Any], generated_at: str) -> str:
         f'<p class="meta">Generated {escape(generated_at)} from the repository\'s environment '
         "files, tickets and audit log.</p>",
     ]
-    for env in data["environments"]:
+    for env in dashboard.environments:
         parts.append(_environment(env))
-    parts.append(_tickets(data["tickets"]))
-    parts.append(_chart(data.get("timeline") or []))
-    parts.append(_events(data.get("recentEvents") or []))
+    parts.append(_tickets(dashboard.tickets))
+    parts.append(_chart(dashboard.timeline))
+    parts.append(_events(dashboard.recent_events))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
-def _environment(env: dict[str, Any]) -> str:
-    name = escape(str(env["name"]))
-    rows = env["patterns"]
+def _environment(env: EnvironmentStatus) -> str:
+    name = escape(str(env.name))
+    rows = env.patterns
     out = [f'<h2 id="env-{name}">{name}: {len(rows)} pattern(s)</h2>']
     if not rows:
         return out[0] + '\n<p class="empty">Nothing is live here yet.</p>'
@@ -50,35 +54,36 @@ def _environment(env: dict[str, Any]) -> str:
                "<th>ticket</th><th>release</th><th>promoted by</th><th>at</th><th>notes</th>"
                "</tr></thead><tbody>")
     for row in rows:
-        rollout = row.get("rollout")
+        rollout = row.rollout
         canary = ""
         if rollout:
-            weight = int(rollout.get("weight") or 0)
-            canary = (f'{escape(str(rollout.get("canary")))} at {weight}% '
+            weight = int(rollout.weight or 0)
+            canary = (f'{escape(str(rollout.canary))} at {weight}% '
                       f'<span class="bar" style="width:{weight}px"></span> (stable '
-                      f'{escape(str(rollout.get("stable") or "none"))})')
-        notes = (row.get("notes") or "").splitlines()
+                      f'{escape(str(rollout.stable or "none"))})')
+        notes = (row.notes or "").splitlines()
         out.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in (
-            escape(str(row["pattern"])), escape(str(row["version"])), canary,
-            escape(str(row.get("ticket") or "")), escape(str(row.get("release") or "")),
-            escape(str(row.get("by") or "")), escape(str(row.get("at") or "")),
+            escape(str(row.pattern)), escape(str(row.version)), canary,
+            escape(str(row.ticket or "")), escape(str(row.release or "")),
+            escape(str(row.by or "")), escape(str(row.at or "")),
             escape(notes[0]) if notes else "")) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
 
 
-def _tickets(tickets: dict[str, Any]) -> str:
+def _tickets(tickets: TicketsStatus) -> str:
     chips = "".join(f"<span>{escape(str(state))}: {count}</span>"
-                    for state, count in tickets["byState"].items())
-    out = [f"<h2>Tickets: {tickets['total']}</h2>",
+                    for state, count in tickets.by_state.items())
+    out = [f"<h2>Tickets: {tickets.total}</h2>",
            f'<div class="chips">{chips or "<span>none yet</span>"}</div>']
-    overdue = tickets.get("overdue") or []
+    overdue = tickets.overdue
     out.append(f"<h2>Overdue reviews: {len(overdue)}</h2>")
     if overdue:
         out.append("<table><thead><tr><th>ticket</th><th>pattern</th><th>reviewer</th>"
                    "<th>due</th></tr></thead><tbody>")
-        out += ['<tr class="warn">' + "".join(f"<td>{escape(str(item.get(k) or ''))}</td>"
-                                           for k in ("id", "pattern", "reviewer", "due"))
+        out += ['<tr class="warn">' + "".join(f"<td>{escape(str(cell or ''))}</td>"
+                                           for cell in (item.id, item.pattern, item.reviewer,
+                                                        item.due))
                 + "</tr>" for item in overdue]
         out.append("</tbody></table>")
     else:
@@ -86,23 +91,24 @@ def _tickets(tickets: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _chart(timeline: list[dict[str, Any]]) -> str:
+def _chart(timeline: tuple[DayActivity, ...]) -> str:
     """Publications (to the last environment) and rollbacks per day, as an SVG bar chart."""
     title = "<h2>Publications and rollbacks</h2>"
     days = timeline[-30:]
     if not days:
         return title + '\n<p class="empty">No publication or rollback yet.</p>'
-    peak = max(max(d["published"], d["rolledBack"]) for d in days) or 1
+    peak = max(max(d.published, d.rolled_back) for d in days) or 1
     width, height, slot = max(260, 40 + 34 * len(days)), 170, 34
     bars = []
     for index, day in enumerate(days):
         x = 40 + index * slot
-        for offset, key, colour in ((4, "published", "#1a7f37"), (16, "rolledBack", "#cf222e")):
-            size = round(110 * day[key] / peak)
+        for offset, count, what, colour in ((4, day.published, "published", "#1a7f37"),
+                                            (16, day.rolled_back, "rolled back", "#cf222e")):
+            size = round(110 * count / peak)
             bars.append(f'<rect x="{x + offset}" y="{130 - size}" width="11" height="{size}" '
-                        f'fill="{colour}"><title>{escape(day["day"])}: {day[key]} '
-                        f'{"published" if key == "published" else "rolled back"}</title></rect>')
-        bars.append(f'<text x="{x + 2}" y="146">{escape(day["day"][5:])}</text>')
+                        f'fill="{colour}"><title>{escape(day.day)}: {count} '
+                        f'{what}</title></rect>')
+        bars.append(f'<text x="{x + 2}" y="146">{escape(day.day[5:])}</text>')
     legend = ('<rect x="40" y="156" width="10" height="10" fill="#1a7f37"/>'
               '<text x="54" y="165">published</text>'
               '<rect x="130" y="156" width="10" height="10" fill="#cf222e"/>'
@@ -114,7 +120,7 @@ def _chart(timeline: list[dict[str, Any]]) -> str:
             f'xmlns="http://www.w3.org/2000/svg">{axis}{"".join(bars)}{legend}</svg>')
 
 
-def _events(events: list[dict[str, Any]]) -> str:
+def _events(events: tuple[Mapping[str, Any], ...]) -> str:
     out = ["<h2>Recent events</h2>"]
     if not events:
         return out[0] + '\n<p class="empty">No events yet.</p>'
