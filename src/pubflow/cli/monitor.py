@@ -75,11 +75,8 @@ def monitor(
         ticket = entry.ticket if entry is not None else None
         outcomes.append(escalate(config, item, name, ticket, actor, clock, auto_rollback))
     if output_format is TextOrJson.json:
-        data = result.to_json()
-        data["environment"] = name
-        data["escalationActions"] = [{"pattern": o.pattern, "ticketEvent": o.ticket_event,
-                                      "rollback": o.rollback, "problems": list(o.problems)}
-                                     for o in outcomes]
+        data = {**result.to_json(), "environment": name,
+                "escalationActions": [outcome.to_json() for outcome in outcomes]}
         write_output(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None)
     else:
         write_output(_text(result, name, outcomes), None)
@@ -89,18 +86,18 @@ def monitor(
 
 def _text(result: MonitorResult, env: str, outcomes: list[EscalationOutcome]) -> str:
     lines = [f"{result.events} event(s) from {env}"
-             + (f", {sum(result.bad.values())} bad ("
+             + (f", {result.bad_events} bad ("
                 + ", ".join(f"{reason}: {count}" for reason, count in sorted(result.bad.items()))
                 + ")" if result.bad else "")]
-    for line, reason in result.bad_lines[:5]:
-        lines.append(f"  line {line}: {reason}")
-    for pattern_id, stats in sorted(result.stats.items()):
-        rating = f"{stats.average_rating:.2f}" if stats.average_rating is not None else "-"
-        lines.append(f"{pattern_id}: {stats.views} views, {len(stats.visitors)} unique "
-                     f"visitors, {stats.downloads} downloads, rating {rating} "
-                     f"({stats.ratings}), {stats.reports} reports")
-    for _pattern, message in result.alerts:
-        lines.append(f"alert: {message}")
+    for bad in result.bad_lines[:5]:
+        lines.append(f"  line {bad.line}: {bad.reason}")
+    for pattern_id, figures in sorted(result.patterns.items()):
+        rating = f"{figures.average_rating:.2f}" if figures.average_rating is not None else "-"
+        lines.append(f"{pattern_id}: {figures.views} views, {figures.unique_visitors} unique "
+                     f"visitors, {figures.downloads} downloads, rating {rating} "
+                     f"({figures.ratings}), {figures.reports} reports")
+    for alert in result.alerts:
+        lines.append(f"alert: {alert.message}")
     for outcome in outcomes:
         detail = outcome.rollback or "team notified"
         lines.append(f"escalation: {outcome.pattern}: {detail}"
@@ -143,7 +140,7 @@ def impact(
 
     from pubflow.monitoring.engagement import load_live, parse_time
     from pubflow.monitoring.engagement import monitor as run_monitor
-    from pubflow.monitoring.impact import impact_data, impact_markdown
+    from pubflow.monitoring.impact import impact_markdown, impact_report
     from pubflow.records.environments import check_environment_name
 
     if output_format not in ("markdown", "json"):
@@ -161,7 +158,7 @@ def impact(
             result = run_monitor(stream, live, until, since)
     except OSError as exc:
         raise InputError(f"{events}: cannot read the events: {exc.strerror or exc}") from exc
-    data = impact_data(result, live, name, days, since, until)
-    text = (json.dumps(data, indent=2, ensure_ascii=False) + "\n" if output_format == "json"
-            else impact_markdown(data))
+    report = impact_report(result, live, name, days, since, until)
+    text = (json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+            if output_format == "json" else impact_markdown(report))
     write_output(text, output)

@@ -19,7 +19,7 @@ import json
 import math
 import statistics
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -84,6 +84,8 @@ class UniqueCounter:
 
 @dataclass(slots=True)
 class PatternStats:
+    """One pattern's figures while the events are read (see `PatternFigures` for the result)."""
+
     views: int = 0
     late_views: int = 0
     """Views after the window's midpoint (for the impact report's trend)."""
@@ -100,6 +102,33 @@ class PatternStats:
     def average_rating(self) -> float | None:
         return round(self.rating_sum / self.ratings, 2) if self.ratings else None
 
+    def figures(self) -> PatternFigures:
+        return PatternFigures(self.views, self.late_views, len(self.visitors), self.downloads,
+                              self.ratings, self.average_rating, self.reports,
+                              tuple(self.comments))
+
+
+@dataclass(frozen=True, slots=True)
+class PatternFigures:
+    """What the events said about one pattern."""
+
+    views: int
+    late_views: int
+    """Views after the window's midpoint (for the impact report's trend)."""
+    unique_visitors: int
+    """Exact up to `UniqueCounter.EXACT_LIMIT`, estimated beyond."""
+    downloads: int
+    ratings: int
+    average_rating: float | None
+    reports: int
+    comments: tuple[str, ...]
+    """The first 50 comments given with a rating, stripped."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"views": self.views, "uniqueVisitors": self.unique_visitors,
+                "downloads": self.downloads, "ratings": self.ratings,
+                "averageRating": self.average_rating, "reports": self.reports}
+
 
 @dataclass(frozen=True, slots=True)
 class LivePattern:
@@ -113,46 +142,81 @@ class LivePattern:
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
+    """`reporters` (3 or more distinct visitors) reported a problem with `pattern` between
+    `first` and `last`, within `ESCALATION_WINDOW`."""
+
     pattern: str
     version: str | None
     reporters: tuple[str, ...]
     first: datetime
     last: datetime
 
+    def to_json(self) -> dict[str, Any]:
+        return {"pattern": self.pattern, "version": self.version,
+                "reporters": list(self.reporters), "first": _utc(self.first),
+                "last": _utc(self.last)}
 
-@dataclass(slots=True)
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A live pattern that gets no views, or far fewer than its category's median."""
+
+    pattern: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pattern": self.pattern, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line of the event stream that was skipped, and why."""
+
+    line: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
 class MonitorResult:
-    events: int = 0
-    bad: dict[str, int] = field(default_factory=dict)
-    bad_lines: list[tuple[int, str]] = field(default_factory=list)
-    stats: dict[str, PatternStats] = field(default_factory=dict)
-    escalations: list[Escalation] = field(default_factory=list)
-    alerts: list[tuple[str, str]] = field(default_factory=list)
-    latest: datetime | None = None
+    """One read of the event stream; `to_json()` is the shape of `pubflow monitor --format
+    json` (without the environment and the escalation actions the command adds)."""
 
-    def count_bad(self, line: int, reason: str) -> None:
-        self.bad[reason] = self.bad.get(reason, 0) + 1
-        if len(self.bad_lines) < KEEP_BAD_LINES:
-            self.bad_lines.append((line, reason))
+    events: int
+    """Good events counted (inside the window, when there is one)."""
+    bad: Mapping[str, int]
+    """Bad lines by reason."""
+    bad_lines: tuple[BadLine, ...]
+    """The first `KEEP_BAD_LINES` bad lines."""
+    patterns: Mapping[str, PatternFigures]
+    """Figures of every pattern with at least one good event, by pattern id."""
+    escalations: tuple[Escalation, ...]
+    alerts: tuple[Alert, ...]
+    latest: datetime | None
+    """The time of the last good event."""
+
+    @property
+    def bad_events(self) -> int:
+        return sum(self.bad.values())
 
     def to_json(self) -> dict[str, Any]:
         return {
             "events": self.events,
-            "badEvents": sum(self.bad.values()),
+            "badEvents": self.bad_events,
             "badByReason": dict(sorted(self.bad.items())),
-            "badLines": [{"line": n, "reason": r} for n, r in self.bad_lines],
-            "latest": self.latest.strftime("%Y-%m-%dT%H:%M:%SZ") if self.latest else None,
-            "patterns": {pid: {"views": s.views, "uniqueVisitors": len(s.visitors),
-                               "downloads": s.downloads, "ratings": s.ratings,
-                               "averageRating": s.average_rating, "reports": s.reports}
-                         for pid, s in sorted(self.stats.items())},
-            "alerts": [{"pattern": p, "message": m} for p, m in self.alerts],
-            "escalations": [{"pattern": e.pattern, "version": e.version,
-                             "reporters": list(e.reporters),
-                             "first": e.first.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                             "last": e.last.strftime("%Y-%m-%dT%H:%M:%SZ")}
-                            for e in self.escalations],
+            "badLines": [bad.to_json() for bad in self.bad_lines],
+            "latest": _utc(self.latest) if self.latest else None,
+            "patterns": {pid: figures.to_json()
+                         for pid, figures in sorted(self.patterns.items())},
+            "alerts": [alert.to_json() for alert in self.alerts],
+            "escalations": [escalation.to_json() for escalation in self.escalations],
         }
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: Any) -> datetime | None:
@@ -169,38 +233,47 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
             now: datetime | None = None, since: datetime | None = None) -> MonitorResult:
     """Read the events once; figures per pattern, escalations as they happen, then alerts.
     With `since`, events before it are skipped (not bad: outside the window)."""
-    result = MonitorResult()
     midpoint = since + (now - since) / 2 if since is not None and now is not None else None
-    stats = result.stats
+    stats: dict[str, PatternStats] = {}
+    bad: dict[str, int] = {}
+    bad_lines: list[BadLine] = []
+    escalations: list[Escalation] = []
+    events = 0
     latest: datetime | None = None
     loads = json.loads
+
+    def count_bad(line: int, reason: str) -> None:
+        bad[reason] = bad.get(reason, 0) + 1
+        if len(bad_lines) < KEEP_BAD_LINES:
+            bad_lines.append(BadLine(line, reason))
+
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             event = loads(line)
         except ValueError:
-            result.count_bad(number, "not JSON")
+            count_bad(number, "not JSON")
             continue
         if not isinstance(event, dict):
-            result.count_bad(number, "not an object")
+            count_bad(number, "not an object")
             continue
         kind, pattern, visitor = event.get("type"), event.get("pattern"), event.get("visitor")
         if kind not in EVENT_TYPES:
-            result.count_bad(number, "unknown type")
+            count_bad(number, "unknown type")
             continue
         if not isinstance(pattern, str) or not isinstance(visitor, str) or not visitor:
-            result.count_bad(number, "missing pattern or visitor")
+            count_bad(number, "missing pattern or visitor")
             continue
         at = parse_time(event.get("at"))
         if at is None:
-            result.count_bad(number, "bad time")
+            count_bad(number, "bad time")
             continue
         if pattern not in live:
-            result.count_bad(number, "unknown pattern")
+            count_bad(number, "unknown pattern")
             continue
         if latest is not None and at < latest:
-            result.count_bad(number, "clock out of order")
+            count_bad(number, "clock out of order")
             continue
         latest = at
         if since is not None and at < since:
@@ -219,7 +292,7 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
         elif kind == "rating":
             rating = event.get("rating")
             if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-                result.count_bad(number, "rating not 1-5")
+                count_bad(number, "rating not 1-5")
                 continue
             entry.ratings += 1
             entry.rating_sum += rating
@@ -228,31 +301,37 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
                 entry.comments.append(comment.strip())
         else:
             entry.reports += 1
-            _watch_reports(result, pattern, event.get("version"), entry, at, visitor)
-        result.events += 1
-    result.latest = latest
-    result.alerts = _alerts(stats, live, now or latest)
-    return result
+            escalation = _watch_reports(pattern, event.get("version"), entry, at, visitor)
+            if escalation is not None:
+                escalations.append(escalation)
+        events += 1
+    return MonitorResult(
+        events=events, bad=bad, bad_lines=tuple(bad_lines),
+        patterns={pid: entry.figures() for pid, entry in stats.items()},
+        escalations=tuple(escalations), alerts=tuple(_alerts(stats, live, now or latest)),
+        latest=latest)
 
 
-def _watch_reports(result: MonitorResult, pattern: str, version: Any, entry: PatternStats,
-                   at: datetime, visitor: str) -> None:
+def _watch_reports(pattern: str, version: Any, entry: PatternStats, at: datetime,
+                   visitor: str) -> Escalation | None:
+    """The escalation this report completes, if any (one per pattern)."""
     window = entry.recent_reports
     window.append((at, visitor))
     while window and at - window[0][0] > ESCALATION_WINDOW:
         window.popleft()
     if entry.escalated:
-        return
+        return None
     reporters = list(dict.fromkeys(v for _t, v in window))
-    if len(reporters) >= ESCALATION_REPORTERS:
-        entry.escalated = True
-        result.escalations.append(Escalation(pattern, version if isinstance(version, str)
-                                             else None, tuple(reporters), window[0][0], at))
+    if len(reporters) < ESCALATION_REPORTERS:
+        return None
+    entry.escalated = True
+    return Escalation(pattern, version if isinstance(version, str) else None,
+                      tuple(reporters), window[0][0], at)
 
 
 def _alerts(stats: dict[str, PatternStats], live: dict[str, LivePattern],
-            now: datetime | None) -> list[tuple[str, str]]:
-    alerts: list[tuple[str, str]] = []
+            now: datetime | None) -> list[Alert]:
+    alerts: list[Alert] = []
     if now is None:
         return alerts
     by_category: dict[str, list[int]] = {}
@@ -266,16 +345,16 @@ def _alerts(stats: dict[str, PatternStats], live: dict[str, LivePattern],
             continue
         if views == 0:
             hours = int(age.total_seconds() // 3600)
-            alerts.append((pattern.id, f"{pattern.id} {pattern.version} has been live for "
-                                       f"{hours} h with no views"))
+            alerts.append(Alert(pattern.id, f"{pattern.id} {pattern.version} has been live "
+                                            f"for {hours} h with no views"))
             continue
         peers = by_category[pattern.category]
         if len(peers) >= 3:
             median = statistics.median(peers)
             if views < FAR_BELOW * median:
-                alerts.append((pattern.id, f"{pattern.id} has {views} views, far below the "
-                                           f"median of {pattern.category} patterns "
-                                           f"({median:g})"))
+                alerts.append(Alert(pattern.id, f"{pattern.id} has {views} views, far below "
+                                                f"the median of {pattern.category} patterns "
+                                                f"({median:g})"))
     return alerts
 
 

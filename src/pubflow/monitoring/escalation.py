@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pubflow.config import Config
 from pubflow.errors import PubflowError
@@ -14,10 +15,19 @@ from pubflow.monitoring.engagement import Escalation
 
 @dataclass(frozen=True, slots=True)
 class EscalationOutcome:
+    """What was done about one escalation."""
+
     pattern: str
     ticket_event: str | None
+    """The ticket the escalation was recorded on (None: no ticket, or recording failed)."""
     rollback: str | None
+    """What the automatic rollback did (None: nothing)."""
     problems: tuple[str, ...]
+    """The steps that failed, one sentence each."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pattern": self.pattern, "ticketEvent": self.ticket_event,
+                "rollback": self.rollback, "problems": list(self.problems)}
 
 
 def escalate(config: Config, escalation: Escalation, environment: str, ticket_id: str | None,

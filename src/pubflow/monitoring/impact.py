@@ -4,41 +4,99 @@ patterns (same category), as data and as Markdown."""
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pubflow.monitoring.engagement import LivePattern, MonitorResult
 
 
-def impact_data(result: MonitorResult, live: dict[str, LivePattern], environment: str,
-                days: int, since: datetime, until: datetime) -> dict[str, Any]:
-    views = {pid: (result.stats[pid].views if pid in result.stats else 0) for pid in live}
+@dataclass(frozen=True, slots=True)
+class ImpactRow:
+    """One live pattern over the window."""
+
+    pattern: str
+    version: str
+    category: str
+    views: int
+    unique_users: int
+    downloads: int
+    ratings: int
+    average_rating: float | None
+    reports: int
+    comments: tuple[str, ...]
+    """The first five comments."""
+    category_median_views: float
+    """The median views of the live patterns in the same category (this one included)."""
+    versus_similar: float | None
+    """Views divided by the category median (None when the median is 0)."""
+    trend: str
+    """Views in the second half of the window against the first: `+25%`, `new` or `none`."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pattern": self.pattern, "version": self.version, "category": self.category,
+            "views": self.views, "uniqueUsers": self.unique_users,
+            "downloads": self.downloads, "ratings": self.ratings,
+            "averageRating": self.average_rating, "reports": self.reports,
+            "comments": list(self.comments),
+            "categoryMedianViews": self.category_median_views,
+            "versusSimilar": self.versus_similar, "trend": self.trend,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactReport:
+    """`pubflow report impact`; `to_json()` is its `--format json` document."""
+
+    environment: str
+    days: int
+    since: datetime
+    until: datetime
+    events: int
+    bad_events: int
+    patterns: tuple[ImpactRow, ...]
+    """Every pattern live in the environment, sorted by id."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"environment": self.environment, "days": self.days,
+                "from": _utc(self.since), "until": _utc(self.until),
+                "events": self.events, "badEvents": self.bad_events,
+                "patterns": [row.to_json() for row in self.patterns]}
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def impact_report(result: MonitorResult, live: dict[str, LivePattern], environment: str,
+                  days: int, since: datetime, until: datetime) -> ImpactReport:
+    figures = result.patterns
+    views = {pid: (figures[pid].views if pid in figures else 0) for pid in live}
     by_category: dict[str, list[int]] = {}
     for pattern in live.values():
         by_category.setdefault(pattern.category, []).append(views[pattern.id])
     rows = []
     for pid, pattern in sorted(live.items()):
-        stats = result.stats.get(pid)
+        stats = figures.get(pid)
         count = views[pid]
         median = statistics.median(by_category[pattern.category])
         early = count - (stats.late_views if stats else 0)
         late = stats.late_views if stats else 0
-        rows.append({
-            "pattern": pid, "version": pattern.version, "category": pattern.category,
-            "views": count, "uniqueUsers": len(stats.visitors) if stats else 0,
-            "downloads": stats.downloads if stats else 0,
-            "ratings": stats.ratings if stats else 0,
-            "averageRating": stats.average_rating if stats else None,
-            "reports": stats.reports if stats else 0,
-            "comments": list(stats.comments[:5]) if stats else [],
-            "categoryMedianViews": median,
-            "versusSimilar": None if not median else round(count / median, 2),
-            "trend": _trend(early, late),
-        })
-    return {"environment": environment, "days": days,
-            "from": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "events": result.events, "badEvents": sum(result.bad.values()), "patterns": rows}
+        rows.append(ImpactRow(
+            pattern=pid, version=pattern.version, category=pattern.category,
+            views=count, unique_users=stats.unique_visitors if stats else 0,
+            downloads=stats.downloads if stats else 0,
+            ratings=stats.ratings if stats else 0,
+            average_rating=stats.average_rating if stats else None,
+            reports=stats.reports if stats else 0,
+            comments=stats.comments[:5] if stats else (),
+            category_median_views=median,
+            versus_similar=None if not median else round(count / median, 2),
+            trend=_trend(early, late),
+        ))
+    return ImpactReport(environment, days, since, until, result.events, result.bad_events,
+                        tuple(rows))
 
 
 def _trend(early: int, late: int) -> str:
@@ -49,22 +107,22 @@ def _trend(early: int, late: int) -> str:
     return f"{change:+.0f}%"
 
 
-def impact_markdown(data: dict[str, Any]) -> str:
-    lines = [f"# Impact report: {data['environment']}, last {data['days']} days", "",
-             f"{data['from']} to {data['until']}: {data['events']} events"
-             + (f" ({data['badEvents']} bad lines skipped)" if data["badEvents"] else "") + ".",
+def impact_markdown(report: ImpactReport) -> str:
+    lines = [f"# Impact report: {report.environment}, last {report.days} days", "",
+             f"{_utc(report.since)} to {_utc(report.until)}: {report.events} events"
+             + (f" ({report.bad_events} bad lines skipped)" if report.bad_events else "") + ".",
              "",
              "| pattern | version | views | unique users | downloads | rating | reports | "
              "vs. similar | trend |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
-    for row in data["patterns"]:
-        rating = (f"{row['averageRating']:.2f} ({row['ratings']})"
-                  if row["averageRating"] is not None else "–")
-        versus = f"{row['versusSimilar']:.2f}×" if row["versusSimilar"] is not None else "–"
-        lines.append(f"| {row['pattern']} | {row['version']} | {row['views']} | "
-                     f"{row['uniqueUsers']} | {row['downloads']} | {rating} | {row['reports']} "
-                     f"| {versus} | {row['trend']} |")
-    comments = [(row["pattern"], c) for row in data["patterns"] for c in row["comments"]]
+    for row in report.patterns:
+        rating = (f"{row.average_rating:.2f} ({row.ratings})"
+                  if row.average_rating is not None else "–")
+        versus = f"{row.versus_similar:.2f}×" if row.versus_similar is not None else "–"
+        lines.append(f"| {row.pattern} | {row.version} | {row.views} | "
+                     f"{row.unique_users} | {row.downloads} | {rating} | {row.reports} "
+                     f"| {versus} | {row.trend} |")
+    comments = [(row.pattern, c) for row in report.patterns for c in row.comments]
     if comments:
         lines += ["", "## Comments", ""]
         lines += [f"- **{pid}**: {text.replace(chr(10), ' ')}" for pid, text in comments]
