@@ -155,20 +155,20 @@ def list_tickets(
         tickets = [t for t in tickets if t.reviewer == wanted]
     if overdue:
         tickets = [t for t in tickets if t.is_overdue(now)]
-    rows = [t.to_json(now) for t in tickets]
     if output_format is Format.json:
+        rows = [t.to_json(now) for t in tickets]
         write_output(json.dumps({"tickets": rows}, indent=2) + "\n", None)
         return
-    if not rows:
+    if not tickets:
         sys.stderr.write("pubflow: no tickets match\n")
         return
     from rich.table import Table
 
     table = Table("ticket", "state", "priority", "pattern", "version", "reviewer", "due")
-    for row in rows:
-        due = (row["due"] or "-") + (" OVERDUE" if row["overdue"] else "")
-        table.add_row(row["id"], row["state"], row["priority"], row["pattern"]["id"],
-                      row["pattern"]["version"] or "?", row["reviewer"] or "-", due)
+    for summary in tickets:
+        due = (summary.due or "-") + (" OVERDUE" if summary.is_overdue(now) else "")
+        table.add_row(summary.id, summary.state, summary.priority, summary.pattern_id,
+                      summary.pattern_version or "?", summary.reviewer or "-", due)
     make_console().print(table)
 
 
