@@ -78,6 +78,16 @@ def valid_pattern(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def plain_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository folder with a patterns folder, made the working directory; its `.git` is
+    only where pubflow keeps its state, so no git command is needed (and none is paid for)."""
+    root = tmp_path / "repo"
+    (root / "patterns").mkdir(parents=True)
+    (root / ".git").mkdir()
+    monkeypatch.chdir(root)
+    return root
+
+
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
                           text=True).stdout

@@ -17,18 +17,12 @@ from pubflow.records.states import State
 from pubflow.records.store import TicketStore, new_document
 from pubflow.records.tickets import PinnedPattern, Ticket, append_event
 from pubflow.validation.run import ValidateRequest, validate
-from tests.conftest import valid_pattern
+from tests.conftest import plain_repository, valid_pattern
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository folder with a patterns folder; its `.git` is only where pubflow keeps its
-    state here, so no git command is needed (and none is paid for)."""
-    root = tmp_path / "repo"
-    (root / "patterns").mkdir(parents=True)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    return root
+    return plain_repository(tmp_path, monkeypatch)
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 PATTERN = "patterns/incident-escalation.json"

@@ -12,18 +12,12 @@ from pubflow.checks import FOLDER_CHECKS, PATTERN_CHECKS
 from pubflow.checks.base import CheckContext
 from pubflow.config import Config
 from pubflow.validation.run import ValidateRequest, validate
-from tests.conftest import valid_pattern
+from tests.conftest import plain_repository, valid_pattern
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository folder with a patterns folder; its `.git` is only where pubflow keeps its
-    state here, so no git command is needed (and none is paid for)."""
-    root = tmp_path / "repo"
-    (root / "patterns").mkdir(parents=True)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    return root
+    return plain_repository(tmp_path, monkeypatch)
 
 
 def test_every_check_has_its_own_name() -> None:

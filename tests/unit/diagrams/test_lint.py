@@ -11,18 +11,12 @@ import pytest
 from pubflow.config import Config, DiagramBudgets
 from pubflow.diagrams.lint import DIAGRAM_SUFFIXES, DiagramProblem, DiagramResult, lint_targets
 from pubflow.storage.discovery import collect_targets
-from tests.conftest import valid_pattern
+from tests.conftest import plain_repository, valid_pattern
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository folder with a patterns folder; its `.git` is only where pubflow keeps its
-    state here, so no git command is needed (and none is paid for)."""
-    root = tmp_path / "repo"
-    (root / "patterns").mkdir(parents=True)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    return root
+    return plain_repository(tmp_path, monkeypatch)
 
 BROKEN = "sequenceDiagram\n  participant A\n  A->>B hello"
 PARSE_MESSAGE = ("unexpected end of line after 'A->>B hello' (expected ':' and a message text, "

@@ -14,18 +14,12 @@ from pubflow.config import Config, load_config
 from pubflow.storage.statefile import RUN_MEMO, RUN_OUTPUT, read_json, state_path, write_json
 from pubflow.validation.memo import RunMemo, run_key, shortcut_answer, shortcut_basis
 from pubflow.validation.run import ValidateRequest, validate
-from tests.conftest import valid_pattern
+from tests.conftest import plain_repository, valid_pattern
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository folder with a patterns folder; its `.git` is only where pubflow keeps its
-    state here, so no git command is needed (and none is paid for)."""
-    root = tmp_path / "repo"
-    (root / "patterns").mkdir(parents=True)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    return root
+    return plain_repository(tmp_path, monkeypatch)
 
 
 def backdate(repo: Path) -> None:

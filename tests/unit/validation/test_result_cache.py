@@ -23,18 +23,12 @@ from pubflow.validation.result_cache import (
     verdict_key,
 )
 from pubflow.validation.run import FileStamp, check_target
-from tests.conftest import valid_pattern
+from tests.conftest import plain_repository, valid_pattern
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository folder with a patterns folder; its `.git` is only where pubflow keeps its
-    state here, so no git command is needed (and none is paid for)."""
-    root = tmp_path / "repo"
-    (root / "patterns").mkdir(parents=True)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    return root
+    return plain_repository(tmp_path, monkeypatch)
 
 DISPLAY = "patterns/incident-escalation.json"
 KEY = "key-1"

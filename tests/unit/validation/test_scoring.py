@@ -12,18 +12,12 @@ import pytest
 from pubflow.config import Config, ScorecardThresholds
 from pubflow.storage.discovery import collect_targets
 from pubflow.validation.scoring import PatternScore, score_target, score_targets
-from tests.conftest import valid_pattern
+from tests.conftest import plain_repository, valid_pattern
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository folder with a patterns folder; its `.git` is only where pubflow keeps its
-    state here, so no git command is needed (and none is paid for)."""
-    root = tmp_path / "repo"
-    (root / "patterns").mkdir(parents=True)
-    (root / ".git").mkdir()
-    monkeypatch.chdir(root)
-    return root
+    return plain_repository(tmp_path, monkeypatch)
 
 CARD = valid_pattern()["scorecard"]  # 35/40
 
