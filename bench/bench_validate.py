@@ -52,14 +52,25 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     return elapsed, usage.ru_maxrss // 1024, proc.returncode
 
 
-_EXEC = "import os, sys; os.execv(sys.argv[1], sys.argv[1:])"
+_MEASURE = ("import os, sys\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os.execv(sys.argv[2], sys.argv[2:])\n"
+            "_, _, usage = os.wait4(pid, 0)\n"
+            "with open(sys.argv[1], 'w') as out:\n"
+            "    out.write(str(usage.ru_maxrss))\n")
 
 
 def peak_rss(cmd: list[str], cwd: Path) -> int:
-    """The command's own peak RSS in MiB: it is started from a fresh, small interpreter that
-    execs it, so the figure is the command's, not this benchmark's (which holds the generated
-    patterns) nor the interpreter's (about 9 MiB, below any pubflow run)."""
-    return timed([sys.executable, "-S", "-c", _EXEC, *cmd], cwd)[1]
+    """The command's own peak RSS in MiB. A fresh, small interpreter forks and execs it and
+    reports its usage, so the figure is the command's, not this benchmark's (which holds the
+    generated patterns), nor the interpreter's (about 9 MiB, below any pubflow run)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "maxrss"
+        timed([sys.executable, "-S", "-c", _MEASURE, str(report), *cmd], cwd)
+        return int(report.read_text()) // 1024
 
 
 def median_of(cmd: list[str], cwd: Path, runs: int) -> float:
