@@ -9,9 +9,8 @@ broken ticket file is skipped here so validate never stops on it (`ticket verify
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pubflow.findings import Issue
 
@@ -21,8 +20,10 @@ if TYPE_CHECKING:
     from pubflow.checks.base import FolderContext
 
 
-@dataclass(frozen=True, slots=True)
-class Pin:
+class Pin(NamedTuple):
+    """A ticket's pin on a pattern. A NamedTuple, not a dataclass: this module is imported on
+    every run, and creating a dataclass costs about half a millisecond at each start."""
+
     ticket: str
     state: str
     path: str
