@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from tests.acceptance.tickets_support import create, setup_repo
 from tests.conftest import PROJECT, git, valid_pattern
 
 ACTION = YAML(typ="safe").load((PROJECT / "action.yml").read_text(encoding="utf-8"))
@@ -86,9 +88,13 @@ class Harness:
         summary.unlink(missing_ok=True)
         step_outputs: dict[str, dict[str, str]] = {}
         last = StepRun(0, "", "", {}, "")
+        failed = 0
+        stdout = stderr = ""
         for step in ACTION["runs"]["steps"]:
             if "uses" in step:
                 continue  # GitHub's own actions (setup-python): the harness runs on a Python
+            if failed and "always()" not in str(step.get("if", "")):
+                break  # GitHub skips the steps after a failure unless they run always()
             if "pip install" in step["run"] and self.installed:
                 continue  # installed once per session; the step ran for real the first time
             output_file = self.runner_temp / f"output-{step.get('id', 'step')}"
@@ -108,12 +114,12 @@ class Harness:
                 assert done.returncode == 0, done.stdout + done.stderr
                 self.installed = True
             step_outputs[step.get("id", "")] = _read_outputs(output_file)
-            last = StepRun(done.returncode, done.stdout, done.stderr,
+            failed = failed or done.returncode
+            stdout, stderr = stdout + done.stdout, stderr + done.stderr
+            last = StepRun(failed, stdout, stderr,
                            {name: _expand(spec["value"], inputs, step_outputs)
                             for name, spec in ACTION["outputs"].items()},
                            summary.read_text(encoding="utf-8") if summary.exists() else "")
-            if done.returncode != 0:
-                break
         return last
 
 
@@ -177,3 +183,18 @@ def test_clean_repository_passes(repo: Path, harness: Harness) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.outputs["passed"] == "true"
     assert "::error" not in run.stdout
+
+
+def test_hand_edited_ticket_fails_the_verify_step(repo: Path, write_pattern: Callable[..., Path],
+                                                 harness: Harness) -> None:
+    setup_repo(repo, write_pattern)
+    ticket_id = create()
+    ticket = repo / ".pubflow" / "tickets" / f"{ticket_id}.yaml"
+    ticket.write_text(ticket.read_text().replace("pattern submitted", "approved by rlee"))
+    git(repo, "commit", "-q", "--no-verify", "-am", "approve it myself")
+    run = harness.run(repo)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.outputs["passed"] == "true"  # the patterns themselves pass
+    assert f".pubflow/tickets/{ticket_id}.yaml" in run.stdout
+    assert "problem(s)" in run.stderr
+    assert harness.run(repo, {"verify": "false"}).returncode == 0
