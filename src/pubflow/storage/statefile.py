@@ -82,6 +82,7 @@ def write_json(path: str | os.PathLike[str], payload: Any) -> None:
     import tempfile
 
     folder = os.path.dirname(os.fspath(path))
+    tmp = None
     try:
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cache-", suffix=".tmp")
@@ -91,4 +92,8 @@ def write_json(path: str | os.PathLike[str], payload: Any) -> None:
             handle.write(json.dumps(payload, separators=(",", ":")))
         os.replace(tmp, path)
     except OSError:
-        return
+        if tmp is not None:  # a full disk, or something in the way: leave nothing behind
+            from contextlib import suppress
+
+            with suppress(OSError):
+                os.unlink(tmp)

@@ -109,8 +109,6 @@ def test_write_json_that_cannot_write_keeps_nothing_and_raises_nothing(tmp_path:
     assert names(tmp_path) == ["blocker"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: write_json leaves its temporary .cache-*.tmp file "
-                   "behind when the final rename fails (OSError swallowed without cleanup)")
 def test_write_json_leaves_no_temporary_file_when_the_rename_fails(tmp_path: Path) -> None:
     (tmp_path / "state.json").mkdir()  # the rename over it fails
     write_json(tmp_path / "state.json", {"a": 1})
