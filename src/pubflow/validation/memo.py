@@ -143,7 +143,7 @@ def recall_output(root: Path | str, key: str, variant: str) -> tuple[str, bool, 
 def _shown(memo: object, key: str, variant: str) -> tuple[str, bool, str] | None:
     if not isinstance(memo, dict) or memo.get("key") != key:
         return None
-    shown = memo.get("variants", {}).get(variant)
+    shown = _variants(memo).get(variant)
     if not isinstance(shown, list) or len(shown) != 3:
         return None
     text, passed, summary = shown
@@ -154,7 +154,7 @@ def remember_output(config: Config, key: str, variant: str, text: str, passed: b
                     summary: str) -> None:
     """Keep a text report for this run and option set."""
     memo = read_json(state_path(config.root, RUN_OUTPUT))
-    variants = (memo.get("variants", {}) if isinstance(memo, dict) and memo.get("key") == key
+    variants = (_variants(memo) if isinstance(memo, dict) and memo.get("key") == key
                 else {})
     variants[variant] = [text, passed, summary]
     _write_output_memo(config, key, variants)
@@ -167,7 +167,13 @@ def refresh_basis(config: Config, key: str) -> None:
     memo = read_json(state_path(config.root, RUN_OUTPUT))
     if (isinstance(memo, dict) and memo.get("key") == key
             and memo.get("basis") != shortcut_basis(str(config.root))):
-        _write_output_memo(config, key, memo.get("variants", {}))
+        _write_output_memo(config, key, _variants(memo))
+
+
+def _variants(memo: dict[str, object]) -> dict[str, object]:
+    """The remembered text reports by variant; none when a hand-edited memo has no mapping."""
+    variants = memo.get("variants")
+    return variants if isinstance(variants, dict) else {}
 
 
 def _write_output_memo(config: Config, key: str, variants: object) -> None:

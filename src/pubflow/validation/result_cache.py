@@ -73,9 +73,18 @@ class ResultCache:
             self._entries = {}
 
     def lookup(self, display: str, file: str) -> FileResult | None:
+        """The remembered result for `file`, or None (also for an entry of the wrong shape: a
+        cache file is never trusted to be well formed, only to be a cache)."""
         entry = self._entries.get(display)
         if entry is None:
             return None
+        try:
+            return self._recall(display, file, entry)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            del self._entries[display]
+            return None
+
+    def _recall(self, display: str, file: str, entry: _Entry) -> FileResult | None:
         try:
             st = os.stat(file)
         except OSError:

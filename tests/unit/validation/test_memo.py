@@ -222,8 +222,6 @@ def test_a_stale_or_damaged_text_memo_never_answers(settled: Config, memo: objec
     assert RunMemo(settled, "K").recall_text("plain") is None
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a text memo whose variants are not a mapping "
-                   "raises AttributeError instead of being ignored")
 def test_a_text_memo_with_variants_of_the_wrong_type_never_answers(settled: Config) -> None:
     write_json(state_path(settled.root, RUN_OUTPUT), {"key": "K", "variants": []})
     assert RunMemo(settled, "K").recall_text("plain") is None

@@ -199,9 +199,6 @@ def test_a_damaged_cache_file_is_ignored_and_replaced(repo: Path, pattern: Path,
     assert lookup(repo)[0] == result
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an entry of the right length but the wrong types "
-                   "(a JSON string of five characters) is loaded and crashes lookup with "
-                   "TypeError")
 def test_an_entry_of_the_wrong_types_is_ignored(repo: Path, pattern: Path) -> None:
     path = Path(cache_path(repo))
     path.parent.mkdir(parents=True)
