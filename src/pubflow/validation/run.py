@@ -91,7 +91,10 @@ def select_targets(request: ValidateRequest, base: str | None = None) -> list[Ta
 
 
 def _within(path: Path, scope: Path) -> bool:
-    scope = scope if scope.is_absolute() else Path.cwd() / scope
+    """`path` (from git) is `scope` (as the user wrote it: `../patterns`, a symlinked folder)
+    or lies below it; both are resolved first."""
+    path = path.resolve()
+    scope = (scope if scope.is_absolute() else Path.cwd() / scope).resolve()
     return path == scope or scope in path.parents
 
 

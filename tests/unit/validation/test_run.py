@@ -298,8 +298,6 @@ def test_select_targets_subset_against_a_base(repo: Path, config: Config) -> Non
     assert [t.display for t in select_targets(request, "main")] == ["patterns/feature-one.json"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a --changed path with '..' is compared unresolved "
-                   "with git's paths, so nothing is selected")
 def test_select_targets_subset_accepts_a_path_through_a_parent_folder(
         repo: Path, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     committed(repo)
