@@ -144,20 +144,32 @@ def audit_verify() -> None:
 
 
 @handle_errors
-def verify_state() -> None:
+def verify_state(
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="REF", show_default=False,
+        help="Walk only the commits in REF..HEAD (a pull request's), not the whole "
+             "history.")] = None,
+) -> None:
     """Check everything pubflow keeps under .pubflow/ (the pubflow-tickets hook).
 
     Tickets (schema, hash chain, state, unique ids, pinned digests), environment files
-    (schema) and the audit log (chain).
+    (schema) and the audit log (chain); the git history: every commit since the first that
+    touched .pubflow/ (or in REF..HEAD with --since) only appended to the audit log and to
+    each ticket's history; ticket events and audit entries, environment files replayed from
+    the audit log, catalogs and release tags against each other.
 
     This is what the `pubflow-tickets` pre-commit hook runs. Exit 1 with one line per problem.
 
-    Example: pubflow verify
+    Examples:
+
+      pubflow verify
+
+      pubflow verify --since origin/main
     """
     from pubflow.release.state_check import check_state
 
     config, _now = repo_context()
-    report = check_state(config.root)
+    report = check_state(config.root, since)
     for problem in report.problems:
         sys.stdout.write(f"{problem}\n")
     summary = (f"{report.tickets} ticket(s), {report.environments} environment(s), "

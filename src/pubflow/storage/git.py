@@ -7,7 +7,7 @@ gitpython is imported lazily inside the functions: most pubflow runs never need 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pubflow.errors import GitError
 
@@ -222,3 +222,182 @@ def init_repository(path: Path) -> None:
                           check=False)
     if done.returncode != 0:
         raise GitError(f"`git init {path}` failed: {done.stderr.strip()}")
+
+
+# --- History, for `pubflow verify`: a few processes however many commits there are. ---
+
+NULL_SHA = "0" * 40
+
+
+class FileChange(NamedTuple):
+    """One file a commit changed relative to one of its parents: blob shas, None = absent."""
+
+    path: str
+    old: str | None
+    new: str | None
+
+
+class CommitChanges(NamedTuple):
+    """A commit that changed files below the walked paths, and what it changed relative to
+    each of its parents (in parent order; empty for a parent it does not differ from)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    subject: str
+    changes: tuple[tuple[FileChange, ...], ...]
+
+
+def resolve_commit(root: Path, ref: str) -> str | None:
+    """The commit `ref` names, or None when it names none."""
+    import subprocess
+
+    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{ref}^{{commit}}"], cwd=root, capture_output=True, text=True,
+                          check=False)
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def commits_changing(root: Path, paths: list[str], since: str | None = None) -> list[CommitChanges]:
+    """Every commit reachable from HEAD (not from `since`) that changed one of `paths`,
+    parents before children, each with its changes against every parent. Two processes:
+    `git log` for the commits, one `git diff-tree --stdin` for all their diffs."""
+    if not _run_git(root, ["rev-parse", "--verify", "--quiet", "HEAD"], check=False):
+        return []
+    revs = ["HEAD"] if since is None else [f"{since}..HEAD"]
+    out = _run_git(root, ["log", "--full-history", "--topo-order", "--reverse",
+                          "--format=%H%x00%P%x00%s%x00", *revs, "--", *paths])
+    fields = out.split(b"\0")
+    commits: list[tuple[str, tuple[str, ...], str]] = []
+    for index in range(0, len(fields) - 1, 3):
+        sha = fields[index].strip().decode()
+        parents = tuple(fields[index + 1].decode().split())
+        subject = fields[index + 2].decode("utf-8", "replace")
+        commits.append((sha, parents, subject))
+    if not commits:
+        return []
+    pairs = []
+    for sha, parents, _subject in commits:
+        pairs += [f"{sha} {parent}" for parent in parents] if parents else [sha]
+    diff = _run_git(root, ["diff-tree", "--stdin", "--always", "--root", "-r", "--raw", "-z",
+                           "--no-renames", "--no-abbrev", "--", *paths],
+                    stdin=("\n".join(pairs) + "\n").encode())
+    blocks = _diff_blocks(diff)
+    result = []
+    position = 0
+    for sha, parents, subject in commits:
+        per_parent = []
+        for _ in parents or ("",):
+            per_parent.append(blocks[position])
+            position += 1
+        result.append(CommitChanges(sha, parents, subject, tuple(per_parent)))
+    return result
+
+
+def _diff_blocks(out: bytes) -> list[tuple[FileChange, ...]]:
+    """`diff-tree --stdin --always -z --raw` output: one block per input line, in order."""
+    tokens = out.split(b"\0")
+    blocks: list[list[FileChange]] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.startswith(b":"):
+            _old_mode, _new_mode, old, new, _status = token[1:].decode().split()
+            path = tokens[index + 1].decode("utf-8", "surrogateescape")
+            blocks[-1].append(FileChange(path, None if old == NULL_SHA else old,
+                                         None if new == NULL_SHA else new))
+            index += 2
+            continue
+        text = token.strip()
+        if text:
+            blocks.append([])  # a commit header line
+        index += 1
+    return [tuple(block) for block in blocks]
+
+
+def read_blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
+    """The content of each blob, through one `git cat-file --batch`."""
+    import threading
+
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    process = _popen(root, ["cat-file", "--batch"])
+    assert process.stdin is not None and process.stdout is not None
+
+    def feed() -> None:
+        assert process.stdin is not None
+        try:
+            process.stdin.write("".join(f"{sha}\n" for sha in wanted).encode())
+        finally:
+            process.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    result: dict[str, bytes] = {}
+    with process:
+        writer.start()
+        reader = process.stdout
+        for sha in wanted:
+            header = reader.readline().split()
+            if len(header) != 3:
+                process.kill()
+                writer.join()
+                raise GitError(f"`git cat-file --batch`: cannot read object {sha}")
+            result[sha] = reader.read(int(header[2]))
+            reader.read(1)
+        writer.join()
+    return result
+
+
+def blob_sizes(root: Path, shas: list[str]) -> dict[str, int]:
+    """The size of each blob, without reading it (`git cat-file --batch-check`)."""
+    wanted = list(dict.fromkeys(shas))
+    if not wanted:
+        return {}
+    out = _run_git(root, ["cat-file", "--batch-check"],
+                   stdin="".join(f"{sha}\n" for sha in wanted).encode())
+    sizes = {}
+    for line in out.decode().splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            sizes[parts[0]] = int(parts[2])
+    return sizes
+
+
+def tags_under(root: Path, prefix: str) -> list[tuple[str, str, str]]:
+    """(tag name, the commit it points at, that commit's subject) for every tag below
+    `refs/tags/<prefix>`, in one `git for-each-ref`."""
+    out = _run_git(root, ["for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00"
+                          "%(*objectname)%00%(subject)%00%(*subject)",
+                          f"refs/tags/{prefix}"]).decode("utf-8", "replace")
+    result = []
+    for line in out.splitlines():
+        name, direct, peeled, subject, peeled_subject = (line.split("\0") + [""] * 4)[:5]
+        result.append((name, peeled or direct, peeled_subject if peeled else subject))
+    return result
+
+
+def _popen(root: Path, args: list[str]) -> Any:
+    import subprocess
+
+    try:
+        return subprocess.Popen(["git", *args], cwd=root, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+
+
+def _run_git(root: Path, args: list[str], *, stdin: bytes | None = None,
+             check: bool = True) -> bytes:
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True,
+                              check=False)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+    if done.returncode != 0:
+        if not check:
+            return b""
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"`git {' '.join(args[:2])}` failed (exit {done.returncode}): {stderr}")
+    return done.stdout
