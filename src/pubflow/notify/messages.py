@@ -30,22 +30,28 @@ class Notification:
                 "to": list(self.to), "at": self.at, "data": self.data}
 
 
+def _named(pattern: str, version: str | None) -> str:
+    """"incident-escalation 1.2.0", or the id alone when the pattern has no version."""
+    return f"{pattern} {version}" if version else pattern
+
+
 def _people(*groups: object) -> tuple[str, ...]:
     """Addresses in order, without blanks or repeats."""
     seen: list[str] = []
     for group in groups:
         items = group if isinstance(group, list | tuple) else [group]
         for item in items:
-            if isinstance(item, str) and item.strip() and item not in seen:
-                seen.append(item.strip())
+            address = item.strip() if isinstance(item, str) else ""
+            if address and address not in seen:
+                seen.append(address)
     return tuple(seen)
 
 
 def ticket_created(ticket: str, pattern: str, version: str | None, author: str | None,
                    state: str, expected_review: str, at: str) -> Notification:
     return Notification(
-        "ticket-created", f"[pubflow] {ticket}: {pattern} {version or ''} received".rstrip(),
-        f"Your pattern {pattern} {version or ''} was received as ticket {ticket} and is now "
+        "ticket-created", f"[pubflow] {ticket}: {_named(pattern, version)} received",
+        f"Your pattern {_named(pattern, version)} was received as ticket {ticket} and is now "
         f"{state}.\nExpected review by {expected_review}.\n",
         _people(author), at,
         {"ticket": ticket, "pattern": pattern, "version": version, "state": state,
@@ -104,7 +110,7 @@ def escalation(pattern: str, version: str | None, reporters: list[str], window: 
                team: list[str], at: str, action: str) -> Notification:
     return Notification(
         "escalation", f"[pubflow] {pattern}: {len(reporters)} users reported a problem",
-        f"{len(reporters)} distinct users reported an issue with {pattern} {version or ''} "
+        f"{len(reporters)} distinct users reported an issue with {_named(pattern, version)} "
         f"within {window}: {', '.join(reporters)}.\n{action}\n",
         _people(team), at,
         {"pattern": pattern, "version": version, "reporters": reporters, "action": action})

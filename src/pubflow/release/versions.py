@@ -28,7 +28,7 @@ class Version:
 
 
 def parse(text: str) -> Version:
-    match = SEMVER.match(text)
+    match = SEMVER.fullmatch(text)  # `$` alone would also match before a final newline
     if match is None:
         raise InputError(f"'{text}' is not a semantic version (MAJOR.MINOR.PATCH)")
     pre = tuple(match.group(4).split(".")) if match.group(4) else ()

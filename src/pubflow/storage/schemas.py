@@ -72,7 +72,8 @@ def schema_problems(name: str, doc: Any) -> list[str]:
         return []
     return [f"{'/'.join(str(p) for p in error.absolute_path) or '(top level)'}: {error.message}"
             for error in sorted(schema_validator(name).iter_errors(doc),
-                                key=lambda e: list(map(str, e.absolute_path)))]
+                                key=lambda e: [(0, p, "") if isinstance(p, int) else (1, 0, str(p))
+                                               for p in e.absolute_path])]
 
 
 @cache
