@@ -171,7 +171,9 @@ def _ticket_edge(commit: Commit, changes: list[Change], summaries: dict[str, _Su
                  blobs: dict[str, bytes], read: Reader, result: HistoryResult) -> None:
     slow: list[Change] = []
     for change in changes:
-        if change.old is not None and change.new is not None:
+        if change.old is None:
+            continue  # a new ticket: nothing to keep yet
+        if change.new is not None:
             data = blobs.get(change.new)
             if data is None:
                 data = read([change.new])[change.new]

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pubflow.errors import InputError, UsageError
 from pubflow.records.environments import ENVIRONMENTS_DIR, Environment, load_environment
+
+if TYPE_CHECKING:
+    from pubflow.records.consistency import TicketRecord
 
 HISTORY_PATHS = [".pubflow/tickets", ".pubflow/audit.jsonl"]
 AUDIT_BUDGET = 256 * 1024 * 1024
@@ -59,10 +62,13 @@ def check_state(root: Path, since: str | None = None) -> StateReport:
         problems.append(exc.message)
         head, entries = None, None
     appended, walked = _history(root, since, problems)
+    from pubflow.records.consistency import load_ticket_records
+
+    records = load_ticket_records(root) if entries is not None or walked else []
     if entries is not None:
-        problems += _consistency(root, entries, environments, set(names))
+        problems += _consistency(root, records, entries, environments, set(names))
     if walked:
-        problems += _tags(root, appended, since is None)
+        problems += _tags(root, records, appended, since is None)
     return StateReport(tickets.checked, len(names), head.seq if head else 0, tuple(problems))
 
 
@@ -83,12 +89,11 @@ def _history(root: Path, since: str | None,
     return result.appended, result.commits
 
 
-def _consistency(root: Path, entries: list[dict[str, Any]],
+def _consistency(root: Path, records: list[TicketRecord], entries: list[dict[str, Any]],
                  environments: dict[str, Environment], files: set[str]) -> list[str]:
     from pubflow.records import consistency
     from pubflow.records.environments import load_catalog
 
-    records = consistency.load_ticket_records(root)
     problems = consistency.check_events_against_audit(records, entries)
     replayed = consistency.replay(entries)
     for name, env in environments.items():
@@ -105,7 +110,7 @@ def _consistency(root: Path, entries: list[dict[str, Any]],
     return problems
 
 
-def _tags(root: Path, appended: dict[str, list[tuple[str, str]]],
+def _tags(root: Path, records: list[TicketRecord], appended: dict[str, list[tuple[str, str]]],
           whole_history: bool) -> list[str]:
     from pubflow.records import consistency
     from pubflow.storage import git as gitrepo
@@ -113,5 +118,5 @@ def _tags(root: Path, appended: dict[str, list[tuple[str, str]]],
     tags = [consistency.Tag(*item) for item in gitrepo.tags_under(root, "pubflow/")]
     if not tags and not appended:
         return []
-    pattern_of = {r.id: r.pattern for r in consistency.load_ticket_records(root)}
+    pattern_of = {r.id: r.pattern for r in records}
     return consistency.check_tags(tags, appended, pattern_of, whole_history=whole_history)
