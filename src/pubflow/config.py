@@ -41,13 +41,55 @@ class DiagramBudgets:
     allow_nested_alt: bool = False
 
 
+def same_email(a: str | None, b: str | None) -> bool:
+    """Emails are compared trimmed and case-insensitively; an empty email matches nothing."""
+    left, right = normal_email(a), normal_email(b)
+    return bool(left) and left == right
+
+
+def normal_email(value: str | None) -> str:
+    return (value or "").strip().casefold()
+
+
+def control_characters(text: str) -> bool:
+    """Whether `text` holds a control character (C0, DEL, C1, or a line/paragraph separator)."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029" for c in text)
+
+
 @dataclass(frozen=True, slots=True)
-class Reviewer:
+class Person:
+    """Someone named in pubflow.yaml: matched by id exactly, or by email (trimmed, any case)."""
+
     id: str
     email: str | None = None
     name: str | None = None
+
+    def matches(self, actor: str) -> bool:
+        return actor == self.id or same_email(actor, self.email)
+
+    def same_as(self, other_id: str | None, other_email: str | None) -> bool:
+        """Whether this person is the one with `other_id` / `other_email` (an author, say)."""
+        if other_id and other_id == self.id:
+            return True
+        return same_email(self.email, other_email)
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer(Person):
     industries: tuple[str, ...] = ()
     max_queue: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentRule:
+    """An `environments` entry: the name, and who may release there under what conditions."""
+
+    name: str
+    promoters: tuple[str, ...] | None = None
+    """Ids or emails of the only people who may promote or roll back here (None: anyone in
+    the top-level `promoters` or `admins`)."""
+    approvals: int = 1
+    require_canary: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +106,47 @@ class Config:
     review_sla_days: float = 3
     environments: tuple[str, ...] = ("staging", "production")
     notifications: dict[str, Any] = field(default_factory=dict)
+    editors: tuple[Person, ...] = ()
+    promoters: tuple[Person, ...] = ()
+    admins: tuple[Person, ...] = ()
+    environment_rules: tuple[EnvironmentRule, ...] = ()
+    """One per environment that was given as a mapping; `rule()` answers for every name."""
+
+    def rule(self, environment: str) -> EnvironmentRule:
+        for rule in self.environment_rules:
+            if rule.name == environment:
+                return rule
+        return EnvironmentRule(environment)
+
+    def people(self) -> tuple[Person, ...]:
+        """Everyone configured, in any role."""
+        return (*self.reviewers, *self.editors, *self.promoters, *self.admins)
+
+    def person(self, actor: str, among: tuple[Person, ...] | None = None) -> Person | None:
+        """The first configured person (of `among`, default everyone) that `actor` is."""
+        for person in self.people() if among is None else among:
+            if person.matches(actor):
+                return person
+        return None
+
+    def is_configured(self, actor: str) -> bool:
+        return self.person(actor) is not None or any(
+            _names(actor, name) for rule in self.environment_rules
+            for name in rule.promoters or ())
+
+    def may_promote(self, actor: str, environment: str) -> bool:
+        """Whether `actor` may promote to or roll back in `environment`."""
+        listed = self.rule(environment).promoters
+        if listed is None:
+            return self.person(actor, (*self.promoters, *self.admins)) is not None
+        for name in listed:
+            if _names(actor, name):
+                return True
+            # a listed id also admits that person's configured email
+            person = next((p for p in self.people() if p.id == name), None)
+            if person is not None and person.matches(actor):
+                return True
+        return False
 
     @property
     def patterns_path(self) -> Path:
@@ -156,6 +239,13 @@ def _validate(raw: Any, path: Path) -> None:
     if problems:
         raise ConfigError("\n".join(problems),
                           hint="See schemas/config.schema.json for every key and its type.")
+    seen: set[str] = set()
+    for index, entry in enumerate(raw.get("environments") or ()):
+        name = _env_name(entry)
+        if name in seen:
+            line, col = _yaml_position(raw, ["environments", index])
+            raise ConfigError(f"{path.name}:{line}:{col}: environment '{name}' is listed twice")
+        seen.add(name)
     scorecard = raw.get("scorecard") or {}
     total_min = scorecard.get("total_min", DEFAULT_TOTAL_MIN)
     if scorecard.get("marginal_max", total_min) < total_min:
@@ -236,6 +326,31 @@ def _build(root: Path, path: Path, raw: Any) -> Config:
         max_file_bytes=int(section("limits").get("max_file_bytes", defaults.max_file_bytes)),
         reviewers=reviewers,
         review_sla_days=float(raw.get("review_sla_days", defaults.review_sla_days)),
-        environments=tuple(raw.get("environments") or defaults.environments),
+        environments=tuple(_env_name(e) for e in raw.get("environments") or ())
+        or defaults.environments,
         notifications=json.loads(json.dumps(raw.get("notifications") or {})),
+        editors=_people(raw.get("editors")),
+        promoters=_people(raw.get("promoters")),
+        admins=_people(raw.get("admins")),
+        environment_rules=tuple(
+            EnvironmentRule(str(e["name"]),
+                            None if e.get("promoters") is None
+                            else tuple(str(p).strip() for p in e["promoters"]),
+                            int(e.get("approvals", 1)), bool(e.get("require_canary", False)))
+            for e in raw.get("environments") or () if isinstance(e, dict)),
     )
+
+
+def _names(actor: str, name: str) -> bool:
+    """Whether `actor` is the id or email `name` (as listed under an environment's promoters)."""
+    return actor == name or ("@" in name and same_email(actor, name))
+
+
+def _env_name(entry: Any) -> str:
+    return str(entry["name"]) if isinstance(entry, dict) else str(entry)
+
+
+def _people(raw: Any) -> tuple[Person, ...]:
+    return tuple(Person(str(p)) if isinstance(p, str)
+                 else Person(str(p["id"]), p.get("email"), p.get("name"))
+                 for p in raw or ())

@@ -43,7 +43,7 @@ def test_two_decisions_at_once_only_one_wins(repo: Path, write_pattern: WritePat
     setup_repo(repo, write_pattern)
     ticket_id = in_review()
     first = spawn(repo, "--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")
-    second = spawn(repo, "--actor", "mkhan", "ticket", "review", ticket_id, "--decision",
+    second = spawn(repo, "--actor", "rlee", "ticket", "review", ticket_id, "--decision",
                    "request-changes", "--comment", "Needs an owner")
     results = [(p, *p.communicate(timeout=120)) for p in (first, second)]
     codes = sorted(p.returncode for p, _out, _err in results)

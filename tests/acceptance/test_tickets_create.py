@@ -108,10 +108,10 @@ def test_actor_defaults_to_git_email(repo: Path, write_pattern: WritePattern) ->
 def test_env_actor(repo: Path, write_pattern: WritePattern,
                    monkeypatch: pytest.MonkeyPatch) -> None:
     setup_repo(repo, write_pattern)
-    monkeypatch.setenv("PUBFLOW_ACTOR", "from-env")
+    monkeypatch.setenv("PUBFLOW_ACTOR", "jane.doe@example.org")  # the pattern's author
     code, out, err = invoke("ticket", "create", "incident-escalation")
     assert code == 0, err
-    assert ticket_json(out.splitlines()[-1])["history"][0]["actor"] == "from-env"
+    assert ticket_json(out.splitlines()[-1])["history"][0]["actor"] == "jane.doe@example.org"
 
 
 def test_show_list_history_text_and_json(repo: Path, write_pattern: WritePattern) -> None:
@@ -183,7 +183,8 @@ def test_no_actor_is_a_usage_error(repo: Path, write_pattern: WritePattern) -> N
 def test_unparseable_pattern_gets_a_failed_ticket(repo: Path, write_pattern: WritePattern) -> None:
     setup_repo(repo, write_pattern)
     write_pattern('{"id": "broken-json",', name="broken-json")
-    code, out, _err = invoke("--actor", "jdoe", "ticket", "create", "broken-json")
+    # nobody can be its author: an editor submits it
+    code, out, _err = invoke("--actor", "editor", "ticket", "create", "broken-json")
     assert code == 1
     assert "error[json.syntax]" in out
     data = ticket_json(out.splitlines()[-1])

@@ -28,7 +28,7 @@ def two_decisions(repo: Path) -> str:
     (so main's decision is never the later one, whatever second the clock shows)."""
     ticket_id = in_review()
     git(repo, "branch", "feature")
-    invoke("--actor", "mkhan", "ticket", "review", ticket_id, "--decision", "reject",
+    invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision", "reject",
            "--comment", "No")
     git(repo, "checkout", "-q", "feature")
     invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")

@@ -27,6 +27,8 @@ reviewers:
     email: jane.doe@example.org
     industries: [saas, telecom]
 review_sla_days: 3
+editors: [editor]
+promoters: [releng, monitor-bot]
 """
 
 

@@ -100,16 +100,29 @@ def repo_context() -> tuple[Config, datetime]:
 
 
 def acting_actor(config: Config) -> str:
-    """--actor / PUBFLOW_ACTOR, else git's user.email; who is recorded in every event."""
+    """--actor / PUBFLOW_ACTOR, else git's user.email; who is recorded in every event.
+
+    An actor holding a control character (a newline, an escape sequence) is refused: it
+    could pass for someone else in a terminal, a log line or a commit message."""
     if STATE.actor and STATE.actor.strip():
-        return STATE.actor.strip()
+        return _checked_actor(STATE.actor.strip())
     from pubflow.storage import git as gitrepo
 
     email = gitrepo.user_email(config.root)
     if email:
-        return email
+        return _checked_actor(email.strip())
     raise UsageError("who is acting? pass --actor ID, set PUBFLOW_ACTOR, or set "
                      "git config user.email")
+
+
+def _checked_actor(actor: str) -> str:
+    from pubflow.config import control_characters
+
+    if control_characters(actor):
+        raise UsageError(f"the actor {actor!r} contains control characters",
+                         hint="Pass --actor (or PUBFLOW_ACTOR, or git's user.email) with a "
+                              "plain id or email.")
+    return actor
 
 
 class TextOrJson(enum.StrEnum):

@@ -21,7 +21,16 @@ from pubflow.errors import GateRefused, InputError, UsageError
 from pubflow.findings import FileResult, Severity
 from pubflow.records.states import OPEN_STATES, State, check_transition
 from pubflow.records.store import HOUSEKEEPING, TicketStore, new_document
-from pubflow.records.tickets import Author, PinnedPattern, Ticket, append_event, utc_text
+from pubflow.records.tickets import (
+    Author,
+    PinnedPattern,
+    Ticket,
+    append_event,
+    author_record,
+    is_person,
+    pin_record,
+    utc_text,
+)
 
 PATTERN_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DECISIONS: dict[str, State] = {
@@ -68,6 +77,7 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
     path = resolve_pattern(config, given)
     gitrepo.ensure_repository(config.root)
     result, pinned, author = _check_pattern(config, path)
+    on_behalf_of = _check_submitter(config, actor, author, pinned)
     store = TicketStore(config.root)
     commits = []
     with store.locked():
@@ -92,7 +102,9 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
         ticket.pin(pinned)
         append_event(doc, actor=actor, event="submitted", from_state=None,
                      to=State.SUBMISSION_RECEIVED, now=now, reason="pattern submitted",
-                     digest=pinned.digest)
+                     digest=pinned.digest, author=author_record(author),
+                     pattern=pin_record(pinned), priority=doc["priority"],
+                     on_behalf_of=on_behalf_of)
         store.save(ticket)
         by = f" by {author.id}" if author.id else ""
         commits.append(_commit(config, store, ticket,
@@ -111,6 +123,10 @@ def route(config: Config, ticket_id: str, actor: str, now: datetime,
     store = TicketStore(config.root)
     with store.locked():
         ticket = store.load(ticket_id)
+        if config.person(actor, (*config.editors, *config.admins)) is None:
+            raise GateRefused(f"{ticket.id}: '{actor}' may not route tickets: only the editors "
+                              "(and admins) listed in pubflow.yaml route a ticket to a reviewer",
+                              hint=_CONFIGURE)
         check_transition(ticket.id, ticket.state, State.IN_REVIEW)
         if ticket.state is not State.READY_FOR_REVIEW:
             raise GateRefused(f"{ticket.id}: route needs a ticket in ready_for_review, "
@@ -149,17 +165,35 @@ def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: 
             raise GateRefused(f"{ticket.id}: '{actor}' is not a configured reviewer; only the "
                               "reviewers listed in pubflow.yaml may decide",
                               hint="Pass --actor with a reviewer's id or email.")
-        if is_author(ticket.author, actor, reviewer):
+        found = ticket.replay()
+        author = found.author or ticket.author
+        if is_author(author, actor, reviewer):
             raise GateRefused(f"{ticket.id}: {actor} is the author of {ticket.pattern.id} and "
                               "cannot review their own pattern")
-        check_transition(ticket.id, ticket.state, target)
+        state = State(found.state or ticket.state)
+        more = target is State.APPROVED and state in (State.APPROVED, State.STAGED)
+        if more:
+            _check_more_approval(ticket, found.approvals, reviewer)
+        else:
+            check_transition(ticket.id, state, target)
+            if found.reviewer is not None and reviewer.id != found.reviewer:
+                raise GateRefused(f"{ticket.id}: the ticket is routed to {found.reviewer}; "
+                                  f"{reviewer.id} cannot decide it",
+                                  hint="Only the routed reviewer decides; once it is approved "
+                                       "other reviewers may add their approval.")
         if target is State.APPROVED:
             _refuse_changed(config, store, ticket)
         reason = comment.strip() if comment else "approved"
-        ticket.transition(target, actor=actor, event="reviewed", now=now, reason=reason,
-                          decision=decision, reviewer=reviewer.id,
-                          severity=severity if target is not State.APPROVED else None)
-        if target is not State.CHANGES_REQUESTED:
+        if more:
+            append_event(ticket.doc, actor=actor, event="reviewed", from_state=state, to=state,
+                         now=now, reason=reason, decision=decision, reviewer=reviewer.id,
+                         digest=ticket.pattern.digest)
+        else:
+            ticket.transition(target, actor=actor, event="reviewed", now=now, reason=reason,
+                              decision=decision, reviewer=reviewer.id,
+                              severity=severity if target is not State.APPROVED else None,
+                              digest=ticket.pattern.digest)
+        if target is not State.CHANGES_REQUESTED and not more:
             ticket.doc["due"] = None
         store.save(ticket)
         sha = _commit(config, store, ticket, f"{ticket.id}: {target} by {reviewer.id}"
@@ -174,6 +208,12 @@ def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outco
     store = TicketStore(config.root)
     with store.locked():
         ticket = store.load(ticket_id)
+        author = ticket.replay().author or ticket.author
+        if not is_person(actor, author.id, author.email) and config.person(
+                actor, (*config.editors, *config.admins)) is None:
+            raise GateRefused(f"{ticket.id}: '{actor}' may not resubmit {ticket.pattern.id}: "
+                              f"only its author ({author.id or author.email}) or an editor "
+                              "listed in pubflow.yaml may", hint=_CONFIGURE)
         if ticket.state not in (State.CHANGES_REQUESTED, State.VALIDATION_FAILED):
             raise GateRefused(f"{ticket.id}: resubmit needs a ticket in changes_requested or "
                               f"validation_failed, not {ticket.state}")
@@ -211,7 +251,8 @@ def _record_validation(config: Config, store: TicketStore, ticket: Ticket, resul
         due = utc_text(now + timedelta(days=config.review_sla_days))
         ticket.doc["due"] = due
     ticket.transition(target, actor=actor, event=event, now=now, reason=reason,
-                      digest=pinned.digest, errors=result.errors, due=due)
+                      digest=pinned.digest, errors=result.errors, due=due,
+                      pattern=pin_record(pinned), priority=ticket.doc["priority"])
     store.save(ticket)
     return _commit(config, store, ticket, f"{ticket.id}: {target} ({reason})")
 
@@ -257,23 +298,50 @@ def _refuse_changed(config: Config, store: TicketStore, ticket: Ticket) -> None:
                                "pinned file.")
 
 
+_CONFIGURE = ("People and what they may do are configured in pubflow.yaml (`reviewers`, "
+              "`editors`, `promoters`, `admins`); act with --actor as one of them.")
+
+
 def find_reviewer(config: Config, actor: str) -> Reviewer | None:
-    wanted = actor.strip().lower()
-    for reviewer in config.reviewers:
-        if reviewer.id.lower() == wanted or (reviewer.email or "").lower() == wanted:
-            return reviewer
-    return None
+    """The configured reviewer `actor` is: by id exactly, or by email (trimmed, any case)."""
+    found = config.person(actor.strip(), config.reviewers)
+    return found if isinstance(found, Reviewer) else None
 
 
 def is_author(author: Author, actor: str, reviewer: Reviewer | None = None) -> bool:
-    """Matched by id and by email, case-insensitively, for the actor and their reviewer entry."""
-    names = {actor.strip().lower()}
-    if reviewer is not None:
-        names.add(reviewer.id.lower())
-        if reviewer.email:
-            names.add(reviewer.email.lower())
-    own = {n.lower() for n in (author.id, author.email) if n}
-    return bool(names & own)
+    """Whether the actor, or the reviewer entry they act as, is the author: ids exactly,
+    emails trimmed and case-insensitively."""
+    if is_person(actor, author.id, author.email):
+        return True
+    return reviewer is not None and reviewer.same_as(author.id, author.email)
+
+
+def _check_submitter(config: Config, actor: str, author: Author,
+                     pinned: PinnedPattern) -> str | None:
+    """None when the actor is the pattern's author; the author when an editor submits for
+    them; refused otherwise."""
+    if is_person(actor, author.id, author.email):
+        return None
+    if config.person(actor, (*config.editors, *config.admins)) is not None:
+        return author.id or author.email or "unknown"
+    named = author.id or author.email or "nobody (the pattern names no author)"
+    raise GateRefused(f"{pinned.path}: '{actor}' is not the author of {pinned.id} ({named}) "
+                      "and not an editor in pubflow.yaml; only the author, or an editor on "
+                      "their behalf, may submit it",
+                      hint="Submit as the author (--actor with the id or email in the "
+                           "pattern's `author`), or ask an editor listed under `editors`.")
+
+
+def _check_more_approval(ticket: Ticket, approvals: tuple[Any, ...],
+                         reviewer: Reviewer) -> None:
+    """A further approval of an approved (or staged) ticket, for environments that need more
+    than one: each reviewer counts once per pinned content."""
+    for approval in approvals:
+        if approval.digest == ticket.pattern.digest and (
+                approval.reviewer == reviewer.id or reviewer.matches(approval.actor)):
+            raise GateRefused(f"{ticket.id}: {reviewer.id} has already approved this content "
+                              f"(sha256 {ticket.pattern.digest[:12]})",
+                              hint="Another configured reviewer must add the next approval.")
 
 
 def _queues(store: TicketStore) -> dict[str, int]:

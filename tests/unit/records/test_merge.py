@@ -22,7 +22,7 @@ from pubflow.records.merge import (
     register_driver,
 )
 from pubflow.records.states import State
-from pubflow.records.store import TicketStore, check_schema, parse_ticket_bytes
+from pubflow.records.store import check_schema, parse_ticket_bytes
 from pubflow.records.tickets import Ticket, append_event
 from pubflow.records.verify import verify
 from pubflow.storage.yaml import dump_yaml, to_plain
@@ -36,10 +36,7 @@ Change = Callable[[Ticket], None]
 
 
 def base(root: Path, state: State = State.IN_REVIEW) -> bytes:
-    ticket = make(root, state=state)
-    ticket.doc["reviewer"] = "rlee"
-    ticket.doc["due"] = "2026-11-26T10:00:00Z"
-    TicketStore(root).save(ticket)
+    ticket = make(root, state=state)  # routed to rlee, due 2026-11-26T10:00:00Z
     return ticket.path.read_bytes()
 
 
@@ -53,8 +50,11 @@ def branch(start: bytes, *changes: Change) -> bytes:
 
 def decide(decision: State, hour: int, who: str = "rlee") -> Change:
     def change(ticket: Ticket) -> None:
+        verdict = {State.APPROVED: "approve", State.REJECTED: "reject",
+                   State.CHANGES_REQUESTED: "request-changes"}[decision]
         ticket.transition(decision, actor=who, event="reviewed",
-                          now=NOW + timedelta(hours=hour), reason=f"{decision} by {who}")
+                          now=NOW + timedelta(hours=hour), reason=f"{decision} by {who}",
+                          decision=verdict, reviewer=who, digest=ticket.pattern.digest)
         ticket.doc["due"] = None
     return change
 
@@ -107,7 +107,7 @@ def test_both_appended_events_that_follow_each_other_are_united(
     theirs = branch(start, decide(State.APPROVED, decided_at))
     outcome = merge_ticket(ours, theirs, NAME, "merger", MERGE_TIME)
     merged = history(outcome.content)
-    assert [e["event"] for e in merged] == ["submitted", "to-ready_for_review", "to-in_review",
+    assert [e["event"] for e in merged] == ["submitted", "validated", "routed",
                                             "escalated", "reviewed"]
     assert chain_breaks(merged) == []
     assert merged[-1]["merged_from"] == history(theirs)[-1]["hash"]
@@ -139,7 +139,7 @@ def test_the_older_tail_goes_first_when_both_orders_are_legal(tmp_path: Path) ->
 def test_conflicting_decisions_keep_the_first_and_record_the_other(
         tmp_path: Path, reject_at: int, approve_at: int, stands: str, superseded: str) -> None:
     start = base(tmp_path)
-    ours = branch(start, decide(State.REJECTED, reject_at, "mkhan"))
+    ours = branch(start, decide(State.REJECTED, reject_at, "rlee"))
     theirs = branch(start, decide(State.APPROVED, approve_at, "rlee"))
     outcome = merge_ticket(ours, theirs, NAME, "merger", MERGE_TIME)
     doc = parse_ticket_bytes(outcome.content or b"", NAME)

@@ -14,12 +14,20 @@ from pubflow.errors import InputError
 from pubflow.records.chain import event_hash
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore, new_document
-from pubflow.records.tickets import PinnedPattern, Ticket, append_event
+from pubflow.records.tickets import (
+    Author,
+    PinnedPattern,
+    Ticket,
+    append_event,
+    author_record,
+    pin_record,
+)
 from pubflow.records.verify import Problem, VerifyResult, verify
 from tests.conftest import valid_pattern
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 FILE = ".pubflow/tickets/PUB-2026-001.yaml"
+DUE = "2026-11-26T10:00:00Z"
 PATH = [State.SUBMISSION_RECEIVED, State.READY_FOR_REVIEW, State.IN_REVIEW, State.APPROVED]
 
 
@@ -41,17 +49,31 @@ def make(root: Path, ticket_id: str = "PUB-2026-001", state: State = State.IN_RE
     doc["state"] = State.SUBMISSION_RECEIVED.value
     doc["pattern"] = {}
     doc["author"] = {"id": "jdoe", "email": "jane.doe@example.org"}
+    doc["priority"] = "normal"
+    doc["reviewer"] = None
+    doc["due"] = None
     ticket = Ticket(doc, store.path_of(ticket_id))
     digest = hashlib.sha256(pattern.read_bytes()).hexdigest()
-    ticket.pin(PinnedPattern(pattern_id, f"patterns/{pattern_id}.json", "1.0.0", digest,
-                             ("saas",)))
+    pin = PinnedPattern(pattern_id, f"patterns/{pattern_id}.json", "1.0.0", digest, ("saas",))
+    ticket.pin(pin)
     append_event(doc, actor="jdoe", event="submitted", from_state=None,
-                 to=State.SUBMISSION_RECEIVED, now=NOW, digest=digest)
+                 to=State.SUBMISSION_RECEIVED, now=NOW, digest=digest,
+                 author=author_record(Author("jdoe", "jane.doe@example.org")),
+                 pattern=pin_record(pin), priority="normal")
     steps = [State.VALIDATION_FAILED] if state is State.VALIDATION_FAILED else \
         PATH[1:PATH.index(state) + 1]
     for minutes, target in enumerate(steps, start=1):
-        ticket.transition(target, actor="bot", event=f"to-{target}",
-                          now=NOW + timedelta(minutes=minutes))
+        at = NOW + timedelta(minutes=minutes)
+        if target is State.IN_REVIEW:
+            doc["reviewer"], doc["due"] = "rlee", DUE
+            ticket.transition(target, actor="editor", event="routed", now=at, reviewer="rlee",
+                              due=DUE)
+        elif target is State.APPROVED:
+            doc["due"] = None
+            ticket.transition(target, actor="rlee", event="reviewed", now=at,
+                              decision="approve", reviewer="rlee", digest=digest)
+        else:
+            ticket.transition(target, actor="bot", event="validated", now=at, digest=digest)
     store.folder.mkdir(parents=True, exist_ok=True)
     store.save(ticket)
     return ticket
@@ -82,7 +104,10 @@ def test_a_hand_edited_past_event_is_reported_with_file_and_event(tmp_path: Path
     result = verify(tmp_path)
     assert messages(result) == [
         f"{FILE}: PUB-2026-001: event 1 (submitted at 2026-11-23T10:00:00Z): its content does "
-        "not match its hash (edited after the fact)"]
+        "not match its hash (edited after the fact)",
+        f"{FILE}: PUB-2026-001: event 1 (submitted at 2026-11-23T10:00:00Z): submitted by "
+        "someone-else, who is not the pattern's author (jdoe) and is not recorded as an "
+        "editor acting on their behalf"]
     assert not result.ok
 
 
@@ -99,9 +124,9 @@ def test_a_deleted_event_breaks_the_chain_and_the_story(tmp_path: Path) -> None:
     del history[1]  # submission_received -> ready_for_review
     TicketStore(tmp_path).save(ticket)
     assert messages(verify(tmp_path)) == [
-        f"{FILE}: PUB-2026-001: event 2 (to-in_review at 2026-11-23T10:02:00Z): its prev does "
+        f"{FILE}: PUB-2026-001: event 2 (routed at 2026-11-23T10:02:00Z): its prev does "
         "not match the hash of the event before it",
-        f"{FILE}: PUB-2026-001: event 2 (to-in_review at 2026-11-23T10:02:00Z): starts from "
+        f"{FILE}: PUB-2026-001: event 2 (routed at 2026-11-23T10:02:00Z): starts from "
         "ready_for_review but the ticket was in submission_received"]
 
 
@@ -122,7 +147,9 @@ def test_an_illegal_move_with_a_correct_hash_is_still_reported(tmp_path: Path) -
     TicketStore(tmp_path).save(ticket)
     assert messages(verify(tmp_path)) == [
         f"{FILE}: PUB-2026-001: event 3 (reviewed at 2026-11-23T11:00:00Z): ready_for_review "
-        "-> approved is not a legal transition"]
+        "-> approved is not a legal transition",
+        f"{FILE}: PUB-2026-001: event 3 (reviewed at 2026-11-23T11:00:00Z): a review decision "
+        "'None' cannot move the ticket to approved"]
 
 
 def test_a_history_that_does_not_start_at_submission(tmp_path: Path) -> None:
@@ -202,10 +229,11 @@ def test_a_file_that_does_not_load_is_reported_and_the_rest_still_checked(
     result = verify(tmp_path)
     assert result.checked == 3
     shown = messages(result)
-    assert len(shown) == 2
+    assert len(shown) == 3  # the edited event breaks the chain and names a non-author
     assert shown[0].startswith(".pubflow/tickets/PUB-2026-002.yaml:2:1: invalid YAML: ")
     assert shown[0].endswith("(PUB-2026-002)")
-    assert shown[1].startswith(".pubflow/tickets/PUB-2026-003.yaml: PUB-2026-003: event 1")
+    assert all(s.startswith(".pubflow/tickets/PUB-2026-003.yaml: PUB-2026-003: event 1")
+               for s in shown[1:])
 
 
 def test_one_ticket_by_id(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ WritePattern = Callable[..., Path]
 @pytest.fixture
 def config(repo: Path, write_pattern: WritePattern) -> Config:
     (repo / "pubflow.yaml").write_text(
-        "reviewers:\n  - {id: rlee, email: r.lee@example.org, industries: [saas]}\n")
+        "reviewers:\n  - {id: rlee, email: r.lee@example.org, industries: [saas]}\n"
+        "editors: [editor]\n")
     for pattern_id in PATTERNS:
         write_pattern(valid_pattern(id=pattern_id))
     git(repo, "add", "-A")

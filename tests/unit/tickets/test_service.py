@@ -40,6 +40,7 @@ reviewers:
     email: t.chen@example.org
     industries: [retail]
 review_sla_days: 3
+editors: [editor]
 """
 WritePattern = Callable[..., Path]
 
@@ -254,7 +255,8 @@ def test_approve_records_the_decision_and_tells_the_author(config: Config, repo:
     assert (ticket.state, ticket.due) == (State.APPROVED, None)
     last = ticket.history[-1]
     assert (last.actor, last.event, last.reason) == ("R.LEE@example.org", "reviewed", "approved")
-    assert last.extra == {"decision": "approve", "reviewer": "rlee"}  # no severity on approval
+    assert last.extra == {"decision": "approve", "reviewer": "rlee",  # no severity on approval
+                          "digest": ticket.pattern.digest}
     assert subjects(repo)[0] == "PUB-2026-001: approved by rlee"
     decided = outbox(repo)[-1]
     assert decided["kind"] == "ticket-decision" and decided["to"] == ["jane.doe@example.org"]
@@ -274,12 +276,12 @@ def test_approve_is_refused_when_the_pattern_changed_after_the_pin(config: Confi
 
 def test_reject_is_final(config: Config, repo: Path) -> None:
     ticket_id = in_review(config)
-    ticket = service.review(config, ticket_id, "mkhan", LATER, "reject", " Out of scope ",
+    ticket = service.review(config, ticket_id, "rlee", LATER, "reject", " Out of scope ",
                             "critical").ticket
     assert ticket.state is State.REJECTED and ticket.history[-1].reason == "Out of scope"
-    assert subjects(repo)[0] == "PUB-2026-001: rejected by mkhan (critical)"
+    assert subjects(repo)[0] == "PUB-2026-001: rejected by rlee (critical)"
     with pytest.raises(GateRefused, match=r"allowed next: none \(final state\)"):
-        service.review(config, ticket_id, "rlee", LATER, "approve", None, None)
+        service.review(config, ticket_id, "mkhan", LATER, "approve", None, None)
     # a rejected ticket is closed: the pattern can be submitted again
     assert service.create(config, "incident-escalation", "jdoe", LATER).ticket.id == \
         "PUB-2026-002"
@@ -370,14 +372,16 @@ def test_unknown_tickets_are_input_errors(config: Config) -> None:
         service.resubmit(config, "7", "jdoe", NOW)
 
 
-def test_reviewers_and_authors_match_by_id_or_email_ignoring_case() -> None:
+def test_reviewers_and_authors_match_by_id_exactly_or_email_ignoring_case() -> None:
     config = Config(reviewers=(Reviewer("rlee", "r.lee@example.org"), Reviewer("mkhan")))
-    assert service.find_reviewer(config, " RLEE ") == config.reviewers[0]
+    assert service.find_reviewer(config, " rlee ") == config.reviewers[0]
+    assert service.find_reviewer(config, "RLEE") is None  # ids are compared exactly
     assert service.find_reviewer(config, "R.Lee@Example.org") == config.reviewers[0]
     assert service.find_reviewer(config, "mkhan") == config.reviewers[1]
     assert service.find_reviewer(config, "nobody") is None
     author = Author("jdoe", "Jane.Doe@example.org")
-    assert service.is_author(author, "JDOE")
+    assert service.is_author(author, "jdoe")
+    assert not service.is_author(author, "JDOE")
     assert service.is_author(author, "jane.doe@EXAMPLE.org")
     assert not service.is_author(author, "rlee", config.reviewers[0])
     # a reviewer entry whose email is the author's is the author, whatever id they act under
