@@ -86,3 +86,82 @@ def _git(root: Path, *args: str, stdin: str | None = None, check: bool = True) -
         raise GitError(f"`git {' '.join(args[:3])}` failed (exit {done.returncode}): "
                        f"{done.stderr.strip()}")
     return done.stdout
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    subject: str
+
+
+def commit_info(root: Path, commits: Iterable[str]) -> dict[str, CommitInfo]:
+    """Parents and subject of each commit, in one `git log` call."""
+    wanted = list(dict.fromkeys(commits))
+    if not wanted:
+        return {}
+    output = _git(root, "log", "--no-walk=unsorted", "--format=%H%x00%P%x00%s%x00", "--stdin",
+                  stdin="\n".join(wanted) + "\n")
+    found: dict[str, CommitInfo] = {}
+    for record in output.split("\x00\n"):
+        fields = record.strip("\n").split("\x00")
+        if len(fields) >= 3:
+            found[fields[0]] = CommitInfo(fields[0], tuple(fields[1].split()), fields[2])
+    return found
+
+
+def commits_touching(root: Path, paths: list[str], since: str | None) -> list[str]:
+    """Every commit (merges too) that changed one of `paths`, newest first; with `since`, only
+    the commits after it (`since..HEAD`)."""
+    span = [f"{since}..HEAD"] if since else ["HEAD"]
+    output = _git(root, "log", "--format=%H", "--full-history", "-m", *span, "--", *paths)
+    return list(dict.fromkeys(output.split()))
+
+
+def line_origins(root: Path, path: str, since: str | None) -> list[tuple[str, str]]:
+    """(commit, line) for each line of `path` at HEAD, the commit being the one that added
+    it (`git blame`: lines two branches appended keep their own commits through a union
+    merge; a line first seen in a merge belongs to the merge). With `since`, only the lines
+    added after it."""
+    span = f"{since}..HEAD" if since else "HEAD"
+    output = _git(root, "blame", "--line-porcelain", "--root", span, "--", path)
+    origins: list[tuple[str, str]] = []
+    sha, boundary = "", False
+    for line in output.split("\n"):
+        if line.startswith("\t"):
+            if not boundary:
+                origins.append((sha, line[1:]))
+            sha, boundary = "", False
+        elif not sha:
+            sha = line.split(" ", 1)[0]
+        elif line == "boundary":
+            boundary = True
+    return origins
+
+
+def files_at(root: Path, specs: Iterable[str]) -> dict[str, bytes | None]:
+    """The content of each `rev:path`, None where that revision has no such file."""
+    wanted = list(dict.fromkeys(specs))
+    if not wanted:
+        return {}
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    done = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
+                          input=("\n".join(wanted) + "\n").encode(), env=env, check=False)
+    if done.returncode != 0:
+        raise GitError(f"`git cat-file --batch` failed (exit {done.returncode}): "
+                       f"{done.stderr.decode(errors='replace').strip()}")
+    out, at = done.stdout, 0
+    found: dict[str, bytes | None] = {}
+    for spec in wanted:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            found[spec] = out[at:at + size]
+            at += size + 1
+        else:  # "<spec> missing", or not a file
+            found[spec] = None
+            if len(header) == 3:
+                at += int(header[2]) + 1
+    return found
