@@ -109,6 +109,9 @@ class Config:
     editors: tuple[Person, ...] = ()
     promoters: tuple[Person, ...] = ()
     admins: tuple[Person, ...] = ()
+    signed_commits: bool = False
+    """`trust: {signed: true}`: decisions must sit in commits their actors signed, and pubflow
+    signs the commits it makes (`records/trust.py`)."""
     environment_rules: tuple[EnvironmentRule, ...] = ()
     """One per environment that was given as a mapping; `rule()` answers for every name."""
 
@@ -332,6 +335,7 @@ def _build(root: Path, path: Path, raw: Any) -> Config:
         editors=_people(raw.get("editors")),
         promoters=_people(raw.get("promoters")),
         admins=_people(raw.get("admins")),
+        signed_commits=section("trust").get("signed") is True,
         environment_rules=tuple(
             EnvironmentRule(str(e["name"]),
                             None if e.get("promoters") is None
