@@ -121,7 +121,7 @@ def test_package_is_byte_identical_when_built_again(repo: Path,
     git(repo, "reset", "-q", "--hard", "HEAD~1")
     git(repo, "tag", "-d", f"pubflow/staging/{PATTERN}/1.0.0")
     shutil.rmtree(repo / ".pubflow" / "releases", ignore_errors=True)
-    assert promote(ticket_id, "--to", "staging", "--notes", "n", actor="someone-else")[0] == 0
+    assert promote(ticket_id, "--to", "staging", "--notes", "n", actor="relops")[0] == 0
     again = {p.name: p.read_bytes() for p in (repo / PACKAGE).iterdir()}
     assert again == first
 

@@ -28,7 +28,7 @@ reviewers:
     industries: [saas, telecom]
 review_sla_days: 3
 editors: [editor]
-promoters: [releng, monitor-bot]
+promoters: [releng, relops, monitor-bot]
 """
 
 

@@ -29,7 +29,7 @@ from pubflow.records.environments import (
 )
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore
-from pubflow.records.tickets import Ticket, utc_text
+from pubflow.records.tickets import Approval, Author, Ticket, is_person, utc_text
 from pubflow.release import package as pkg
 from pubflow.release.health import HealthResult, run_health
 from pubflow.release.operation import Change, apply, recover
@@ -98,7 +98,7 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
         noop = _already_done(ticket, env)
         if noop is not None:
             return PromoteResult(None, noop=noop, recovered=recovered)
-        plan, pattern = _plan(config, request, ticket, env, now)
+        plan, pattern = _plan(config, request, ticket, env, now, actor)
         if request.dry_run:
             return PromoteResult(plan)
         result = PromoteResult(plan, recovered=recovered)
@@ -171,7 +171,7 @@ def _already_done(ticket: Ticket, env: Environment) -> str | None:
 
 
 def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environment,
-          now: datetime) -> tuple[PromotePlan, dict[str, Any]]:
+          now: datetime, actor: str) -> tuple[PromotePlan, dict[str, Any]]:
     """Check every gate in order; the first that fails is raised, naming itself."""
     root = config.root
     order = config.environments
@@ -185,7 +185,28 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
         return GateRefused(f"{ticket.id}: gate '{gate}' refused promotion to {env.name}: {why}",
                            hint=hint)
 
-    state = ticket.state
+    from pubflow.release.rollback import refuse_actor
+
+    rule = config.rule(env.name)
+    why = refuse_actor(config, actor, env.name, "promote to")
+    if why is not None:
+        raise refuse("promoter", why, "Ask a promoter of this environment, or have an admin "
+                     "add you to its `promoters` in pubflow.yaml.")
+    gates.append(("promoter", actor))
+    if rule.require_canary and not request.canary:
+        raise refuse("canary", f"{env.name} requires a canary rollout",
+                     "Pass --canary 10,50,100 --health-cmd CMD.")
+    from pubflow.records.verify import history_problems
+
+    broken = [p for p in history_problems(ticket) if p.kind == "broken"]
+    if broken:
+        raise refuse("history", f"the ticket's history does not verify ({len(broken)} "
+                     f"problem(s)), first: {broken[0].message}",
+                     f"Run `pubflow ticket verify {ticket.id}`; restore the ticket file from "
+                     "git, or resubmit the pattern for review.")
+    found = ticket.replay()
+    gates.append(("history", "the ticket verifies; its state follows from its history"))
+    state = State(found.state or ticket.state)
     if index == 0 or hotfix:
         allowed = {State.APPROVED, State.ROLLED_BACK} | ({State.STAGED} if index else set())
         if state not in allowed:
@@ -222,6 +243,15 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
                      f"(sha256 {digest[:12]}, pinned {pinned.digest[:12]})",
                      "Restore the reviewed file, or resubmit the changes for review.")
     gates.append(("pinned content", f"sha256 {digest[:12]} as reviewed"))
+    approvers = _approvers(config, ticket, found.approvals, found.author, raw)
+    if len(approvers) < rule.approvals:
+        got = ", ".join(approvers) or "none"
+        raise refuse("approvals", f"{env.name} needs {rule.approvals} approval(s) of the pinned "
+                     f"content by distinct configured reviewers other than the author; the "
+                     f"history holds {len(approvers)} ({got})",
+                     f"Another reviewer approves with `pubflow ticket review {ticket.id} "
+                     "--decision approve`.")
+    gates.append(("approvals", f"{len(approvers)} of {rule.approvals}: {', '.join(approvers)}"))
 
     from pubflow.validation.run import ValidateRequest, validate
 
@@ -298,10 +328,42 @@ def _tag_name(root: Path, env: str, pattern_id: str, version: str) -> str:
     return name
 
 
+def _approvers(config: Config, ticket: Ticket, approvals: tuple[Approval, ...],
+               author: Author | None, raw: bytes) -> list[str]:
+    """The distinct configured reviewers (ids) whose approval of the pinned content the
+    history holds, leaving out the author (per the history and per the pinned file)."""
+    authors = [author or ticket.author]
+    try:
+        data = json.loads(raw)
+        own = data.get("author") if isinstance(data, dict) else None
+        if isinstance(own, dict):
+            authors.append(Author(_text(own.get("id")), _text(own.get("email"))))
+    except ValueError:
+        pass
+    found: list[str] = []
+    for approval in approvals:
+        if approval.digest != ticket.pattern.digest:
+            continue
+        reviewer = config.person(approval.actor.strip(), config.reviewers)
+        if reviewer is None or (approval.reviewer and approval.reviewer != reviewer.id):
+            continue
+        if any(is_person(approval.actor, a.id, a.email) or reviewer.same_as(a.id, a.email)
+               for a in authors):
+            continue
+        if reviewer.id not in found:
+            found.append(reviewer.id)
+    return found
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _approval(ticket: Ticket) -> tuple[str | None, str | None]:
-    for event in reversed(ticket.history):
-        if event.to_state == State.APPROVED:
-            return event.actor, event.at
+    """Who approved the pinned content first, and when, as the history says."""
+    for approval in ticket.replay().approvals:
+        if approval.digest == ticket.pattern.digest:
+            return approval.actor, approval.at
     return None, None
 
 

@@ -46,6 +46,11 @@ class RollbackResult:
 def rollback(config: Config, pattern_id: str, environment: str, to_version: str | None,
              reason: str | None, depublish: bool, actor: str, now: datetime) -> RollbackResult:
     check_environment_name(environment, config.environments)
+    refused = refuse_actor(config, actor, environment, "roll back in")
+    if refused is not None:
+        raise GateRefused(f"{pattern_id}: rollback in {environment} refused: {refused}",
+                          hint="Ask a promoter of this environment, or have an admin add you "
+                               "to its `promoters` in pubflow.yaml.")
     root = config.root
     why = (reason or "").strip() or "no reason given"
     with TicketStore(root).locked():
@@ -85,11 +90,33 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
     return RollbackResult(pattern_id, environment, current, target, sha, recovered, tuple(told))
 
 
+def refuse_actor(config: Config, actor: str, environment: str, what: str) -> str | None:
+    """Why `actor` may not promote to or roll back in `environment` (None: they may)."""
+    if config.may_promote(actor, environment):
+        return None
+    listed = config.rule(environment).promoters
+    who = (f"only {', '.join(listed)} may {what} {environment}" if listed is not None
+           else f"only the promoters (and admins) in pubflow.yaml may {what} {environment}")
+    if not config.is_configured(actor):
+        return f"'{actor}' is not configured in pubflow.yaml; {who}"
+    return f"'{actor}' is not a promoter of {environment}; {who}"
+
+
 def _ticket(root: Path, ticket_id: str) -> Ticket | None:
+    """The ticket a release names, refused when its history does not verify."""
+    from pubflow.records.verify import history_problems
+
     store = TicketStore(root)
     if not TICKET_ID.match(ticket_id) or not store.exists(ticket_id):
         return None
-    return store.load(ticket_id)
+    ticket = store.load(ticket_id)
+    broken = [p for p in history_problems(ticket) if p.kind == "broken"]
+    if broken:
+        raise GateRefused(f"{ticket.id}: the ticket's history does not verify ({len(broken)} "
+                          f"problem(s)), first: {broken[0]}",
+                          hint=f"Run `pubflow ticket verify {ticket.id}` and restore the "
+                               "ticket file from git before rolling back.")
+    return ticket
 
 
 def _previous(live: LiveEntry) -> str | None:

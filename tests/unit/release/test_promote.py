@@ -52,7 +52,9 @@ PATTERN_FILE = f"patterns/{PATTERN}.json"
 PACKAGE = f".pubflow/releases/{PATTERN}/1.0.0"
 PACKAGE_FILES = [f"{PACKAGE}/{name}" for name in
                  ("manifest.json", "RELEASE_NOTES.md", "page.md", "pattern.json")]
-GATES = ["ticket state", "pinned content", "checks", "version", "package"]
+GATES = ["promoter", "history", "ticket state", "pinned content", "approvals", "checks",
+         "version", "package"]
+HISTORY = ("history", "the ticket verifies; its state follows from its history")
 
 
 # --- repositories built once per module, copied per test ----------------------------------
@@ -219,8 +221,9 @@ def test_a_dry_run_checks_every_gate_plans_and_writes_nothing(approved_repo: Rep
         release="initial", previous=None, package=PACKAGE, build_package=True,
         ticket_to="staged", tag=f"pubflow/staging/{PATTERN}/1.0.0",
         message=f"promote {PATTERN} 1.0.0 to staging ({first}, initial)",
-        gates=[("ticket state", "approved"),
+        gates=[("promoter", "releng"), HISTORY, ("ticket state", "approved"),
                ("pinned content", f"sha256 {digest[:12]} as reviewed"),
+               ("approvals", "1 of 1: rlee"),
                ("checks", "every validate check passes"),
                ("version", "nothing -> 1.0.0 (initial)"),
                ("package", "will be built")],
@@ -311,9 +314,9 @@ def test_production_takes_the_staged_ticket_and_reuses_its_package(approved_repo
     result = approved_repo.promote(first, "production")
     plan = result.plan
     assert plan is not None
-    assert plan.gates[0] == ("staged in staging", "1.0.0 is live there")
+    assert plan.gates[2] == ("staged in staging", "1.0.0 is live there")
     assert plan.gates[-1] == ("package", "exists and its checksums verify")
-    assert [name for name, _ in plan.gates] == ["staged in staging", *GATES[1:]]
+    assert [name for name, _ in plan.gates] == [*GATES[:2], "staged in staging", *GATES[3:]]
     assert (plan.build_package, plan.ticket_to, plan.release) == (False, "live", "initial")
     assert plan.files == [".pubflow/environments/production.yaml",
                           ".pubflow/catalog/production.json",
@@ -345,7 +348,7 @@ def test_a_new_version_supersedes_the_live_one(second_repo: Repo) -> None:
     plan = second_repo.promote(second, "staging").plan
     assert plan is not None
     assert (plan.release, plan.previous, plan.build_package) == ("minor", "1.0.0", True)
-    assert plan.gates[3] == ("version", "1.0.0 -> 1.1.0 (minor)")
+    assert plan.gates[6] == ("version", "1.0.0 -> 1.1.0 (minor)")
     live = live_in(root, "staging")
     assert live is not None
     assert (live["version"], live["ticket"], live["release"]) == ("1.1.0", second, "minor")
@@ -426,7 +429,7 @@ def test_the_order_of_environments_comes_from_the_configuration(approved_repo: R
                              f"{first}")
     assert error.hint == f"Promote it to staging first: pubflow promote {first} --to staging"
     plan = approved_repo.promote(first, "staging").plan
-    assert plan is not None and plan.gates[0] == ("staged in dev", "1.0.0 is live there")
+    assert plan is not None and plan.gates[2] == ("staged in dev", "1.0.0 is live there")
     assert plan.ticket_to == "staged" and not plan.build_package
     plan = approved_repo.promote(first, "production").plan
     assert plan is not None and plan.ticket_to == "live"
@@ -463,8 +466,8 @@ def test_a_hotfix_goes_straight_to_production(approved_repo: Repo) -> None:
     plan = approved_repo.promote(first, "production", release="hotfix",
                                  notes="Fixes the paging step").plan
     assert plan is not None
-    assert plan.gates[0] == ("ticket state", "approved")
-    assert plan.gates[3] == ("version", "nothing -> 1.0.0 (hotfix)")
+    assert plan.gates[2] == ("ticket state", "approved")
+    assert plan.gates[6] == ("version", "nothing -> 1.0.0 (hotfix)")
     assert (plan.release, plan.ticket_to, plan.build_package) == ("hotfix", "live", True)
     assert live_in(root, "staging") is None
     live = live_in(root, "production")
@@ -663,7 +666,7 @@ def test_a_failing_health_check_returns_to_the_stable_version(second_repo: Repo)
     assert git(root, "status", "--porcelain") == ""
     # a rolled-back ticket may be promoted again; its package is already there
     plan = second_repo.promote(second, "staging").plan
-    assert plan is not None and plan.gates[0] == ("ticket state", "rolled_back")
+    assert plan is not None and plan.gates[2] == ("ticket state", "rolled_back")
     assert not plan.build_package
     assert second_repo.state(second) is State.STAGED
 
