@@ -121,3 +121,34 @@ def test_remembered_config_follows_every_edit(tmp_path: Path) -> None:
     for _ in range(2):  # a bad file is never remembered as good
         with pytest.raises(ConfigError):
             load_config(tmp_path)
+
+
+def test_people_and_environment_permissions(tmp_path: Path) -> None:
+    write(tmp_path, """\
+reviewers:
+  - {id: rlee, email: "R.Lee@example.org "}
+editors: [editor, {id: ed, email: ed@example.org}]
+promoters: [relops]
+admins: [{id: boss, email: boss@example.org}]
+environments:
+  - staging
+  - {name: production, promoters: [rlee], approvals: 2, require_canary: true}
+""")
+    config = load_config(tmp_path)
+    assert config.environments == ("staging", "production")
+    rule = config.rule("production")
+    assert (rule.promoters, rule.approvals, rule.require_canary) == (("rlee",), 2, True)
+    assert config.rule("staging").approvals == 1 and config.rule("staging").promoters is None
+    assert config.person(" r.lee@EXAMPLE.org".strip()) == config.reviewers[0]
+    assert config.person("RLEE") is None  # ids exactly
+    assert config.may_promote("relops", "staging") and config.may_promote("boss", "staging")
+    assert not config.may_promote("relops", "production")
+    assert config.may_promote("r.lee@example.org", "production")  # the listed id's email
+    assert not config.is_configured("mallory")
+    assert config.person("ed@example.org", config.editors) == config.editors[1]
+
+
+def test_an_environment_listed_twice_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "environments: [staging, {name: staging, approvals: 2}]\n")
+    with pytest.raises(ConfigError, match="environment 'staging' is listed twice"):
+        load_config(tmp_path)

@@ -206,3 +206,80 @@ def test_comments_survive_a_transition(tmp_path: Path) -> None:
     store.save(loaded)
     assert t.path.read_text().startswith("# owned by the editors\n")
     assert store.load(t.id).state is State.READY_FOR_REVIEW
+
+
+# --- replaying the history ------------------------------------------------------------------
+
+def _recorded_history() -> list[dict[str, Any]]:
+    from pubflow.records.tickets import Author, PinnedPattern, author_record, pin_record
+
+    pin = PinnedPattern("incident-escalation", "patterns/incident-escalation.json", "1.0.0",
+                        "a" * 64, ("saas",))
+    doc: dict[str, Any] = {}
+    append_event(doc, actor="jane.doe@example.org", event="submitted", from_state=None,
+                 to=State.SUBMISSION_RECEIVED, now=NOW, digest=pin.digest,
+                 author=author_record(Author("jdoe", "Jane.Doe@example.org ")),
+                 pattern=pin_record(pin), priority="high")
+    append_event(doc, actor="bot", event="validated", from_state=State.SUBMISSION_RECEIVED,
+                 to=State.READY_FOR_REVIEW, now=NOW, digest=pin.digest,
+                 pattern=pin_record(pin), priority="high")
+    append_event(doc, actor="editor", event="routed", from_state=State.READY_FOR_REVIEW,
+                 to=State.IN_REVIEW, now=NOW, reviewer="rlee", due="2026-11-26T10:00:00Z")
+    append_event(doc, actor="rlee", event="reviewed", from_state=State.IN_REVIEW,
+                 to=State.APPROVED, now=NOW, decision="approve", reviewer="rlee",
+                 digest=pin.digest)
+    history: list[dict[str, Any]] = doc["history"]
+    return history
+
+
+def test_replay_derives_every_field_from_the_history() -> None:
+    from pubflow.records.tickets import replay
+
+    found = replay(_recorded_history())
+    assert found.state == "approved" and found.recorded
+    assert found.author is not None and found.author.id == "jdoe"
+    assert found.submitter == "jane.doe@example.org"  # the author's email, any case, trimmed
+    assert (found.reviewer, found.due, found.priority) == ("rlee", None, "high")
+    assert found.pin is not None and found.pin.version == "1.0.0"
+    assert [(a.actor, a.digest) for a in found.approvals] == [("rlee", "a" * 64)]
+    assert found.problems == () and found.missing == ()
+
+
+def test_replay_names_what_an_older_history_lacks_and_still_derives_the_rest() -> None:
+    from pubflow.records.tickets import replay
+
+    doc: dict[str, Any] = {}
+    append_event(doc, actor="jdoe", event="submitted", from_state=None,
+                 to=State.SUBMISSION_RECEIVED, now=NOW, digest="b" * 64)
+    append_event(doc, actor="editor", event="routed", from_state=State.SUBMISSION_RECEIVED,
+                 to=State.IN_REVIEW, now=NOW, reviewer="rlee", due="2026-11-26T10:00:00Z")
+    found = replay(doc["history"])
+    assert found.missing == ("author", "pattern id, path and version", "priority")
+    assert (found.digest, found.reviewer, found.due) == ("b" * 64, "rlee", "2026-11-26T10:00:00Z")
+    assert not found.recorded and found.problems == ()
+
+
+def test_replay_reports_a_submitter_who_is_not_the_author_and_decisions_out_of_turn() -> None:
+    from pubflow.records.tickets import replay
+
+    history = _recorded_history()
+    history[0]["actor"] = "mallory"
+    history[3]["reviewer"] = "mkhan"
+    history[3]["actor"] = "JDOE"  # ids are exact: not the author jdoe
+    found = replay(history)
+    messages = [message for _index, message in found.problems]
+    assert messages[0].startswith("submitted by mallory, who is not the pattern's author")
+    assert messages[1] == "decided by reviewer mkhan (JDOE), but the ticket was routed to rlee"
+    assert len(messages) == 2
+
+
+def test_replay_refuses_an_approval_by_the_author_and_of_other_content() -> None:
+    from pubflow.records.tickets import replay
+
+    history = _recorded_history()
+    history[3]["actor"] = " jane.doe@EXAMPLE.org"
+    history[3]["digest"] = "c" * 64
+    messages = [message for _index, message in replay(history).problems]
+    assert any("is the author of the pattern and cannot review it" in m for m in messages)
+    assert any("approved content cccccccccccc, not the pinned aaaaaaaaaaaa" in m
+               for m in messages)

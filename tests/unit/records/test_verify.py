@@ -258,3 +258,26 @@ def test_problem_text_names_file_then_ticket() -> None:
     assert str(Problem("a.yaml", "PUB-2026-001", "broken")) == "a.yaml: PUB-2026-001: broken"
     assert str(Problem("a.yaml", "PUB-2026-001", "a.yaml:3:1: invalid")) == \
         "a.yaml:3:1: invalid (PUB-2026-001)"
+
+
+def test_top_level_fields_that_disagree_with_the_history_are_named(tmp_path: Path) -> None:
+    ticket = make(tmp_path)
+    text = ticket.path.read_text()
+    text = text.replace("id: jdoe", "id: mallory", 1)  # top-level lines only below
+    text = text.replace("\nreviewer: rlee", "\nreviewer: mkhan")
+    ticket.path.write_text(text.replace("\npriority: normal", "\npriority: low"))
+    shown = messages(verify(tmp_path))
+    assert f"{FILE}: PUB-2026-001: author.id is 'mallory' but the history says 'jdoe': the " \
+           "field was edited by hand (restore it from `pubflow ticket history`)" in shown
+    assert any(": reviewer is 'mkhan' but the history says 'rlee'" in s for s in shown)
+    assert any(": priority is 'low' but the history says 'normal'" in s for s in shown)
+
+
+def test_a_further_approval_keeps_the_state_and_verifies(tmp_path: Path) -> None:
+    ticket = make(tmp_path, state=State.APPROVED)
+    append_event(ticket.doc, actor="mkhan", event="reviewed", from_state=State.APPROVED,
+                 to=State.APPROVED, now=NOW + timedelta(hours=1), decision="approve",
+                 reviewer="mkhan", digest=ticket.pattern.digest)
+    TicketStore(tmp_path).save(ticket)
+    assert verify(tmp_path).ok
+    assert [a.reviewer for a in ticket.replay().approvals] == ["rlee", "mkhan"]
