@@ -99,11 +99,17 @@ def repo_context() -> tuple[Config, datetime]:
     return load_config(find_root(Path.cwd())), datetime.now(UTC)
 
 
-def acting_actor(config: Config) -> str:
+def acting_actor(config: Config, *, commits: bool = True) -> str:
     """--actor / PUBFLOW_ACTOR, else git's user.email; who is recorded in every event.
 
     An actor holding a control character (a newline, an escape sequence) is refused: it
-    could pass for someone else in a terminal, a log line or a commit message."""
+    could pass for someone else in a terminal, a log line or a commit message. When the
+    repository asks for signed decisions and the command `commits`, a missing signing key is
+    refused here, before anything is written."""
+    if config.signed_commits and commits:
+        from pubflow.storage.signing import signing_arguments
+
+        signing_arguments(config.root)
     if STATE.actor and STATE.actor.strip():
         return _checked_actor(STATE.actor.strip())
     from pubflow.storage import git as gitrepo

@@ -194,7 +194,7 @@ def rollback(
 def _dry_run_actor(config: Config) -> str:
     """Who a dry run checks the promoter gate for: the actor when one is known."""
     try:
-        return acting_actor(config)
+        return acting_actor(config, commits=False)
     except UsageError as exc:
         if "control characters" in exc.message:
             raise

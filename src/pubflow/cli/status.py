@@ -174,6 +174,10 @@ def verify_state(
         sys.stdout.write(f"{problem}\n")
     summary = (f"{report.tickets} ticket(s), {report.environments} environment(s), "
                f"{report.audit_entries} audit entries")
+    if not report.signed:
+        sys.stderr.write("pubflow: identities are claimed, not proven: pubflow.yaml does not "
+                         "ask for signed commits (trust: {signed: true}), so an actor's name "
+                         "is as good as git's author field\n")
     if report.problems:
         sys.stderr.write(f"pubflow: {len(report.problems)} problem(s) in {summary}\n")
         raise typer.Exit(EXIT_FINDINGS)

@@ -97,8 +97,12 @@ def _people(raw: Any) -> tuple[Person, ...]:
 def check_signatures(root: Path, since: str | None = None) -> list[TrustProblem]:
     """Every decision and policy change in `since..HEAD` (default: all of history) made by
     someone the policy of its parent commit says may make it, proven by their signature."""
-    origins = _decisions(root, since)
     policy_commits = signing.commits_touching(root, [CONFIG_FILE, ALLOWED_SIGNERS], since)
+    changers = signing.commit_info(root, policy_commits)
+    around = {"HEAD", *policy_commits, *(p for c in changers.values() for p in c.parents)}
+    if not any(policy.signed for policy in _policies(root, around).values()):
+        return []  # no policy in the range asks for signatures: identities are claimed
+    origins = _decisions(root, since)
     info = signing.commit_info(root, [sha for sha, _ in origins] + policy_commits)
     revisions = {parent for commit in info.values() for parent in commit.parents}
     revisions.update(policy_commits)

@@ -52,11 +52,13 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def apply(root: Path, change: Change, smoke: Callable[[], None] | None = None) -> str:
+def apply(root: Path, change: Change, smoke: Callable[[], None] | None = None, *,
+          sign: bool = False) -> str:
     """Write, check, commit, tag; returns the commit sha. The caller holds pubflow's lock.
 
     `smoke` runs after the files are written and before the commit; if it raises, every
-    file is put back and the error propagates.
+    file is put back and the error propagates. `sign` signs the commit and its tags with the
+    actor's git key (`trust.signed`); the journal remembers it for a recovery's tags.
     """
     from pubflow.records.audit import AUDIT_FILE, AuditLog
     from pubflow.storage import git as gitrepo
@@ -77,7 +79,7 @@ def apply(root: Path, change: Change, smoke: Callable[[], None] | None = None) -
     journal = {
         "id": op_id, "kind": change.kind, "head": head, "message": change.message,
         "files": {name: name in existed for name in names_with_audit},
-        "tags": [list(t) for t in change.tags],
+        "tags": [list(t) for t in change.tags], "sign": sign,
     }
     _write_journal(root, journal)
     crash_point("journal")
@@ -99,7 +101,7 @@ def apply(root: Path, change: Change, smoke: Callable[[], None] | None = None) -
         raise
     trailer = f"{TRAILER} {op_id}"
     sha = gitrepo.commit_paths(root, [root / n for n in names_with_audit],
-                               f"{change.message}\n\n{trailer}")
+                               f"{change.message}\n\n{trailer}", sign=sign)
     crash_point("committed")
     _finish(root, journal, sha)
     return sha
@@ -132,7 +134,7 @@ def _finish(root: Path, journal: dict[str, Any], sha: str) -> None:
 
     for name, message in journal["tags"]:
         if not gitrepo.tag_exists(root, name):
-            gitrepo.create_tag(root, name, message, sha)
+            gitrepo.create_tag(root, name, message, sha, sign=journal.get("sign") is True)
     crash_point("tagged")
     journal_path(root).unlink(missing_ok=True)
 

@@ -127,7 +127,8 @@ def _run(config: Config, request: PromoteRequest, plan: PromotePlan, pattern: di
     for step, weight in enumerate(weights):
         change = _canary_change(config, plan, pattern, ticket, env, weight, actor, now,
                                 build_package=plan.build_package and step == 0)
-        result.commits.append(apply(root, change, _smoke(root, plan)))
+        result.commits.append(apply(root, change, _smoke(root, plan),
+                                    sign=config.signed_commits))
         env = load_environment(root, request.environment)
         say(f"canary {plan.pattern} {plan.version}: {weight}% of traffic in "
             f"{plan.environment}; running the health check")
@@ -141,7 +142,7 @@ def _run(config: Config, request: PromoteRequest, plan: PromotePlan, pattern: di
         say(f"health check passed at {weight}%")
     change = _full_change(config, plan, pattern, ticket, env, actor, now,
                           build_package=plan.build_package and not weights)
-    result.commits.append(apply(root, change, _smoke(root, plan)))
+    result.commits.append(apply(root, change, _smoke(root, plan), sign=config.signed_commits))
 
 
 def _check_request(request: PromoteRequest) -> None:
@@ -451,7 +452,7 @@ def _abort_canary(config: Config, plan: PromotePlan, ticket: Ticket, env: Enviro
     reason = (f"canary {plan.version} failed its health check at {weight}%: "
               f"{health.summary()}")
     change = restore_stable(config, env, plan.pattern, ticket, actor, now, reason)
-    return apply(config.root, change)
+    return apply(config.root, change, sign=config.signed_commits)
 
 
 def _ticket_bytes(ticket: Ticket) -> bytes:

@@ -83,7 +83,7 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
             if target == current:
                 raise GateRefused(f"{pattern_id} {target} is already live in {environment}")
             change = _switch(config, env, pattern_id, target, ticket, actor, now, why)
-        sha = apply(root, change)
+        sha = apply(root, change, sign=config.signed_commits)
     from pubflow.notify import events
 
     told = events.rolled_back(config, pattern_id, environment, current, target, why, ticket, now)

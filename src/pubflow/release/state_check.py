@@ -30,6 +30,9 @@ class StateReport:
     environments: int
     audit_entries: int
     problems: tuple[str, ...]
+    signed: bool = False
+    """pubflow.yaml asks for signed decisions (`trust.signed`): identities are proven, not
+    claimed."""
 
 
 def check_state(root: Path, since: str | None = None) -> StateReport:
@@ -62,6 +65,10 @@ def check_state(root: Path, since: str | None = None) -> StateReport:
         problems.append(exc.message)
         head, entries = None, None
     appended, walked = _history(root, since, problems)
+    if walked or since is not None:
+        from pubflow.records.trust import check_signatures
+
+        problems += [str(p) for p in check_signatures(root, since)]
     from pubflow.records.consistency import load_ticket_records
 
     records = load_ticket_records(root) if entries is not None or walked else []
@@ -69,7 +76,11 @@ def check_state(root: Path, since: str | None = None) -> StateReport:
         problems += _consistency(root, records, entries, environments, set(names))
     if walked:
         problems += _tags(root, records, appended, since is None)
-    return StateReport(tickets.checked, len(names), head.seq if head else 0, tuple(problems))
+    from pubflow.config import load_config
+
+    signed = load_config(root).signed_commits
+    return StateReport(tickets.checked, len(names), head.seq if head else 0, tuple(problems),
+                       signed)
 
 
 def _history(root: Path, since: str | None,

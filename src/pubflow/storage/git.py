@@ -77,19 +77,23 @@ def ensure_repository(root: Path) -> None:
     _repo(root)
 
 
-def commit_paths(root: Path, paths: list[Path], message: str) -> str:
-    """Stage exactly `paths` and commit only them (other staged work is left alone).
+def commit_paths(root: Path, paths: list[Path], message: str, *, sign: bool = False) -> str:
+    """Stage exactly `paths` and commit only them (other staged work is left alone); `sign`
+    signs the commit with the actor's own git signing key (`trust.signed`).
 
     Returns the new commit's sha.
     """
+    from pubflow.storage.signing import signing_arguments
+
+    signed = signing_arguments(root) if sign else []
     repo = _repo(root)
     names = [Path(p).relative_to(root).as_posix() if p.is_absolute() else str(p) for p in paths]
     _git(repo, "add", "--", *names)
     others = set(_lines(_git(repo, "diff", "--cached", "--name-only", "-z"))) - set(names)
     if others:  # someone's own staged work: leave it staged, commit only ours
-        _git(repo, "commit", "-q", "--only", "-m", message, "--", *names)
+        _git(repo, "commit", "-q", *signed, "--only", "-m", message, "--", *names)
     else:  # the same commit, without --only's second pass over a big index
-        _git(repo, "commit", "-q", "-m", message)
+        _git(repo, "commit", "-q", *signed, "-m", message)
     return _git(repo, "rev-parse", "HEAD").strip()
 
 
@@ -193,9 +197,9 @@ def tag_exists(root: Path, name: str) -> bool:
     return True
 
 
-def create_tag(root: Path, name: str, message: str, commit: str) -> None:
-    """An annotated tag on `commit`."""
-    _git(_repo(root), "tag", "-a", name, "-m", message, commit)
+def create_tag(root: Path, name: str, message: str, commit: str, *, sign: bool = False) -> None:
+    """An annotated tag on `commit`, signed with the actor's git key when `sign`."""
+    _git(_repo(root), "tag", "-s" if sign else "-a", name, "-m", message, commit)
 
 
 def tracked(root: Path, names: list[str]) -> set[str]:

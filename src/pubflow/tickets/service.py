@@ -399,7 +399,7 @@ def _commit(config: Config, store: TicketStore, ticket: Ticket, message: str) ->
                   "eventHash": str(event["hash"])})
     paths = [ticket.path, audit.path]
     paths += [p for name in HOUSEKEEPING if (p := config.root / ".pubflow" / name).exists()]
-    return gitrepo.commit_paths(config.root, paths, message)
+    return gitrepo.commit_paths(config.root, paths, message, sign=config.signed_commits)
 
 
 def _rel(path: Path, root: Path) -> str:
