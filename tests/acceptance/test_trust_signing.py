@@ -132,3 +132,28 @@ def test_without_signing_verify_says_identities_are_claimed(
     code, out, err = invoke("verify")
     assert code == 0, out + err
     assert "identities are claimed, not proven" in err
+
+
+def test_promotion_needs_proven_decisions(signed: Path, keys: dict[str, Path]) -> None:
+    ticket_id = review_flow(signed, keys, reviewer_key="editor")
+    code, out, err = act(signed, keys, "releng", "promote", ticket_id, "--to", "staging")
+    assert code == 1
+    assert f"{ticket_id}: gate 'signatures' refused promotion to staging" in out + err
+    assert "not signed by rlee's key" in out + err
+
+
+def test_a_signed_promotion_verifies(signed: Path, keys: dict[str, Path]) -> None:
+    ticket_id = review_flow(signed, keys)
+    code, out, err = act(signed, keys, "releng", "promote", ticket_id, "--to", "staging")
+    assert code == 0, out + err
+    assert "gpgsig -----BEGIN SSH SIGNATURE-----" in git(signed, "cat-file", "commit", "HEAD")
+    tag = git(signed, "tag", "--list", "pubflow/*").split()[0]
+    assert "-----BEGIN SSH SIGNATURE-----" in git(signed, "cat-file", "tag", tag)
+    code, out, err = invoke("verify")
+    assert code == 0, out + err
+    code, out, err = act(signed, keys, "releng", "rollback", "incident-escalation", "--env",
+                         "staging", "--depublish", key="jdoe")
+    assert code == 0, out + err
+    code, out, _err = invoke("verify")
+    assert code == 1
+    assert "depublish" in out and "is not signed by releng's key: signed by jane.doe" in out

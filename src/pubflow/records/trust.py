@@ -55,6 +55,8 @@ class TrustProblem:
     message: str
     commit: str
     subject: str
+    ticket: str | None = None
+    """The ticket whose decision is not proven; None for a policy change."""
 
     def __str__(self) -> str:
         return f'{self.file}: {self.message} (commit {self.commit[:7]} "{self.subject}")'
@@ -118,9 +120,11 @@ def check_signatures(root: Path, since: str | None = None) -> list[TrustProblem]
         actor = str(entry.get("actor", "")) if entry else ""
         problem = _not_by(actor, base, checked[sha])
         if problem:
+            ticket = entry.get("ticket") if entry else None
             problems.append(TrustProblem(AUDIT_FILE, f"{_describe(entry)} by '{actor}' "
                                          f"is not signed by {actor}'s key: {problem}",
-                                         sha, commit.subject))
+                                         sha, commit.subject,
+                                         ticket if isinstance(ticket, str) else None))
     for sha in policy_commits:
         commit = info[sha]
         base = _base(commit, policies)
@@ -138,6 +142,13 @@ def check_signatures(root: Path, since: str | None = None) -> list[TrustProblem]
                                          "permissions) was changed without an admin's "
                                          f"signature: {problem}", sha, commit.subject))
     return problems
+
+
+def unproven_decisions(root: Path, ticket_id: str) -> list[TrustProblem]:
+    """What keeps a ticket's decisions from being proven: its own unsigned or wrongly signed
+    decisions, and any policy change made without an admin (the keys cannot be trusted)."""
+    return [problem for problem in check_signatures(root)
+            if problem.ticket in (ticket_id, None)]
 
 
 def _decisions(root: Path, since: str | None) -> list[tuple[str, str]]:

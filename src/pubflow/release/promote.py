@@ -207,6 +207,16 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
                      "git, or resubmit the pattern for review.")
     found = ticket.replay()
     gates.append(("history", "the ticket verifies; its state follows from its history"))
+    if config.signed_commits:
+        from pubflow.records.trust import unproven_decisions
+
+        unproven = unproven_decisions(config.root, ticket.id)
+        if unproven:
+            raise refuse("signatures", f"{len(unproven)} decision(s) not proven by their "
+                         f"actors' signatures, first: {unproven[0]}",
+                         "Run `pubflow verify`; a decision must be made again, signed by the "
+                         "person it names (trust.signed in pubflow.yaml).")
+        gates.append(("signatures", "every decision on the ticket is signed by its actor"))
     state = State(found.state or ticket.state)
     if index == 0 or hotfix:
         allowed = {State.APPROVED, State.ROLLED_BACK} | ({State.STAGED} if index else set())
