@@ -147,8 +147,13 @@ def audit_verify() -> None:
 def verify_state(
     since: Annotated[str | None, typer.Option(
         "--since", metavar="REF", show_default=False,
-        help="Walk only the commits in REF..HEAD (a pull request's), not the whole "
-             "history.")] = None,
+        help="Check only what a pull request's REF..HEAD can have changed: its commits "
+             "(history, signatures, the tags of its promotions); the ticket files added or "
+             "modified since the merge base of REF and HEAD, and the tickets whose pinned "
+             "pattern it changed (their ids and open tickets per pattern against every "
+             "ticket); their events and the audit entries it added against each other; the "
+             "audit log's chain, every environment file and catalog. The rest was checked "
+             "when it landed.")] = None,
 ) -> None:
     """Check everything pubflow keeps under .pubflow/ (the pubflow-tickets hook).
 

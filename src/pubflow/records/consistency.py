@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,9 +41,9 @@ class TicketRecord:
     history: list[dict[str, Any]]
 
 
-def load_ticket_records(root: Path) -> list[TicketRecord]:
-    """Every ticket file that reads as YAML with a history (the others are `verify`'s
-    problems already), parsed with the fast loader."""
+def load_ticket_records(root: Path, only: Collection[str] | None = None) -> list[TicketRecord]:
+    """Every ticket file (or those of the ids in `only`) that reads as YAML with a history
+    (the others are `verify`'s problems already), parsed with the fast loader."""
     from pubflow.records.store import read_ticket_document
     from pubflow.storage.yaml import to_plain
 
@@ -51,7 +51,10 @@ def load_ticket_records(root: Path) -> list[TicketRecord]:
     if not folder.is_dir():
         return []
     records = []
-    for path in sorted(folder.glob("*.yaml")):
+    paths = (sorted(folder.glob("*.yaml")) if only is None else
+             sorted(p for p in (folder / f"{i}.yaml" for i in set(only)
+                                if i and "/" not in i and not i.startswith(".")) if p.is_file()))
+    for path in paths:
         try:
             doc = to_plain(read_ticket_document(path, path.name, round_trip=False))
         except InputError:
@@ -83,13 +86,20 @@ def _key(*parts: Any) -> tuple[str, ...]:
     return tuple("" if p is None else str(p) for p in parts)
 
 
-def check_events_against_audit(tickets: list[TicketRecord],
-                               entries: list[dict[str, Any]]) -> list[str]:
+def check_events_against_audit(tickets: list[TicketRecord], entries: list[dict[str, Any]], *,
+                               events_of: Collection[str] | None = None,
+                               new_entries: Collection[int] | None = None) -> list[str]:
+    """Every event of `tickets` has its entry and every entry its event. For a pull request
+    (`pubflow verify --since`) only part is reported: the events of the tickets `events_of`
+    and the entries at the indexes `new_entries` (the rest was checked when it landed);
+    `tickets` must then hold those tickets and every ticket a new entry names, and the
+    counting is the same as over the whole repository for them."""
     problems: list[str] = []
     known_hashes: set[str] = set()
     event_hashes: Counter[str] = Counter()
     operations: Counter[tuple[str, ...]] = Counter()
     where: dict[object, str] = {}
+    whose: dict[object, str] = {}
     ids = {record.id for record in tickets}
     for record in tickets:
         shown = f"{TICKETS_DIR}/{record.id}.yaml"
@@ -113,16 +123,19 @@ def check_events_against_audit(tickets: list[TicketRecord],
             else:
                 event_hashes[own] += 1
                 where[own] = described
+                whose[own] = record.id
                 continue
             operations[key] += 1
             where[key] = described
+            whose[key] = record.id
     audit_hashes: set[str] = set()
-    for entry in entries:
+    for index, entry in enumerate(entries):
         kind = entry.get("kind")
+        reported = new_entries is None or index in new_entries
         line = f"{AUDIT_FILE}: entry {entry.get('seq')} ({kind} at {entry.get('at')})"
         if kind == "ticket":
             audit_hashes.add(str(entry.get("eventHash")))
-            if str(entry.get("eventHash")) not in known_hashes:
+            if str(entry.get("eventHash")) not in known_hashes and reported:
                 problems.append(f"{line}: no ticket holds the event it records "
                                 f"({entry.get('ticket')} {entry.get('event')})")
             continue
@@ -139,13 +152,13 @@ def check_events_against_audit(tickets: list[TicketRecord],
             continue
         if operations[key] > 0:
             operations[key] -= 1
-        else:
+        elif reported:
             problems.append(f"{line}: the ticket {entry.get('ticket')} has no event for it")
     for own, count in event_hashes.items():
-        if own not in audit_hashes and count:
+        if own not in audit_hashes and count and (events_of is None or whose[own] in events_of):
             problems.append(f"{where[own]}: has no entry in {AUDIT_FILE}")
     for key, count in operations.items():
-        if count > 0:
+        if count > 0 and (events_of is None or whose[key] in events_of):
             problems.append(f"{where[key]}: has no {key[0]} entry in {AUDIT_FILE}")
     return problems
 

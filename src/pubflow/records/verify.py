@@ -8,7 +8,9 @@ and that patterns in a locked state still match their pinned digest. Problems ar
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,116 @@ def verify(root: Path, ticket_id: str | None = None) -> VerifyResult:
         problems.extend(_check_one(store, ticket, shown))
     problems.extend(_check_across(store, tickets))
     return VerifyResult(len(paths), tuple(problems))
+
+
+def verify_changed(root: Path, tickets: Iterable[str], files: Iterable[str]) -> VerifyResult:
+    """`verify` for a pull request (`pubflow verify --since`): what its changes can break.
+
+    `tickets` are the ticket files it added or modified and `files` every file it added,
+    modified or deleted (repository-relative paths). Checked exactly as `verify` checks them:
+    those ticket files; every ticket whose pinned pattern resolves to one of `files` (an
+    untouched approved ticket whose pattern the change edits); and across tickets, the
+    changed tickets' ids and open tickets per pattern against every other ticket file. Other
+    tickets cannot have changed: they were checked when they landed.
+
+    The other ticket files are not parsed: each is read as bytes and parsed only when it
+    mentions a changed file's name or a changed ticket's pattern id (or holds a backslash,
+    which a YAML escape could hide a name behind)."""
+    store = TicketStore(root)
+    listing = sorted(store.folder.glob("*.yaml")) if store.folder.is_dir() else []
+    folder = store.display(store.folder)
+    wanted = {name.rsplit("/", 1)[-1] for name in tickets
+              if name.rsplit("/", 1)[0] == folder and name.endswith(".yaml")}
+    # A symlinked ticket file changes with its target, wherever that is: always checked.
+    selected = [path for path in listing if path.name in wanted or path.is_symlink()]
+    wanted = {path.name for path in selected}
+    problems: list[Problem] = []
+    loaded: list[Ticket] = []
+    for path in selected:
+        ticket = _load_or_report(store, path, problems)
+        if ticket is not None:
+            loaded.append(ticket)
+            problems.extend(_check_one(store, ticket, store.display(path)))
+    changed = _ChangedFiles(root, files)
+    patterns = {t.pattern.id for t in loaded if t.state in OPEN_STATES}
+    needles = changed.needles() | {p.encode("utf-8") for p in patterns}
+    others: list[Ticket] = []
+    pinning = 0
+    for path in listing:
+        if path.name in wanted:
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # unreadable: as it was when it landed
+        if b"\\" not in data and not any(needle in data for needle in needles):
+            continue
+        peeked = _peek(store, path, data)
+        if peeked is None:
+            continue  # unchanged and unreadable as a ticket: reported when it landed
+        if changed.holds(peeked.pattern.path):
+            pinning += 1  # its pinned file changed: check it whole, as `verify` would
+            ticket = _load_or_report(store, path, problems)
+            if ticket is not None:
+                problems.extend(_check_one(store, ticket, store.display(path)))
+        if peeked.state in OPEN_STATES and peeked.pattern.id in patterns:
+            others.append(peeked)
+    problems.extend(_check_across(store, sorted([*loaded, *others], key=lambda t: t.path),
+                                  involving={t.id for t in loaded}))
+    return VerifyResult(len(selected) + pinning, tuple(problems))
+
+
+class _ChangedFiles:
+    """The files a change touched, to tell whether a pinned path leads to one of them
+    (as written, or through symlinks)."""
+
+    def __init__(self, root: Path, files: Iterable[str]) -> None:
+        self.root = root
+        self.plain = {os.path.normpath(name) for name in files}
+        self.real = {os.path.realpath(root / name) for name in self.plain}
+
+    def needles(self) -> set[bytes]:
+        """Names a ticket that pins one of the files must mention: each file's own, and the
+        name of every symlink in the repository that leads to one."""
+        names = {Path(name).name.encode("utf-8") for name in self.plain}
+        if self.plain:
+            from pubflow.storage import git as gitrepo
+
+            for link in gitrepo.symlinks(self.root):
+                full = os.path.realpath(self.root / link)
+                if full in self.real or any(r.startswith(full + os.sep) for r in self.real):
+                    names.add(Path(link).name.encode("utf-8"))
+        return {name for name in names if name}
+
+    def holds(self, pinned: str) -> bool:
+        """The pinned path is, or lies below, a changed path, or leads to a changed file."""
+        plain = Path(os.path.normpath(pinned))
+        return (any(str(p) in self.plain for p in (plain, *plain.parents))
+                or os.path.realpath(self.root / pinned) in self.real)
+
+
+def _peek(store: TicketStore, path: Path, data: bytes) -> Ticket | None:
+    """An unchanged ticket file read quickly (the C loader) for its pin, state and id; None
+    when it does not read as a ticket."""
+    from pubflow.records.store import check_schema, parse_ticket_bytes
+    from pubflow.storage.yaml import to_plain
+
+    shown = store.display(path)
+    try:
+        doc = to_plain(parse_ticket_bytes(data, shown, round_trip=False))
+        check_schema(doc, shown)
+    except InputError:
+        return None
+    ticket = Ticket(doc, path)
+    return ticket if ticket.id == path.name[: -len(".yaml")] else None
+
+
+def _load_or_report(store: TicketStore, path: Path, problems: list[Problem]) -> Ticket | None:
+    try:
+        return store.load_path(path)
+    except InputError as exc:
+        problems.append(Problem(store.display(path), path.name[: -len(".yaml")], exc.message))
+        return None
 
 
 def _describe(index: int, raw: object) -> str:
@@ -191,7 +303,11 @@ def _locked_problems(store: TicketStore, ticket: Ticket, shown: str) -> list[Pro
     return problems
 
 
-def _check_across(store: TicketStore, tickets: list[Ticket]) -> list[Problem]:
+def _check_across(store: TicketStore, tickets: list[Ticket],
+                  involving: set[str] | None = None) -> list[Problem]:
+    """Unique ids, one open ticket per pattern; with `involving`, only the groups that hold
+    one of those tickets. (A loaded ticket's id is its file name, so two files of one folder
+    cannot share it: the id check guards the loader's rule.)"""
     problems: list[Problem] = []
     by_id: dict[str, list[Ticket]] = defaultdict(list)
     open_by_pattern: dict[str, list[Ticket]] = defaultdict(list)
@@ -199,13 +315,16 @@ def _check_across(store: TicketStore, tickets: list[Ticket]) -> list[Problem]:
         by_id[ticket.id].append(ticket)
         if ticket.state in OPEN_STATES:
             open_by_pattern[ticket.pattern.id].append(ticket)
+    def reported(same: list[Ticket]) -> bool:
+        return len(same) > 1 and (involving is None or any(t.id in involving for t in same))
+
     for ticket_id, same in sorted(by_id.items()):
-        if len(same) > 1:
+        if reported(same):
             files = ", ".join(store.display(t.path) for t in same)
             problems.append(Problem(store.display(same[0].path), ticket_id,
                                     f"id is used by more than one ticket file: {files}"))
     for pattern_id, same in sorted(open_by_pattern.items()):
-        if len(same) > 1:
+        if reported(same):
             ids = ", ".join(t.id for t in same)
             problems.append(Problem(store.display(same[-1].path), same[-1].id,
                                     f"pattern {pattern_id} has more than one open ticket: {ids}"))

@@ -405,3 +405,39 @@ def _run_git(root: Path, args: list[str], *, stdin: bytes | None = None,
         stderr = done.stderr.decode("utf-8", "replace").strip()
         raise GitError(f"`git {' '.join(args[:2])}` failed (exit {done.returncode}): {stderr}")
     return done.stdout
+
+
+# --- What a pull request changed, for `pubflow verify --since`. ---
+
+def merge_base(root: Path, ref: str) -> str | None:
+    """The commit where HEAD's history and `ref`'s meet (a pull request's starting point), or
+    None when they share none."""
+    out = _run_git(root, ["merge-base", "--end-of-options", ref, "HEAD"], check=False)
+    return out.decode().strip() or None
+
+
+def changed_since(root: Path, commit: str, under: str | None = None) -> list[str]:
+    """Repository-relative paths (below `under`, if given) that differ between `commit` and
+    the work tree, added, modified or deleted, committed or not, plus untracked files."""
+    limit = ["--", under] if under is not None else []
+    diff = _run_git(root, ["diff", "--name-only", "--no-renames", "-z", commit, *limit])
+    others = _run_git(root, ["ls-files", "--others", "--exclude-standard", "-z", *limit])
+    names = {n for out in (diff, others) for n in out.decode("utf-8", "surrogateescape")
+             .split("\0") if n}
+    return sorted(names)
+
+
+def file_at(root: Path, commit: str, path: str) -> bytes:
+    """A file's content in `commit`; empty when the commit has no such file."""
+    return _run_git(root, ["cat-file", "blob", f"{commit}:{path}"], check=False)
+
+
+def symlinks(root: Path) -> list[str]:
+    """Every symlink git tracks in the index (repository-relative paths)."""
+    out = _run_git(root, ["ls-files", "-s", "-z"])
+    found = []
+    for record in out.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, name = record.partition("\t")
+        if meta.startswith("120000 "):
+            found.append(name)
+    return found
