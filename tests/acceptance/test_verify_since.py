@@ -187,3 +187,18 @@ def test_uncommitted_edits_are_checked_too(repo: tuple[Path, str, str]) -> None:
     path.write_text(path.read_text().replace("state: ready_for_review", "state: approved"))
     code, out = verify("--since", BASE)
     assert code == 1 and any("state is approved" in line for line in out), out
+
+
+def test_a_symlinked_ticket_whose_target_changed(repo: tuple[Path, str, str]) -> None:
+    root, _live, waiting = repo
+    path = ticket_file(root, waiting)
+    target = root / "kept" / f"{waiting}.yaml"
+    target.parent.mkdir()
+    target.write_text(path.read_text())
+    path.unlink()
+    path.symlink_to(f"../../kept/{waiting}.yaml")
+    commit(root, "keep it elsewhere")
+    git(root, "tag", "-f", BASE)
+    target.write_text(target.read_text().replace("state: ready_for_review", "state: approved"))
+    commit(root, "approve it there")
+    since_reports(f"{waiting}: state is approved but the history ends in ready_for_review")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,7 +106,8 @@ def verify_changed(root: Path, tickets: Iterable[str], files: Iterable[str]) -> 
             problems.extend(_check_one(store, ticket, store.display(path)))
     changed = _ChangedFiles(root, files)
     patterns = {t.pattern.id for t in loaded if t.state in OPEN_STATES}
-    needles = changed.needles() | {p.encode("utf-8") for p in patterns}
+    needles = changed.needles() | {p.encode("utf-8") for p in patterns} | {b"\\"}
+    mentions = re.compile(b"|".join(re.escape(n) for n in sorted(needles)))
     others: list[Ticket] = []
     pinning = 0
     for path in listing:
@@ -115,7 +117,7 @@ def verify_changed(root: Path, tickets: Iterable[str], files: Iterable[str]) -> 
             data = path.read_bytes()
         except OSError:
             continue  # unreadable: as it was when it landed
-        if b"\\" not in data and not any(needle in data for needle in needles):
+        if mentions.search(data) is None:
             continue
         peeked = _peek(store, path, data)
         if peeked is None:
