@@ -202,3 +202,20 @@ def test_a_symlinked_ticket_whose_target_changed(repo: tuple[Path, str, str]) ->
     target.write_text(target.read_text().replace("state: ready_for_review", "state: approved"))
     commit(root, "approve it there")
     since_reports(f"{waiting}: state is approved but the history ends in ready_for_review")
+
+
+def test_since_head_before_the_first_commit(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-commit hook runs `verify --since HEAD`; a repository's first commit has no HEAD:
+    everything in it is new, so everything is checked."""
+    fresh = tmp_path / "fresh"
+    (fresh / "patterns").mkdir(parents=True)
+    git(fresh, "init", "-q")
+    monkeypatch.chdir(fresh)
+    (fresh / "pubflow.yaml").write_text("reviewers: [{id: rlee}]\n")
+    (fresh / "patterns" / "incident-escalation.json").write_text(json.dumps(valid_pattern()))
+    code, out, err = invoke("verify", "--since", "HEAD")
+    assert code == 0, out + err
+    assert "verified 0 ticket(s)" in out
+    code, _out, err = invoke("verify", "--since", "no-such-ref")
+    assert code == 2 and "no-such-ref" in err

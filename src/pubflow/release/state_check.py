@@ -91,10 +91,13 @@ def check_state(root: Path, since: str | None = None) -> StateReport:
     if since is not None:
         from pubflow.storage import git as gitrepo
 
-        if gitrepo.resolve_commit(root, since) is None:
+        if gitrepo.resolve_commit(root, since) is not None:
+            changes = _range(root, since)
+        elif since == "HEAD":
+            since = None  # no commit yet (the pre-commit hook's first run): all of it is new
+        else:
             raise UsageError(f"--since {since}: no such commit in this repository",
                              hint="Give a branch, tag or commit, e.g. origin/main.")
-        changes = _range(root, since)
     tickets = (verify(root) if changes is None else
                verify_changed(root, changes.tickets, changes.files))
     problems = [str(p) for p in tickets.problems]
