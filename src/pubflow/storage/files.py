@@ -33,6 +33,7 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     folder = path.parent if str(path.parent) else Path()
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        _set_mode(fd, tmp, path)
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -43,6 +44,22 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
             os.unlink(tmp)
         raise
     fsync_folder(folder)
+
+
+def _set_mode(fd: int, tmp: str, path: Path) -> None:
+    """The mode a plain `open()` would give: the replaced file's own, else 0666 less the
+    umask (a temporary file is created 0600, which would keep teammates and a web server from
+    reading a status page or a package)."""
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # pragma: no cover - Windows has no fchmod; only the read-only bit applies there
+        Path(tmp).chmod(mode)
 
 
 def fsync_folder(folder: Path) -> None:

@@ -3,6 +3,7 @@ leaves neither a half-written target nor a temporary file behind."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +107,23 @@ def test_unencodable_text_fails_before_anything_is_written(tmp_path: Path) -> No
 def test_fsync_folder_is_best_effort(tmp_path: Path) -> None:
     fsync_folder(tmp_path)
     fsync_folder(tmp_path / "missing")  # no error: not every system allows it either
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path: Path, umask: int,
+                                                  expected: int) -> None:
+    previous = os.umask(umask)
+    try:
+        atomic_write_bytes(tmp_path / "status.html", b"<html></html>")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "status.html").stat().st_mode & 0o777 == expected
+
+
+def test_a_replaced_file_keeps_its_own_mode(tmp_path: Path) -> None:
+    target = tmp_path / "run.sh"
+    target.write_text("#!/bin/sh\n")
+    target.chmod(0o750)
+    atomic_write_bytes(target, b"#!/bin/sh\necho hi\n")
+    assert target.stat().st_mode & 0o777 == 0o750
+    assert target.read_bytes() == b"#!/bin/sh\necho hi\n"
