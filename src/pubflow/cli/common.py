@@ -92,11 +92,21 @@ def make_console() -> Any:
                    width=None if color else 200, soft_wrap=not color)
 
 
-def repo_context() -> tuple[Config, datetime]:
-    """The repository's configuration (found from the current folder) and the time now."""
+def repo_context(*, needs_git: bool = False) -> tuple[Config, datetime]:
+    """The repository's configuration (found from the current folder) and the time now;
+    `needs_git`: refuse (exit 2) outside a git repository rather than show empty state."""
     from pubflow.config import find_root, load_config
 
-    return load_config(find_root(Path.cwd())), datetime.now(UTC)
+    root = find_root(Path.cwd())
+    if needs_git:
+        from pubflow.storage import git as gitrepo
+
+        if not gitrepo.is_repository(root):
+            raise UsageError(f"{root}: not a git repository; pubflow keeps tickets and "
+                             "releases as files and commits in one",
+                             hint="Run pubflow inside your pattern repository, or "
+                                  "`pubflow init` / `git init` to make one.")
+    return load_config(root), datetime.now(UTC)
 
 
 def acting_actor(config: Config, *, commits: bool = True) -> str:

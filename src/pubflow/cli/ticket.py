@@ -96,7 +96,7 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
     """
     from pubflow.records.store import TicketStore
 
-    config, now = repo_context()
+    config, now = repo_context(needs_git=True)
     ticket = TicketStore(config.root).load(ticket_id)
     if output_format is Format.json:
         write_output(json.dumps(_summary(ticket, now) | {"history": ticket.to_plain()["history"],
@@ -143,7 +143,7 @@ def list_tickets(
 
     if state is not None and state not in set(State):
         raise UsageError(f"unknown state '{state}'; states: {', '.join(State)}")
-    config, now = repo_context()
+    config, now = repo_context(needs_git=True)
     tickets = summaries(TicketStore(config.root))
     if state is not None:
         tickets = [t for t in tickets if t.state == state]
@@ -181,7 +181,7 @@ def history(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> Non
     """
     from pubflow.records.store import TicketStore
 
-    config, _now = repo_context()
+    config, _now = repo_context(needs_git=True)
     ticket = TicketStore(config.root).load(ticket_id)
     if output_format is Format.json:
         write_output(json.dumps({"id": ticket.id, "history": ticket.to_plain()["history"]},

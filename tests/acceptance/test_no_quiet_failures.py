@@ -1,0 +1,36 @@
+"""No quiet failures (issue 15, item 8): a broken ticket file is never hidden behind wrong
+counts, and outside a git repository the commands that need one say so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.acceptance.tickets_support import create, invoke, setup_repo
+
+
+def test_status_stops_on_a_broken_ticket_file(repo: Path,
+                                              write_pattern: Callable[..., Path]) -> None:
+    setup_repo(repo, write_pattern)
+    ticket_id = create()
+    ticket = repo / ".pubflow" / "tickets" / f"{ticket_id}.yaml"
+    ticket.write_text(ticket.read_text().replace("history:", "history: [unclosed\n"))
+    for args in (["status"], ["status", "--format", "json"], ["ticket", "list"]):
+        code, out, err = invoke(*args)
+        assert code == 2, (args, out, err)
+        assert f"{ticket_id}.yaml" in err
+
+
+@pytest.mark.parametrize("args", [["status"], ["ticket", "list"], ["ticket", "show", "PUB-2026-001"],
+                                  ["ticket", "history", "PUB-2026-001"]])
+def test_outside_a_git_repository_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          args: list[str]) -> None:
+    folder = tmp_path / "not-a-repo"
+    folder.mkdir()
+    (folder / "pubflow.yaml").write_text("reviewers: [{id: rlee}]\n")
+    monkeypatch.chdir(folder)
+    code, out, err = invoke(*args)
+    assert code == 2, out + err
+    assert "not a git repository" in err
