@@ -219,6 +219,23 @@ def _read_yaml_mapping(path: Path, content: bytes) -> Any:
     return data
 
 
+def _check_inside(raw: Any, keys: list[str], path: Path) -> None:
+    """A folder the configuration names must lie inside the repository: pubflow reads and
+    writes there, and `../..` or an absolute path would send it anywhere."""
+    value: Any = raw
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(value, str):
+        return
+    root = path.parent.resolve()
+    target = (root / value).resolve()
+    if target != root and root not in target.parents:
+        line, col = _yaml_position(raw, keys)
+        raise ConfigError(f"{path.name}:{line}:{col}: key '{_dotted(list(keys))}': '{value}' "
+                          f"leads outside the repository ({target})",
+                          hint="Name a folder inside the repository, relative to pubflow.yaml.")
+
+
 def _validate(raw: Any, path: Path) -> None:
     import jsonschema
 
@@ -242,6 +259,8 @@ def _validate(raw: Any, path: Path) -> None:
     if problems:
         raise ConfigError("\n".join(problems),
                           hint="See schemas/config.schema.json for every key and its type.")
+    for keys in (["patterns_dir"], ["notifications", "outbox"]):
+        _check_inside(raw, keys, path)
     seen: set[str] = set()
     for index, entry in enumerate(raw.get("environments") or ()):
         name = _env_name(entry)

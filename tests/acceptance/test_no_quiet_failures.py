@@ -34,3 +34,26 @@ def test_outside_a_git_repository_says_so(tmp_path: Path, monkeypatch: pytest.Mo
     code, out, err = invoke(*args)
     assert code == 2, out + err
     assert "not a git repository" in err
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("patterns_dir: ../..\n", "patterns_dir"),
+    ("patterns_dir: /etc\n", "patterns_dir"),
+    ("notifications:\n  outbox: ../../x\n", "notifications.outbox"),
+])
+def test_configured_folders_stay_inside_the_repository(repo: Path, text: str, key: str) -> None:
+    (repo / "pubflow.yaml").write_text(text)
+    code, out, err = invoke("validate")
+    assert code == 2, out + err
+    assert f"key '{key}'" in err and "leads outside the repository" in err
+    assert "pubflow.yaml:" in err
+
+
+def test_rollback_to_takes_a_version_not_a_path(repo: Path,
+                                                write_pattern: Callable[..., Path]) -> None:
+    setup_repo(repo, write_pattern)
+    code, out, err = invoke("--actor", "releng", "rollback", "incident-escalation", "--env",
+                            "staging", "--to", "../../../evil")
+    assert code == 2, out + err
+    assert "'../../../evil' is not a version" in err
+    assert not (repo / ".pubflow" / "environments").exists()

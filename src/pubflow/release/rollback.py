@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pubflow.config import Config
-from pubflow.errors import GateRefused
+from pubflow.errors import GateRefused, InputError, UsageError
 from pubflow.records.environments import (
     Environment,
     LiveEntry,
@@ -46,6 +46,8 @@ class RollbackResult:
 def rollback(config: Config, pattern_id: str, environment: str, to_version: str | None,
              reason: str | None, depublish: bool, actor: str, now: datetime) -> RollbackResult:
     check_environment_name(environment, config.environments)
+    if to_version is not None:
+        _check_version(to_version)
     refused = refuse_actor(config, actor, environment, "roll back in")
     if refused is not None:
         raise GateRefused(f"{pattern_id}: rollback in {environment} refused: {refused}",
@@ -117,6 +119,19 @@ def _ticket(root: Path, ticket_id: str) -> Ticket | None:
                           hint=f"Run `pubflow ticket verify {ticket.id}` and restore the "
                                "ticket file from git before rolling back.")
     return ticket
+
+
+def _check_version(to_version: str) -> None:
+    """`--to` names a release by its version, never a path or anything else."""
+    from pubflow.release.versions import parse
+
+    try:
+        parse(to_version)
+    except InputError:
+        raise UsageError(f"--to {to_version!r} is not a version; give the release to go "
+                         "back to by its version, e.g. --to 1.2.0",
+                         hint="`pubflow status` lists each pattern's live version; the "
+                              "environment file lists the earlier ones.") from None
 
 
 def _previous(live: LiveEntry) -> str | None:
