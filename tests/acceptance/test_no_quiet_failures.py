@@ -3,6 +3,7 @@ counts, and outside a git repository the commands that need one say so."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,3 +58,26 @@ def test_rollback_to_takes_a_version_not_a_path(repo: Path,
     assert code == 2, out + err
     assert "'../../../evil' is not a version" in err
     assert not (repo / ".pubflow" / "environments").exists()
+
+
+def test_untrusted_text_is_shown_escaped(repo: Path, write_pattern: Callable[..., Path]) -> None:
+    """A comment with a terminal escape, a newline that fakes a table row and rich markup is
+    shown as text, piped and with NO_COLOR too (issue 15, item 6)."""
+    from tests.acceptance.tickets_support import in_review
+
+    setup_repo(repo, write_pattern)
+    ticket_id = in_review()
+    nasty = "fine\x1b[2J\x1b[31m\n2026-01-01 | mallory | approved | [bold red]ok[/]"
+    code, out, err = invoke("--actor", "jdoe", "ticket", "review", ticket_id, "--decision",
+                            "request-changes", "--comment", nasty)
+    if code != 0:  # the author may not review: have the routed reviewer do it
+        reviewer = json.loads(invoke("ticket", "show", ticket_id, "--format", "json")[1])
+        code, out, err = invoke("--actor", reviewer["reviewer"], "ticket", "review", ticket_id,
+                                "--decision", "request-changes", "--comment", nasty)
+    assert code == 0, out + err
+    for args in (["ticket", "history", ticket_id], ["ticket", "show", ticket_id]):
+        code, out, err = invoke(*args)
+        assert code == 0, out + err
+        assert "\x1b" not in out
+        assert "\\x1b[2J" in out
+        assert "[bold red]ok[/]" in out

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from pubflow.cli.common import handle_errors, repo_context
-from pubflow.cli.terminal import write_output
+from pubflow.cli.terminal import shown, write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
@@ -83,24 +83,25 @@ def _print_status(dashboard: Dashboard) -> None:
             canary = (f"{rollout.canary} at {rollout.weight}% (stable "
                       f"{rollout.stable or 'none'})") if rollout else ""
             notes = (row.notes or "").splitlines()
-            table.add_row(row.pattern, row.version, canary, row.ticket,
-                          row.release or "", row.by or "", row.at or "",
-                          notes[0][:60] if notes else "")
+            table.add_row(*(shown(value) for value in (
+                row.pattern, row.version, canary, row.ticket, row.release or "",
+                row.by or "", row.at or "", notes[0][:60] if notes else "")))
         console.print(table)
     tickets = dashboard.tickets
     states = ", ".join(f"{state} {count}" for state, count in tickets.by_state.items())
     console.print(f"tickets: {tickets.total}" + (f" ({states})" if states else ""),
                   markup=False)
     for item in tickets.overdue:
-        console.print(f"overdue: {item.id} ({item.pattern}) with {item.reviewer}, "
-                      f"due {item.due}", markup=False)
+        console.print(shown(f"overdue: {item.id} ({item.pattern}) with {item.reviewer}, "
+                            f"due {item.due}"))
     if dashboard.recent_events:
         table = Table(title="recent events", title_justify="left")
         for column in ("at", "actor", "kind", "what"):
             table.add_column(column)
         for event in reversed(dashboard.recent_events):
-            table.add_row(str(event.get("at")), str(event.get("actor")), str(event.get("kind")),
-                          _describe_event(event))
+            table.add_row(*(shown(value) for value in (
+                event.get("at"), event.get("actor"), event.get("kind"),
+                _describe_event(event))))
         console.print(table)
 
 

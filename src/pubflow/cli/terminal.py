@@ -12,6 +12,17 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+def shown(text: object) -> str:
+    """Text someone typed (an actor, a reason, a note), safe for a rich table or print:
+    control characters as visible escapes (no terminal sequences, no fake rows) and rich's
+    markup brackets escaped."""
+    from rich.markup import escape
+
+    from pubflow.reporters import printable
+
+    return escape(printable(str(text)))
+
+
 def use_color(stream: Any) -> bool:
     """Colour only on a terminal, never with NO_COLOR (https://no-color.org) or TERM=dumb."""
     if os.environ.get("NO_COLOR"):

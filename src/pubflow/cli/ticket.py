@@ -22,7 +22,7 @@ from pubflow.cli.common import (
 from pubflow.cli.common import (
     TextOrJson as Format,
 )
-from pubflow.cli.terminal import write_output
+from pubflow.cli.terminal import shown, write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
@@ -106,16 +106,18 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
     console = make_console()
     pinned = ticket.pattern
     author = ticket.author
-    console.print(f"[bold]{ticket.id}[/bold]  {ticket.state}  (priority {ticket.priority})")
-    console.print(f"pattern:  {pinned.id} {pinned.version or '?'}  {pinned.path}")
-    console.print(f"digest:   sha256:{pinned.digest}")
-    console.print(f"author:   {author.id or '?'} <{author.email or '?'}>")
-    console.print(f"reviewer: {ticket.reviewer or '-'}")
+    console.print(f"[bold]{shown(ticket.id)}[/bold]  {shown(ticket.state)}  "
+                  f"(priority {shown(ticket.priority)})")
+    console.print(f"pattern:  {shown(pinned.id)} {shown(pinned.version or '?')}  "
+                  f"{shown(pinned.path)}")
+    console.print(f"digest:   sha256:{shown(pinned.digest)}")
+    console.print(f"author:   {shown(author.id or '?')} <{shown(author.email or '?')}>")
+    console.print(f"reviewer: {shown(ticket.reviewer or '-')}")
     due = ticket.due or "-"
-    console.print(f"due:      {due}{'  OVERDUE' if ticket.is_overdue(now) else ''}")
+    console.print(f"due:      {shown(due)}{'  OVERDUE' if ticket.is_overdue(now) else ''}")
     for finding in ticket.findings:
-        console.print(f"  {finding['file']}:{finding['line']}:{finding['column']}: "
-                      f"[{finding['rule']}] {finding['message']}", markup=False)
+        console.print(shown(f"  {finding['file']}:{finding['line']}:{finding['column']}: "
+                            f"[{finding['rule']}] {finding['message']}"))
     console.print(_history_table(ticket))
 
 
@@ -167,8 +169,9 @@ def list_tickets(
     table = Table("ticket", "state", "priority", "pattern", "version", "reviewer", "due")
     for summary in tickets:
         due = (summary.due or "-") + (" OVERDUE" if summary.is_overdue(now) else "")
-        table.add_row(summary.id, summary.state, summary.priority, summary.pattern_id,
-                      summary.pattern_version or "?", summary.reviewer or "-", due)
+        table.add_row(*(shown(value) for value in (
+            summary.id, summary.state, summary.priority, summary.pattern_id,
+            summary.pattern_version or "?", summary.reviewer or "-", due)))
     make_console().print(table)
 
 
@@ -286,8 +289,9 @@ def _history_table(ticket: Ticket) -> Any:
 
     table = Table("at (UTC)", "actor", "event", "from", "to", "reason", title=ticket.id)
     for event in ticket.history:
-        table.add_row(event.at, event.actor, event.event, event.from_state or "-",
-                      event.to_state, event.reason or "")
+        table.add_row(*(shown(value) for value in (
+            event.at, event.actor, event.event, event.from_state or "-", event.to_state,
+            event.reason or "")))
     return table
 
 

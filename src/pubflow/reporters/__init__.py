@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pubflow.findings import ValidationReport
+from pubflow.reporters._common import printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,4 +63,4 @@ _MODULE_BY_NAME = {
 REPORTER_BY_NAME: dict[str, Reporter] = {name: _whole(name) for name in _MODULE_BY_NAME}
 """The `--format` choices, in the order `--help` lists them."""
 
-__all__ = ["REPORTER_BY_NAME", "ReportOptions", "Reporter", "stream_report"]
+__all__ = ["REPORTER_BY_NAME", "ReportOptions", "Reporter", "printable", "stream_report"]
