@@ -25,6 +25,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pubflow.storage.jsonsource import MAX_DEPTH, depth_exceeded_at
+
 EVENT_TYPES = frozenset({"view", "download", "rating", "report"})
 ESCALATION_REPORTERS = 3
 ESCALATION_WINDOW = timedelta(hours=1)
@@ -249,6 +251,10 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
 
     for number, line in enumerate(lines, start=1):
         if not line.strip():
+            continue
+        if line.count("[") + line.count("{") > MAX_DEPTH and (
+                depth_exceeded_at(line, MAX_DEPTH) is not None):
+            count_bad(number, f"nested more than {MAX_DEPTH} levels deep")
             continue
         try:
             event = loads(line)

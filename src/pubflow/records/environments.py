@@ -248,6 +248,7 @@ def _parse(raw: bytes, shown: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise InputError(f"{shown}: not valid UTF-8 (byte offset {exc.start})") from exc
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    _refuse_deep_json(body, shown)
     try:
         doc = json.loads(body)
     except ValueError:
@@ -255,6 +256,17 @@ def _parse(raw: bytes, shown: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise InputError(f"{shown}:1:1: an environment file must be a mapping")
     return doc
+
+
+def _refuse_deep_json(text: str, shown: str) -> None:
+    """Deep nesting is refused before `json.loads` (recursive) sees it; deep YAML is refused
+    by `load_yaml` in the same words."""
+    from pubflow.storage.jsonsource import MAX_DEPTH, depth_exceeded_at
+
+    if depth_exceeded_at(text, MAX_DEPTH) is not None:
+        raise InputError(f"{shown}: document is nested more than {MAX_DEPTH} levels deep, "
+                         "the limit for pubflow's JSON files",
+                         hint="Restore the file with `git checkout -- FILE`.")
 
 
 def _parse_yaml(text: str, shown: str) -> Any:
@@ -288,7 +300,9 @@ def catalog_entry(pattern: dict[str, Any],
 def load_catalog(root: Path, name: str) -> dict[str, Any]:
     path = catalog_path(root, name)
     try:
-        data = json.loads(path.read_bytes())
+        raw = path.read_bytes()
+        _refuse_deep_json(raw.decode("utf-8", "replace"), f"{CATALOG_DIR}/{name}.json")
+        data = json.loads(raw)
     except FileNotFoundError:
         return {"environment": name, "patterns": []}
     except (OSError, ValueError) as exc:

@@ -253,7 +253,7 @@ def parse_json_bytes(raw: bytes, display: str) -> JsonDocument | LoadFailure:
     except RecursionError:
         return _deep_failure(display, text)
     doc = JsonDocument(display, text, data)
-    depth_offset = _depth_exceeded_at(text, MAX_DEPTH)
+    depth_offset = depth_exceeded_at(text, MAX_DEPTH)
     if depth_offset is not None:
         pos = doc.position_of_offset(depth_offset)
         return _fail(display, pos.line, pos.column, "json.too-deep",
@@ -283,7 +283,7 @@ def _find_bare_token(text: str, token: str) -> int:
     return 0
 
 
-def _depth_exceeded_at(text: str, limit: int) -> int | None:
+def depth_exceeded_at(text: str, limit: int = MAX_DEPTH) -> int | None:
     """Offset of the first bracket nested deeper than `limit`, or None.
 
     Valid patterns are four levels deep; counting brackets outside strings is linear and
@@ -306,7 +306,7 @@ def _depth_exceeded_at(text: str, limit: int) -> int | None:
 
 
 def _deep_failure(display: str, text: str) -> LoadFailure:
-    offset = _depth_exceeded_at(text, MAX_DEPTH) or 0
+    offset = depth_exceeded_at(text, MAX_DEPTH) or 0
     doc = JsonDocument(display, text, None)
     pos = doc.position_of_offset(offset)
     return _fail(display, pos.line, pos.column, "json.too-deep",

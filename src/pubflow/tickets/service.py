@@ -8,7 +8,6 @@ Every state change is written and committed on its own: `git log` is the audit t
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -263,11 +262,16 @@ def _check_pattern(config: Config, path: Path) -> tuple[FileResult, PinnedPatter
     raw = path.read_bytes()
     report = validate(ValidateRequest(config=config, paths=(path,), use_cache=False))
     result = report.files[0]
-    data: Any = None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        data = None
+    # Size and depth are limited before any parser sees the pattern: `validate` refused it
+    # with a located finding, which is the error here (no ticket for a file pubflow can't read).
+    from pubflow.storage.jsonsource import JsonDocument, parse_json_bytes
+
+    for limit in result.findings:
+        if limit.rule in ("json.too-deep", "json.too-large"):
+            raise InputError(f"{limit.file}:{limit.line}:{limit.column}: {limit.message}",
+                             hint=limit.hint)
+    parsed = parse_json_bytes(raw, _rel(path, config.root))
+    data: Any = parsed.data if isinstance(parsed, JsonDocument) else None
     data = data if isinstance(data, dict) else {}
     author_raw = data.get("author") if isinstance(data.get("author"), dict) else {}
     author = Author(_text(author_raw.get("id")), _text(author_raw.get("email")),

@@ -179,3 +179,36 @@ def test_to_plain_gives_json_values() -> None:
     assert [type(v) for v in plain["a"]["b"]] == [int, float, bool, type(None), str]
     assert json.loads(json.dumps(plain)) == plain
     assert to_plain(("t", 1)) == ["t", 1]
+
+
+# Limits before parsing (issue 15, item 5): nesting and size are refused, placed, before
+# either loader builds anything; neither a RecursionError nor a crash.
+
+@pytest.mark.parametrize("round_trip", [True, False])
+@pytest.mark.parametrize(("text", "where"), [
+    ("a: " + "[" * 65 + "]" * 65 + "\n", "f.yaml:1:"),
+    ("a: " + "{b: " * 65 + "}" * 65 + "\n", "f.yaml:1:"),
+    ("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "f.yaml:1:"),
+    ("a:\n" + "".join("  " * i + "- \n" for i in range(1, 80)), "f.yaml:"),
+    ("".join("  " * i + "k:\n" for i in range(80)) + "  " * 80 + "k: v\n", "f.yaml:"),
+    ("- " * 100_000 + "x\n", "f.yaml:1:"),
+], ids=["flow", "flow-mappings", "flow-100000", "block-sequences", "block-mappings",
+        "compact-100000"])
+def test_deep_nesting_is_refused_with_its_place(text: str, where: str, round_trip: bool) -> None:
+    with pytest.raises(InputError) as caught:
+        load_yaml(text, "f.yaml", round_trip=round_trip)
+    assert caught.value.message.startswith(where)
+    assert "nested more than 64 levels deep" in caught.value.message
+
+
+def test_nesting_up_to_the_limit_and_many_brackets_are_read() -> None:
+    text = "a: " + "[" * 63 + "]" * 63 + "\n" + "".join(f"k{i}: [x, {{y: 1}}]\n"
+                                                          for i in range(100))
+    assert load_yaml(text, "f.yaml", round_trip=False) == load_yaml(text, "f.yaml")
+    assert load_yaml("- - x\n", "f.yaml") == [["x"]]
+
+
+def test_a_huge_yaml_file_is_refused_before_parsing() -> None:
+    text = "a: " + "x" * (2 * 1024 * 1024) + "\n"
+    with pytest.raises(ConfigError, match=r"f.yaml: file is larger than the 2 MiB limit"):
+        load_yaml(text, "f.yaml", error=ConfigError)
