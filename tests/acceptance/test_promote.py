@@ -226,3 +226,44 @@ def test_bad_promotion_options_are_usage_errors(repo: Path, write_pattern: Write
     code, _out, err = promote(ticket_id, "--to", "staging", *args)
     assert code == 2 and message in err
     assert head(repo) == before
+
+
+def _first_live_then_second(repo: Path, write_pattern: WritePattern) -> str:
+    first = approved_repo(repo, write_pattern)
+    assert promote(first, "--to", "staging")[0] == 0
+    assert promote(first, "--to", "production")[0] == 0
+    return new_version(repo, write_pattern, "1.1.0")
+
+
+def test_a_health_check_without_canary_that_fails_rolls_back(
+        repo: Path, write_pattern: WritePattern) -> None:
+    second = _first_live_then_second(repo, write_pattern)
+    code, out, err = promote(second, "--to", "staging", "--health-cmd", "echo down; false")
+    assert code == 1, out + err
+    assert (f"health check failed (exit 1) after switching to {PATTERN} 1.1.0 in staging"
+            in out)
+    assert "down" in out and f"{second} is rolled_back" in out
+    live = live_in(repo, "staging")
+    assert live is not None and live["version"] == "1.0.0" and "rollout" not in live
+    assert catalog(repo, "staging")[PATTERN]["version"] == "1.0.0"
+    assert ticket_state(second) == "rolled_back"
+    assert not any("1.1.0" in tag for tag in tags(repo))
+    assert git(repo, "status", "--porcelain") == ""
+    assert "rollback" in git(repo, "log", "-1", "--format=%s")
+
+
+def test_a_health_check_without_canary_that_passes_promotes(
+        repo: Path, write_pattern: WritePattern) -> None:
+    second = _first_live_then_second(repo, write_pattern)
+    log = repo.parent / "health.log"
+    code, out, err = promote(second, "--to", "staging", "--health-cmd",
+                             f'echo "$PUBFLOW_VERSION $PUBFLOW_WEIGHT $PUBFLOW_STABLE_VERSION" '
+                             f'>> {log}; true')
+    assert code == 0, out + err
+    assert log.read_text() == "1.1.0 100 1.0.0\n"  # once, after the switch
+    assert f"{PATTERN} 1.1.0 is live in staging" in out
+    live = live_in(repo, "staging")
+    assert live is not None and live["version"] == "1.1.0" and "rollout" not in live
+    assert ticket_state(second) == "staged"
+    assert f"pubflow/staging/{PATTERN}/1.1.0" in tags(repo)
+    assert git(repo, "status", "--porcelain") == ""

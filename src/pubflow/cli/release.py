@@ -55,8 +55,9 @@ def promote(
     canary: Annotated[str | None, typer.Option(
         "--canary", help="Gradual rollout weights, e.g. 10,25,50,100.", show_default=False)] = None,
     health_cmd: Annotated[str | None, typer.Option(
-        "--health-cmd", help="Shell command run between canary steps; non-zero exit or timeout "
-        "rolls back. Gets PUBFLOW_PATTERN, PUBFLOW_VERSION, PUBFLOW_ENVIRONMENT, PUBFLOW_WEIGHT.",
+        "--health-cmd", help="Shell command run between canary steps (without --canary: once, "
+        "after the switch); non-zero exit or timeout rolls back. Gets PUBFLOW_PATTERN, "
+        "PUBFLOW_VERSION, PUBFLOW_ENVIRONMENT, PUBFLOW_WEIGHT.",
         show_default=False)] = None,
     health_timeout: Annotated[float, typer.Option(
         "--health-timeout", help="Seconds before a health check counts as failed.")] = 300.0,
@@ -72,11 +73,17 @@ def promote(
     Production takes only a ticket staged in the environment before it (`environments` in
     pubflow.yaml), unless it is a hotfix with notes. Every refusal names its gate (exit 1).
 
+    --health-cmd without --canary runs the check once after the switch, as a one-step canary
+    at 100 %: on a non-zero exit or a timeout the stable version comes back, the ticket is
+    rolled_back and the exit status is 1.
+
     Examples:
 
       pubflow promote PUB-2026-001 --to staging --release minor --notes "Adds an SLA step"
 
       pubflow promote PUB-2026-001 --to production --canary 10,25,50,100 --health-cmd ./check.sh
+
+      pubflow promote PUB-2026-001 --to production --health-cmd ./check.sh
     """
     from pubflow.release.promote import PromoteRequest
     from pubflow.release.promote import promote as run_promote
@@ -117,7 +124,8 @@ def _result_text(result: PromoteResult, dry_run: bool) -> str:
         return "\n".join(lines) + "\n"
     health = result.failed_health
     if health is not None:
-        lines.append(f"health check failed ({health.summary()}) during the canary of "
+        during = "during the canary of" if plan.canary != (100,) else "after switching to"
+        lines.append(f"health check failed ({health.summary()}) {during} "
                      f"{plan.pattern} {plan.version} in {plan.environment}:")
         lines += [f"  {line}" for line in health.output.rstrip().splitlines()[-40:]]
         lines.append(f"rolled back to the stable version; {plan.ticket} is rolled_back "

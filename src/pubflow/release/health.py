@@ -1,17 +1,31 @@
 """The health command run between canary steps: a shell command, its own process group, a
-timeout that kills the whole group (a hanging check must not hang the rollout)."""
+timeout that kills the whole group (a hanging check must not hang the rollout).
+
+The output is read with a deadline, never with a blocking `communicate()`: a process the
+check started in another session (`setsid sleep 600 &`) keeps the output pipe open after the
+group is gone, and waiting for that pipe to close would hang the rollout. A check is done when
+its shell has exited and its output is closed; at the deadline its process group is killed, so
+are the escaped processes still holding the pipe (found through /proc, where there is one),
+and the check fails, saying why.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import locale
 import os
+import selectors
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 MAX_OUTPUT = 20_000
 """Characters of the check's output kept for the message (the tail, where errors are)."""
+
+_KEEP_BYTES = 4 * MAX_OUTPUT + 4
+"""Bytes of output kept while reading: enough for MAX_OUTPUT characters of any encoding."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,22 +45,95 @@ def run_health(command: str, variables: dict[str, str], timeout: float, cwd: Pat
     """Run `command` with `variables` added to the environment; stdout and stderr together."""
     env = {**os.environ, **variables}
     try:
-        process = subprocess.Popen(command, shell=True, cwd=cwd, env=env, text=True,
+        process = subprocess.Popen(command, shell=True, cwd=cwd, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         return HealthResult(False, None, f"cannot run the health command: {exc}")
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    pipe = process.stdout
     try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
+        output, closed = _read_until(pipe.fileno(), deadline)
+        if closed:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = process.wait(timeout=max(0.0, deadline - time.monotonic()))
+                return HealthResult(code == 0, code, _tail(output))
+        exited = _exit_status(process.pid)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        return HealthResult(False, None, _tail(output) + f"\n(killed after {timeout:g} s)",
-                            timed_out=True)
-    return HealthResult(process.returncode == 0, process.returncode, _tail(output))
+        escaped = 0 if closed else _kill_pipe_holders(pipe.fileno(), process.pid)
+    finally:
+        pipe.close()
+        process.wait()  # the shell itself: killed with its group, or already gone
+    held = (f"{escaped} process(es) it started in another session"
+            if escaped else "a process it started")
+    if exited is None:
+        why = f"killed after {timeout:g} s"
+        if escaped:
+            why += f", with {held} that still held its output open"
+    else:
+        why = (f"timed out after {timeout:g} s: the command exited {exited} but {held} still "
+               "held its output open; killed")
+    return HealthResult(False, None, _tail(output) + f"\n({why})", timed_out=True)
 
 
-def _tail(text: str | None) -> str:
-    text = text or ""
+def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
+    """What `fd` gives until it is closed (True) or the deadline passes (False); the tail."""
+    data = bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                return bytes(data), False
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return bytes(data), True
+            data += chunk
+            if len(data) > 2 * _KEEP_BYTES:
+                del data[:-_KEEP_BYTES]
+
+
+def _exit_status(pid: int) -> int | None:
+    """The exit code of the (unreaped) shell if it has ended, without reaping it: its pid, the
+    group id, stays ours until `wait`, so the kill of the group cannot reach anyone else."""
+    try:
+        status = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return None
+    if status is None:
+        return None
+    return status.si_status if status.si_code == os.CLD_EXITED else -status.si_status
+
+
+def _kill_pipe_holders(fd: int, group: int) -> int:
+    """SIGKILL every process outside `group` (already killed) holding the pipe `fd` reads,
+    but this one: the check's escaped descendants, nobody else was given it. How many; best
+    effort, Linux's /proc only."""
+    target = Path(f"pipe:[{os.fstat(fd).st_ino}]")
+    killed = 0
+    with contextlib.suppress(OSError):
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit() or int(proc.name) == os.getpid():
+                continue
+            with contextlib.suppress(OSError):
+                if os.getpgid(int(proc.name)) == group:
+                    continue
+                if any(_link(link) == target for link in (proc / "fd").iterdir()):
+                    os.kill(int(proc.name), signal.SIGKILL)
+                    killed += 1
+    return killed
+
+
+def _link(path: Path) -> Path | None:
+    try:
+        return path.readlink()
+    except OSError:
+        return None
+
+
+def _tail(data: bytes) -> str:
+    text = data.decode(locale.getpreferredencoding(False), errors="replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text if len(text) <= MAX_OUTPUT else "..." + text[-MAX_OUTPUT:]

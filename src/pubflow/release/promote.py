@@ -120,10 +120,15 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
 def _run(config: Config, request: PromoteRequest, plan: PromotePlan, pattern: dict[str, Any],
          ticket: Ticket, env: Environment, actor: str, now: datetime,
          on_step: StepCallback | None, result: PromoteResult) -> None:
-    """The canary steps (with health checks between them), then the full promotion."""
+    """The canary steps (with health checks between them), then the full promotion.
+
+    `--health-cmd` without `--canary` is a one-step canary at 100 %: the switch is committed
+    as a rollout at weight 100, the check runs once, and a failure rolls back to the stable
+    version exactly as a failed canary step does; the promotion (and its tag) follows a pass.
+    """
     root = config.root
     say = on_step or (lambda _text: None)
-    weights = [w for w in request.canary if w < 100]
+    weights = _canary_weights(request)
     for step, weight in enumerate(weights):
         change = _canary_change(config, plan, pattern, ticket, env, weight, actor, now,
                                 build_package=plan.build_package and step == 0)
@@ -143,6 +148,13 @@ def _run(config: Config, request: PromoteRequest, plan: PromotePlan, pattern: di
     change = _full_change(config, plan, pattern, ticket, env, actor, now,
                           build_package=plan.build_package and not weights)
     result.commits.append(apply(root, change, _smoke(root, plan), sign=config.signed_commits))
+
+
+def _canary_weights(request: PromoteRequest) -> list[int]:
+    """The weights committed as canary steps, each followed by the health check."""
+    if not request.canary:
+        return [100] if request.health_cmd else []
+    return [w for w in request.canary if w < 100]
 
 
 def _check_request(request: PromoteRequest) -> None:
@@ -314,7 +326,7 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
         release=kind, previous=current, package=pkg.package_rel(pinned.id, version),
         build_package=build, ticket_to=ticket_to.value, tag=tag,
         message=f"{how} {pinned.id} {version} to {env.name} ({ticket.id}, {kind})",
-        gates=gates, canary=request.canary)
+        gates=gates, canary=request.canary or tuple(_canary_weights(request)))
     plan.files = ([f"{plan.package}/{n}" for n in (pkg.MANIFEST_FILE, pkg.NOTES_FILE,
                                                     pkg.PAGE_FILE, pkg.PATTERN_FILE)]
                   if build else []) + [

@@ -108,3 +108,38 @@ def test_a_health_command_does_not_inherit_pubflows_process_group(tmp_path: Path
     assert result.ok
     shell, group = (int(line) for line in result.output.split())
     assert group == shell != os.getpgrp()
+
+
+@pytest.mark.parametrize("command", ["setsid sleep {seconds}",
+                                     "echo started; setsid sleep {seconds} & echo bg"],
+                         ids=["foreground", "backgrounded"])
+def test_a_process_escaped_into_its_own_session_is_not_waited_for(tmp_path: Path,
+                                                                  command: str) -> None:
+    # `setsid` leaves the check's process group, so killing the group does not reach it, and it
+    # holds the output pipe open for 20 s: the check ends at its timeout all the same
+    seconds = f"20.{os.getpid()}{len(command)}"
+    started = time.monotonic()
+    result = run_health(command.format(seconds=seconds), {}, 2, tmp_path)
+    elapsed = time.monotonic() - started
+    assert elapsed < 5
+    assert not result.ok and result.timed_out and result.exit_code is None
+    assert result.summary() == "timed out"
+    assert "after 2 s" in result.output
+    assert "it started in another session" in result.output
+    assert "held its output open" in result.output
+    # and the escaped sleep itself is killed, not left running for 20 s
+    assert all(_gone(pid) for pid in _sleeping(seconds))
+
+
+def _sleeping(seconds: str) -> list[int]:
+    """The processes running `sleep SECONDS`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv[:2] == [b"sleep", seconds.encode()]:
+                found.append(int(proc.name))
+    return found
