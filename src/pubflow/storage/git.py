@@ -18,12 +18,16 @@ def _repo(root: Path) -> Any:
     except ImportError as exc:  # pragma: no cover - gitpython is a dependency
         raise GitError("gitpython is not installed") from exc
     try:
-        return git.Repo(root)
+        repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise GitError(f"{root}: not a git repository",
                        hint="Run pubflow inside a git checkout (git init).") from exc
     except git.GitCommandNotFound as exc:
         raise GitError("git is not installed or not on PATH") from exc
+    # A pubflow repository may be a folder of a bigger checkout (its root is where pubflow.yaml
+    # is): git runs in that folder, so every path pubflow names is relative to its own root.
+    repo.git._working_dir = str(root)  # the same command object the object database uses
+    return repo
 
 
 def _git(repo: Any, *args: str) -> str:
@@ -54,7 +58,7 @@ def changed_files(root: Path, base: str | None) -> list[Path]:
         names.update(_lines(_git(repo, "diff", "--name-only", "--diff-filter=ACMR", "-z", "HEAD")))
     else:
         names.update(_lines(_git(repo, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z")))
-    names.update(_lines(_git(repo, "ls-files", "--others", "--exclude-standard", "-z")))
+    names.update(_lines(_git(repo, "ls-files", "--others", "--exclude-standard", "--full-name", "-z")))
     return sorted(top / name for name in names if (top / name).exists())
 
 
@@ -420,7 +424,8 @@ def changed_since(root: Path, commit: str, under: str | None = None) -> list[str
     """Repository-relative paths (below `under`, if given) that differ between `commit` and
     the work tree, added, modified or deleted, committed or not, plus untracked files."""
     limit = ["--", under] if under is not None else []
-    diff = _run_git(root, ["diff", "--name-only", "--no-renames", "-z", commit, *limit])
+    diff = _run_git(root, ["diff", "--name-only", "--relative", "--no-renames", "-z", commit,
+                           *limit])
     others = _run_git(root, ["ls-files", "--others", "--exclude-standard", "-z", *limit])
     names = {n for out in (diff, others) for n in out.decode("utf-8", "surrogateescape")
              .split("\0") if n}

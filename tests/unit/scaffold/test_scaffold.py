@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from pubflow import __version__
 from pubflow.config import load_config
-from pubflow.errors import GitError
 from pubflow.records.merge import ATTRIBUTES_LINE, DRIVER_NAME, driver_command, register_driver
 from pubflow.scaffold import FILES, InitResult, init_repository, template
 from tests.conftest import git
@@ -108,10 +105,6 @@ def test_an_existing_repository_is_used_as_it_is(tmp_path: Path) -> None:
     assert git(tmp_path, "config", f"merge.{DRIVER_NAME}.driver").strip() == driver_command()
 
 
-@pytest.mark.xfail(strict=True, raises=GitError,
-                   reason="bug: in a subfolder of a git repository, init writes the files and "
-                          "then register_driver fails with '<dir>: not a git repository' "
-                          "(storage.git opens the folder without searching its parents)")
 def test_a_subfolder_of_a_repository_is_not_made_a_repository_of_its_own(
         tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")

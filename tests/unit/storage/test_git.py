@@ -105,9 +105,6 @@ def test_outside_a_repository_is_a_git_error_with_a_hint(tmp_path: Path) -> None
     assert not pgit.is_repository(plain)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a pubflow root in a subfolder of a git work tree "
-                   "(found by its pubflow.yaml) is 'not a git repository' for every git "
-                   "operation, though is_repository() says it is inside one")
 def test_a_root_in_a_subfolder_of_the_work_tree(history: Path) -> None:
     project = history / "project"
     (project / "patterns").mkdir(parents=True)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pubflow.config import Config, Reviewer, load_config
-from pubflow.errors import GateRefused, GitError, InputError, UsageError
+from pubflow.errors import GateRefused, InputError, UsageError
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore
 from pubflow.records.tickets import Author
@@ -406,10 +406,6 @@ def test_an_empty_reviewer_name_is_not_a_reviewer(repo: Path, write_pattern: Wri
         service.route(config, ticket_id, "editor", NOW, reviewer_id="")
 
 
-@pytest.mark.xfail(strict=True, raises=GitError,
-                   reason="bug: a pattern repository in a subfolder of a git checkout (root "
-                          "found by its pubflow.yaml) cannot commit tickets: storage.git opens "
-                          "the root without searching its parents ('not a git repository')")
 def test_a_pattern_repository_in_a_subfolder_of_a_checkout(repo: Path) -> None:
     catalog = repo / "catalog"
     (catalog / "patterns").mkdir(parents=True)
