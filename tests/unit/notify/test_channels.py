@@ -8,23 +8,31 @@ import hmac
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from email import message_from_bytes
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from pubflow.config import load_config
 from pubflow.notify import messages
 from pubflow.notify.channels import (
+    RETRY_BUDGET_SECONDS,
     SIGNATURE_HEADER,
     DeliveryError,
+    backoff_seconds,
+    retry_after_seconds,
     send_email,
     send_webhook,
     sign,
 )
+from pubflow.notify.outbox import pending, send
 
 SECRET = "s3cret-for-tests"
 MESSAGE = messages.ticket_routed("PUB-2026-001", "incident-escalation", "rlee",
@@ -33,26 +41,34 @@ MESSAGE = messages.ticket_routed("PUB-2026-001", "incident-escalation", "rlee",
 
 
 class Hook:
-    """A real HTTP server that records what it is sent and answers with `statuses` in turn
-    (the last one repeats)."""
+    """A real HTTP server that records what it is sent (and when) and answers with `statuses`
+    in turn (the last one repeats); an answer may be `(status, {header: value})`."""
 
-    def __init__(self, *statuses: int, port: int = 0) -> None:
+    def __init__(self, *statuses: int | tuple[int, dict[str, str]], port: int = 0) -> None:
         received: list[tuple[str, dict[str, str], bytes]] = []
+        times: list[float] = []
         answers = list(statuses or (204,))
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 received.append((self.path, dict(self.headers.items()), body))
-                status = answers.pop(0) if len(answers) > 1 else answers[0]
+                times.append(time.monotonic())
+                answer = answers.pop(0) if len(answers) > 1 else answers[0]
+                status, extra = answer if isinstance(answer, tuple) else (answer, {})
                 self.send_response(status)
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            do_GET = do_POST  # what urllib sends after a 301/302/303 is recorded too
 
             def log_message(self, *args: Any) -> None:
                 return
 
         self.received = received
+        self.times = times
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/pubflow"
@@ -185,6 +201,114 @@ def test_nobody_listening_is_a_delivery_error() -> None:
     assert str(info.value).endswith("(after 1 attempt(s))")
 
 
+# --- redirects and Retry-After -------------------------------------------------------------
+
+@pytest.mark.parametrize("status", [302, 303, 307])
+def test_a_redirect_to_another_host_is_not_followed(status: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    other = Hook(204)
+    elsewhere = f"http://localhost:{other.port}/steal"
+    redirecting = Hook((status, {"Location": elsewhere}))
+    try:
+        with pytest.raises(DeliveryError) as info:
+            send_webhook({"url": redirecting.url, "secret_env": "HOOK_SECRET", "retries": 2},
+                         MESSAGE)
+    finally:
+        redirecting.close()
+        other.close()
+    assert other.received == []  # neither the message nor its signature left the host
+    assert len(redirecting.received) == 1  # a redirect is an answer: not retried
+    assert str(info.value) == (f"webhook {redirecting.url}: HTTP {status} "
+                               f"{HTTPStatus(status).phrase}: a redirect to another host "
+                               f"({elsewhere}) is not followed (after 1 attempt(s))")
+
+
+def test_a_redirect_to_another_host_leaves_the_message_pending(repo: Path) -> None:
+    other = Hook(204)
+    redirecting = Hook((302, {"Location": other.url}))  # same address, another port
+    try:
+        (repo / "pubflow.yaml").write_text(
+            f"notifications:\n  webhook:\n    url: {redirecting.url}\n    retries: 0\n")
+        config = load_config(repo)
+        [delivery] = send(config, MESSAGE)
+    finally:
+        redirecting.close()
+        other.close()
+    assert other.received == []
+    assert not delivery.ok
+    assert "a redirect to another host" in delivery.detail
+    assert [channel for _file, channel in pending(config)] == ["webhook"]
+
+
+def test_a_same_host_307_is_followed_with_the_signed_body(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    moved = Hook((307, {"Location": "/pubflow/v2"}), 204)
+    try:
+        detail = send_webhook({"url": moved.url, "secret_env": "HOOK_SECRET"}, MESSAGE)
+    finally:
+        moved.close()
+    assert detail == "webhook: HTTP 204"
+    [(first, _h1, body1), (second, headers, body2)] = moved.received
+    assert (first, second) == ("/pubflow", "/pubflow/v2")
+    assert body1 == body2 and json.loads(body2) == MESSAGE.to_json()
+    assert headers[SIGNATURE_HEADER] == sign(body2, SECRET)
+
+
+def test_a_same_host_302_is_not_followed() -> None:
+    moved = Hook((302, {"Location": "/elsewhere"}), 204)
+    try:
+        with pytest.raises(DeliveryError, match=r"only 307 and 308 redirects are followed"):
+            send_webhook({"url": moved.url}, MESSAGE)
+    finally:
+        moved.close()
+    assert [path for path, _headers, _body in moved.received] == ["/pubflow"]
+
+
+def test_retry_after_is_waited_for() -> None:
+    throttled = Hook((503, {"Retry-After": "1"}), 204)
+    try:
+        detail = send_webhook({"url": throttled.url, "retries": 1}, MESSAGE)
+    finally:
+        throttled.close()
+    assert detail == "webhook: HTTP 204"
+    assert len(throttled.received) == 2
+    first, second = throttled.times
+    assert 1.0 <= second - first < 3.0  # the back-off alone would be 0.2 s at most
+
+
+def test_a_retry_after_beyond_the_budget_leaves_the_message_pending() -> None:
+    asked = int(RETRY_BUDGET_SECONDS) + 60
+    throttled = Hook((429, {"Retry-After": str(asked)}), 204)
+    try:
+        with pytest.raises(DeliveryError) as info:
+            send_webhook({"url": throttled.url, "retries": 3}, MESSAGE)
+    finally:
+        throttled.close()
+    assert len(throttled.received) == 1  # not retried sooner than the server asked
+    assert str(info.value) == (
+        f"webhook {throttled.url}: HTTP 429 Too Many Requests; it asks to retry after "
+        f"{asked} s, beyond the retry budget of {RETRY_BUDGET_SECONDS:g} s (after 1 attempt(s))")
+
+
+def test_retry_after_takes_seconds_or_an_http_date() -> None:
+    now = 1_445_412_420.0  # Wed, 21 Oct 2015 07:27:00 GMT
+    assert retry_after_seconds("120", now) == 120.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now) == 60.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:00:00 GMT", now) == 0.0  # in the past
+    assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds("-5", now) is None
+    assert retry_after_seconds(None, now) is None
+
+
+def test_the_back_off_is_jittered() -> None:
+    first = {backoff_seconds(1) for _ in range(50)}
+    assert len(first) > 1
+    assert all(0.1 <= pause <= 0.2 for pause in first)
+    assert all(1.0 <= backoff_seconds(10) <= 2.0 for _ in range(50))
+
+
 # --- email -------------------------------------------------------------------------------
 
 def test_email_reaches_the_recipients(smtp: tuple[Mailbox, int]) -> None:
@@ -231,7 +355,7 @@ def test_login_needs_both_variables(smtp: tuple[Mailbox, int],
     monkeypatch.delenv("SMTP_PASSWORD", raising=False)
     with pytest.raises(DeliveryError) as info:
         send_email({"host": "127.0.0.1", "port": port, "username_env": "SMTP_USER",
-                    "password_env": "SMTP_PASSWORD"}, MESSAGE)
+                    "password_env": "SMTP_PASSWORD", "allow_plaintext_login": True}, MESSAGE)
     assert str(info.value) == "smtp: set SMTP_USER and SMTP_PASSWORD to log in"
     assert box.messages == []
 
@@ -247,7 +371,7 @@ def test_login_with_credentials_from_the_environment(monkeypatch: pytest.MonkeyP
 
     box, controller = start_smtp(authenticator=authenticator, auth_require_tls=False)
     settings = {"host": "127.0.0.1", "port": controller.port, "username_env": "SMTP_USER",
-                "password_env": "SMTP_PASSWORD"}
+                "password_env": "SMTP_PASSWORD", "allow_plaintext_login": True}
     monkeypatch.setenv("SMTP_USER", "pubflow")
     try:
         monkeypatch.setenv("SMTP_PASSWORD", "right")
@@ -267,4 +391,28 @@ def test_starttls_against_a_server_without_it_is_a_delivery_error(
     box, port = smtp
     with pytest.raises(DeliveryError, match=r"STARTTLS extension not supported"):
         send_email({"host": "127.0.0.1", "port": port, "starttls": True}, MESSAGE)
+    assert box.messages == []
+
+
+def test_a_password_is_not_sent_without_tls(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> AuthResult:
+        seen.append(mechanism)
+        return AuthResult(success=True, handled=False)
+
+    box, controller = start_smtp(authenticator=authenticator, auth_require_tls=False)
+    monkeypatch.setenv("SMTP_USER", "pubflow")
+    monkeypatch.setenv("SMTP_PASSWORD", "secret")
+    try:
+        with pytest.raises(DeliveryError) as info:
+            send_email({"host": "127.0.0.1", "port": controller.port,
+                        "username_env": "SMTP_USER", "password_env": "SMTP_PASSWORD"}, MESSAGE)
+    finally:
+        controller.stop()
+    assert str(info.value) == (f"smtp 127.0.0.1:{controller.port}: refusing to send the "
+                               "password without TLS; set starttls: true (or "
+                               "allow_plaintext_login: true) under notifications.smtp")
+    assert seen == []
     assert box.messages == []
