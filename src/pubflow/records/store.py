@@ -35,6 +35,19 @@ MIGRATIONS: dict[str, str] = {"pubflow.dev/v1alpha1": API_VERSION}
 """Older apiVersions that read as the current one (the fields did not change)."""
 
 
+def lock_path(root: Path) -> Path:
+    """Where the lock of a read-change-write-commit cycle lives: in git's common directory,
+    so every worktree of the repository is serialised by the same lock (outside git, in
+    `.pubflow/`)."""
+    from pubflow.storage.statefile import shared_folder
+
+    if not (root / ".git").exists():
+        return root / PUBFLOW_DIR / LOCK_NAME
+    folder = Path(shared_folder(str(root)))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / LOCK_NAME
+
+
 class TicketStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -60,7 +73,7 @@ class TicketStore:
             path = self.root / PUBFLOW_DIR / name
             if not path.exists():
                 atomic_write_bytes(path, text.encode())
-        fd = os.open(self.root / PUBFLOW_DIR / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_path(self.root), os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

@@ -63,6 +63,24 @@ def cache_folder(root: str) -> str:
     return os.path.join(base, "pubflow", digest)
 
 
+def shared_folder(root: str) -> str:
+    """pubflow's folder in git's *common* directory: the same for every worktree of one
+    repository (a lock there serialises them all); the cache folder elsewhere."""
+    git = os.path.join(root, ".git")
+    if os.path.isfile(git):  # a worktree: .git names its own git dir, whose commondir file
+        with open(git, encoding="utf-8", errors="replace") as handle:  # names the shared one
+            text = handle.read().strip()
+        if text.startswith("gitdir:"):
+            gitdir = os.path.join(root, text.split(":", 1)[1].strip())
+            try:
+                with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as handle:
+                    common = handle.read().strip()
+            except OSError:
+                return cache_folder(root)
+            return os.path.join(os.path.normpath(os.path.join(gitdir, common)), "pubflow")
+    return cache_folder(root)
+
+
 def state_path(root: str | os.PathLike[str], name: str) -> str:
     """The path of state file `name` (one of the names above) for the repository at `root`."""
     return os.path.join(cache_folder(os.fspath(root)), name)

@@ -118,3 +118,42 @@ def test_older_api_version_is_migrated(tmp_path: Path) -> None:
 def test_not_a_ticket_id(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"'\.\./x' is not a ticket id"):
         TicketStore(tmp_path).path_of("../x")
+
+
+def test_worktrees_share_one_lock(tmp_path: Path) -> None:
+    """Two worktrees of one repository are serialised by the same lock (issue 15, item 3):
+    while a process holds it in one worktree, the other cannot take it."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+
+    from pubflow.records.store import lock_path
+    from tests.conftest import PROJECT, git
+
+    main = tmp_path / "main"
+    main.mkdir()
+    git(main, "init", "-q")
+    git(main, "commit", "-q", "--allow-empty", "-m", "start")
+    other = tmp_path / "other"
+    git(main, "worktree", "add", "-q", str(other))
+    assert lock_path(main) == lock_path(other)
+    assert not str(lock_path(other)).startswith(str(other))  # not in a work tree
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom pathlib import Path\n"
+         "from pubflow.records.store import TicketStore\n"
+         f"with TicketStore(Path({str(main)!r})).locked():\n"
+         "    print('held', flush=True)\n    sys.stdin.readline()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT / "src")})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        fd = os.open(lock_path(other), os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    finally:
+        holder.communicate("\n", timeout=10)
