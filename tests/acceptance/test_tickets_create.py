@@ -42,6 +42,8 @@ def test_create_validates_pins_and_commits(repo: Path, write_pattern: WritePatte
 def test_create_by_path_and_ids_increase(repo: Path, write_pattern: WritePattern) -> None:
     setup_repo(repo, write_pattern)
     write_pattern(valid_pattern(id="second-pattern"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "second pattern")
     first = create("incident-escalation")
     second = create("patterns/second-pattern.json")
     assert first.rsplit("-", 1)[0] == second.rsplit("-", 1)[0]
@@ -183,6 +185,8 @@ def test_no_actor_is_a_usage_error(repo: Path, write_pattern: WritePattern) -> N
 def test_unparseable_pattern_gets_a_failed_ticket(repo: Path, write_pattern: WritePattern) -> None:
     setup_repo(repo, write_pattern)
     write_pattern('{"id": "broken-json",', name="broken-json")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a broken pattern")
     # nobody can be its author: an editor submits it
     code, out, _err = invoke("--actor", "editor", "ticket", "create", "broken-json")
     assert code == 1
@@ -221,3 +225,22 @@ def test_a_ticket_commit_leaves_other_staged_work_alone(repo: Path,
     assert "notes.txt" not in git(repo, "show", "--name-only", "--format=", "HEAD")
     assert git(repo, "diff", "--cached", "--name-only").split() == ["notes.txt"]
     assert ticket_id.startswith("PUB-")
+
+
+@pytest.mark.parametrize("state", ["untracked", "modified since the last commit"])
+def test_only_committed_content_is_pinned(repo: Path, write_pattern: WritePattern,
+                                          state: str) -> None:
+    """A ticket never pins a file that exists only in someone's work tree (issue 15, item 2)."""
+    setup_repo(repo, write_pattern)
+    if state == "untracked":
+        write_pattern(valid_pattern(id="second-pattern"))
+        name = "second-pattern"
+    else:
+        write_pattern(valid_pattern(version="1.0.1"))
+        name = "incident-escalation"
+    code, _out, err = invoke("--actor", "jdoe", "ticket", "create", name)
+    assert code == 1
+    assert f"patterns/{name}.json: {state}; a ticket pins committed content only" in err
+    assert f"git add patterns/{name}.json && git commit" in err
+    assert not (repo / ".pubflow" / "tickets").exists() or not list(
+        (repo / ".pubflow" / "tickets").glob("*.yaml"))

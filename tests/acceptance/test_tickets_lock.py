@@ -10,7 +10,7 @@ import jsonschema
 
 from pubflow.storage.schemas import load_schema
 from tests.acceptance.tickets_support import create, in_review, invoke, setup_repo
-from tests.conftest import valid_pattern
+from tests.conftest import git, valid_pattern
 
 WritePattern = Callable[..., Path]
 
@@ -43,6 +43,7 @@ def test_no_lock_while_changes_are_requested(repo: Path, write_pattern: WritePat
     write_pattern(valid_pattern(hookMarkdown="Outages drag on."))
     code, out, _ = invoke("validate")
     assert code == 0, out
+    git(repo, "commit", "-q", "-am", "shorter hook")
     code, _out, err = invoke("--actor", "jdoe", "ticket", "resubmit", ticket_id)
     assert code == 0, err
     code, out, _ = invoke("validate")

@@ -185,11 +185,13 @@ def test_resubmit_that_still_fails(repo: Path, write_pattern: WritePattern) -> N
     broken = valid_pattern()
     broken["scorecard"]["visibility"] = 1
     write_pattern(broken)
+    git(repo, "commit", "-q", "-am", "still failing")
     code, out, _err = invoke("--actor", "jdoe", "ticket", "resubmit", ticket_id)
     assert code == 1
     assert "scorecard.dimension-min" in out
     assert ticket_json(ticket_id)["state"] == "validation_failed"
     write_pattern(valid_pattern())
+    git(repo, "commit", "-q", "-am", "fixed")
     code, _out, err = invoke("--actor", "jdoe", "ticket", "resubmit", ticket_id)
     assert code == 0, err
     data = ticket_json(ticket_id)

@@ -101,6 +101,19 @@ def commit_paths(root: Path, paths: list[Path], message: str, *, sign: bool = Fa
     return _git(repo, "rev-parse", "HEAD").strip()
 
 
+def uncommitted(root: Path, path: Path) -> str | None:
+    """Why the content of `path` is not what HEAD holds ("untracked", "modified"), or None
+    when it is committed as it is."""
+    # --no-optional-locks: a status must not take the index lock that a concurrent pubflow
+    # command's commit needs.
+    out = _git(_repo(root), "--no-optional-locks", "status", "--porcelain=v1",
+               "--untracked-files=all", "-z", "--",
+               str(path.relative_to(root)) if path.is_absolute() else str(path))
+    if not out:
+        return None
+    return "untracked" if out.startswith("??") else "modified since the last commit"
+
+
 def user_email(root: Path) -> str | None:
     """`git config user.email`, or None when it is not set."""
     return get_config(root, "user.email")

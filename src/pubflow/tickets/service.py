@@ -77,6 +77,7 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
     gitrepo.ensure_repository(config.root)
     result, pinned, author = _check_pattern(config, path)
     on_behalf_of = _check_submitter(config, actor, author, pinned)
+    _require_committed(config, path)
     store = TicketStore(config.root)
     commits = []
     with store.locked():
@@ -203,6 +204,19 @@ def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: 
     return Outcome(ticket, commits=(sha,), deliveries=tuple(sent))
 
 
+def _require_committed(config: Config, path: Path) -> None:
+    """A ticket pins committed content only: what is reviewed and published is what the
+    repository holds, never a file that exists only in someone's work tree."""
+    from pubflow.storage import git as gitrepo
+
+    state = gitrepo.uncommitted(config.root, path)
+    if state is not None:
+        shown = _rel(path, config.root)
+        raise GateRefused(f"{shown}: {state}; a ticket pins committed content only",
+                          hint=f"Commit it first: git add {shown} && git commit -m "
+                               f"\"{path.stem}: ready for review\"")
+
+
 def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outcome:
     store = TicketStore(config.root)
     with store.locked():
@@ -217,6 +231,8 @@ def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outco
             raise GateRefused(f"{ticket.id}: resubmit needs a ticket in changes_requested or "
                               f"validation_failed, not {ticket.state}")
         path = store.check_pattern_path(ticket.pattern.path, store.display(ticket.path))
+        if path.is_file():
+            _require_committed(config, path)
         if not path.is_file():
             raise InputError(f"{ticket.pattern.path}: the pattern file of {ticket.id} is gone")
         result, pinned, _author = _check_pattern(config, path)

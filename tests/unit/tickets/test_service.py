@@ -67,7 +67,9 @@ def outbox(repo: Path) -> list[dict[str, Any]]:
 
 
 def edit_pattern(repo: Path, **changes: Any) -> None:
+    """Change the pattern and commit it: a ticket pins committed content only."""
     (repo / PATTERN).write_text(json.dumps(valid_pattern(**changes), indent=2) + "\n")
+    git(repo, "commit", "-q", "--allow-empty", "-am", "edit the pattern")
 
 
 def in_review(config: Config) -> str:
@@ -300,7 +302,6 @@ def test_changes_requested_then_resubmitted_goes_back_to_the_same_reviewer(
     feedback = outbox(repo)[-1]
     assert "Feedback:\nStep 4 needs a named owner\n" in feedback["body"]
     edit_pattern(repo, version="1.1.0")
-    git(repo, "commit", "-q", "-am", "named owner")
     resubmitted_at = LATER + timedelta(days=1)
     outcome = service.resubmit(config, ticket_id, "jdoe", resubmitted_at)
     ticket = outcome.ticket
