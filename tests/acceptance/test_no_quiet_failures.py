@@ -81,3 +81,12 @@ def test_untrusted_text_is_shown_escaped(repo: Path, write_pattern: Callable[...
         assert "\x1b" not in out
         assert "\\x1b[2J" in out
         assert "[bold red]ok[/]" in out
+
+
+def test_status_never_prints_none_for_a_first_event(repo: Path,
+                                                    write_pattern: Callable[..., Path]) -> None:
+    setup_repo(repo, write_pattern)
+    create()
+    code, out, err = invoke("status")
+    assert code == 0, out + err
+    assert "submitted" in out and "None" not in out

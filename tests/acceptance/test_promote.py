@@ -242,7 +242,7 @@ def test_a_health_check_without_canary_that_fails_rolls_back(
     assert code == 1, out + err
     assert (f"health check failed (exit 1) after switching to {PATTERN} 1.1.0 in staging"
             in out)
-    assert "down" in out and f"{second} is rolled_back" in out
+    assert "down" in out and f"rolled back to 1.0.0; {second} is rolled_back" in out
     live = live_in(repo, "staging")
     assert live is not None and live["version"] == "1.0.0" and "rollout" not in live
     assert catalog(repo, "staging")[PATTERN]["version"] == "1.0.0"
@@ -267,3 +267,14 @@ def test_a_health_check_without_canary_that_passes_promotes(
     assert ticket_state(second) == "staged"
     assert f"pubflow/staging/{PATTERN}/1.1.0" in tags(repo)
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_new_pattern_whose_check_fails_is_taken_out_again(
+        repo: Path, write_pattern: WritePattern) -> None:
+    """There is no stable version to name: the message says what happened instead."""
+    first = approved_repo(repo, write_pattern)
+    code, out, err = promote(first, "--to", "staging", "--health-cmd", "false")
+    assert code == 1, out + err
+    assert f"{PATTERN} taken out of staging again (no earlier version); {first} is rolled_back" in out
+    assert "stable version" not in out
+    assert live_in(repo, "staging") is None

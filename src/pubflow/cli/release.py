@@ -128,7 +128,9 @@ def _result_text(result: PromoteResult, dry_run: bool) -> str:
         lines.append(f"health check failed ({health.summary()}) {during} "
                      f"{plan.pattern} {plan.version} in {plan.environment}:")
         lines += [f"  {line}" for line in health.output.rstrip().splitlines()[-40:]]
-        lines.append(f"rolled back to the stable version; {plan.ticket} is rolled_back "
+        back = (f"rolled back to {plan.previous}" if plan.previous else
+                f"{plan.pattern} taken out of {plan.environment} again (no earlier version)")
+        lines.append(f"{back}; {plan.ticket} is rolled_back "
                      f"(commit {(result.rollback_commit or '')[:10]})")
         return "\n".join(lines) + "\n"
     lines.append(f"{plan.pattern} {plan.version} is live in {plan.environment} "

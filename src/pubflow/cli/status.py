@@ -108,12 +108,13 @@ def _print_status(dashboard: Dashboard) -> None:
 def _describe_event(event: Mapping[str, Any]) -> str:
     kind = event.get("kind")
     if kind == "ticket":
-        return f"{event.get('ticket')} {event.get('event')}: {event.get('from')} -> {event.get('to')}"
+        return (f"{event.get('ticket')} {event.get('event')}: {event.get('from') or '-'} -> "
+                f"{event.get('to')}")
     if kind in ("promote", "canary"):
         weight = f" at {event['weight']}%" if "weight" in event else ""
         return (f"{event.get('pattern')} {event.get('version')} to {event.get('environment')}"
                 f"{weight}")
-    return (f"{event.get('pattern')} in {event.get('environment')}: {event.get('from')} -> "
+    return (f"{event.get('pattern')} in {event.get('environment')}: {event.get('from') or '-'} -> "
             f"{event.get('to') or 'out'} ({event.get('reason')})")
 
 
