@@ -51,6 +51,8 @@ def run_health(command: str, variables: dict[str, str], timeout: float, cwd: Pat
     except OSError as exc:
         return HealthResult(False, None, f"cannot run the health command: {exc}")
     assert process.stdout is not None
+    if not hasattr(os, "killpg"):  # Windows: no process groups, and pipes are not selectable
+        return _run_plain(process, timeout)
     deadline = time.monotonic() + timeout
     pipe = process.stdout
     try:
@@ -78,6 +80,21 @@ def run_health(command: str, variables: dict[str, str], timeout: float, cwd: Pat
     return HealthResult(False, None, _tail(output) + f"\n({why})", timed_out=True)
 
 
+def _run_plain(process: subprocess.Popen[bytes], timeout: float) -> HealthResult:
+    """The check where there are no process groups: wait, and kill the shell at the deadline."""
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        process.kill()
+        process.wait()  # not the pipe: a process the shell started may still hold it
+        if process.stdout is not None:
+            process.stdout.close()
+        output = exc.output if isinstance(exc.output, bytes) else b""
+        return HealthResult(False, None, _tail(output) + f"\n(killed after {timeout:g} s)",
+                            timed_out=True)
+    return HealthResult(process.returncode == 0, process.returncode, _tail(output))
+
+
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
     """What `fd` gives until it is closed (True) or the deadline passes (False); the tail."""
     data = bytearray()
@@ -98,6 +115,8 @@ def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
 def _exit_status(pid: int) -> int | None:
     """The exit code of the (unreaped) shell if it has ended, without reaping it: its pid, the
     group id, stays ours until `wait`, so the kill of the group cannot reach anyone else."""
+    if not hasattr(os, "waitid"):  # macOS: the shell's status is only known once reaped
+        return None
     try:
         status = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:
@@ -111,10 +130,13 @@ def _kill_pipe_holders(fd: int, group: int) -> int:
     """SIGKILL every process outside `group` (already killed) holding the pipe `fd` reads,
     but this one: the check's escaped descendants, nobody else was given it. How many; best
     effort, Linux's /proc only."""
+    proc_root = Path("/proc")
+    if not proc_root.is_dir():  # macOS, BSD: no way to find them; the group was killed
+        return 0
     target = Path(f"pipe:[{os.fstat(fd).st_ino}]")
     killed = 0
     with contextlib.suppress(OSError):
-        for proc in Path("/proc").iterdir():
+        for proc in proc_root.iterdir():
             if not proc.name.isdigit() or int(proc.name) == os.getpid():
                 continue
             with contextlib.suppress(OSError):

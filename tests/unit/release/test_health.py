@@ -143,3 +143,26 @@ def _sleeping(seconds: str) -> list[int]:
             if argv[:2] == [b"sleep", seconds.encode()]:
                 found.append(int(proc.name))
     return found
+
+
+def test_without_process_groups_the_shell_is_checked_and_killed_on_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no process groups: the plain path passes, fails and times out too."""
+    monkeypatch.delattr(os, "killpg")
+    assert run_health("echo up", {}, 10, tmp_path) == HealthResult(True, 0, "up\n")
+    failed = run_health("echo down; exit 3", {}, 10, tmp_path)
+    assert (failed.ok, failed.exit_code, failed.output) == (False, 3, "down\n")
+    started = time.monotonic()
+    hung = run_health("sleep 30", {}, 1, tmp_path)
+    assert time.monotonic() - started < 10
+    assert hung.timed_out and "(killed after 1 s)" in hung.output
+
+
+def test_without_waitid_or_proc_a_timeout_still_ends(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS has neither os.waitid nor /proc: the group is killed and the check fails."""
+    monkeypatch.delattr(os, "waitid")
+    started = time.monotonic()
+    hung = run_health("sleep 30", {}, 1, tmp_path)
+    assert time.monotonic() - started < 10
+    assert hung.timed_out and "killed after 1 s" in hung.output
