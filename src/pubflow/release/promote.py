@@ -30,9 +30,9 @@ from pubflow.records.environments import (
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore
 from pubflow.records.tickets import Approval, Author, Ticket, is_person, utc_text
+from pubflow.records.transaction import Change, apply, recover
 from pubflow.release import package as pkg
 from pubflow.release.health import HealthResult, run_health
-from pubflow.release.operation import Change, apply, recover
 from pubflow.release.versions import RELEASE_TYPES, bump_kind
 from pubflow.storage.yaml import dump_yaml
 

@@ -27,8 +27,8 @@ from pubflow.records.environments import (
 from pubflow.records.states import TRANSITIONS, State
 from pubflow.records.store import TicketStore, check_schema
 from pubflow.records.tickets import TICKET_ID, Ticket, utc_text
+from pubflow.records.transaction import Change, apply, recover
 from pubflow.release import package as pkg
-from pubflow.release.operation import Change, apply, recover
 from pubflow.storage.yaml import dump_yaml
 
 

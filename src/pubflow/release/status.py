@@ -120,7 +120,7 @@ def collect_status(config: Config, now: datetime) -> Dashboard:
     from pubflow.records.audit import AuditLog
     from pubflow.records.index import summaries
     from pubflow.records.store import TicketStore
-    from pubflow.release.operation import recover
+    from pubflow.records.transaction import recover
 
     root = config.root
     store = TicketStore(root)

@@ -204,6 +204,49 @@ def restore_paths(root: Path, commit: str, tracked: list[str], new: list[str]) -
                 path.unlink()
 
 
+def missing_identity(root: Path) -> str | None:
+    """Why git could not make a commit here for want of a name or email (None: it can)."""
+    import subprocess
+
+    for what in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
+        try:
+            done = subprocess.run(["git", "var", what], cwd=root, capture_output=True,
+                                  check=False)
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed or not on PATH") from exc
+        if done.returncode != 0:
+            words = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            said = next((w for w in words if w.startswith("fatal:")),
+                        words[-1] if words else "no identity")
+            return f"{said.removeprefix('fatal:').strip()} (set user.name and user.email)"
+    return None
+
+
+def dirty_paths(root: Path, names: list[str]) -> list[tuple[str, str]]:
+    """Which of these repo-relative paths differ from HEAD, staged or not, or exist untracked:
+    (path, how) pairs."""
+    if not names:
+        return []
+    out = _run_git(root, ["--no-optional-locks", "status", "--porcelain=v1", "-z",
+                          "--untracked-files=all", "--", *names])
+    found = []
+    for entry in out.decode("utf-8", "replace").split("\0"):
+        if len(entry) < 4 or entry[2] != " ":
+            continue  # the source of a rename (-z puts it in an entry of its own)
+        code, name = entry[:2], entry[3:]
+        how = ("untracked" if code == "??" else "staged" if code[1] == " "
+               else "modified" if code[0] == " " else "staged and modified")
+        found.append((name, how))
+    return found
+
+
+def tag_target(root: Path, name: str) -> str:
+    """The commit a tag marks."""
+    out = _run_git(root, ["rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}"],
+                   check=False)
+    return out.decode().strip()
+
+
 def tag_exists(root: Path, name: str) -> bool:
     import git
 

@@ -33,7 +33,7 @@ RUN_OUTPUT = "validate-run-output.json"
 TICKET_INDEX = "tickets-index.json"
 """One summary per ticket file (`records.index`)."""
 OPERATION_JOURNAL = "operation.json"
-"""A promotion or rollback under way, to finish or undo after a crash (`release.operation`)."""
+"""A writing command under way, to finish or undo after a crash (`records.transaction`)."""
 
 RACY_NS = 2_000_000_000
 """A file modified this close to a check may change again within the clock's granularity."""

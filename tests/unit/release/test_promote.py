@@ -25,8 +25,8 @@ from pubflow.errors import GateRefused, UsageError
 from pubflow.records.audit import AuditLog
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore
+from pubflow.records.transaction import journal_path
 from pubflow.release.health import HealthResult
-from pubflow.release.operation import journal_path
 from pubflow.release.package import MANIFEST_FILE, NOTES_FILE, ReleaseInfo, build_files
 from pubflow.release.promote import PromotePlan, PromoteRequest, PromoteResult, promote
 from pubflow.release.rollback import rollback

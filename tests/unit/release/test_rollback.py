@@ -21,7 +21,7 @@ from pubflow.errors import GateRefused, UsageError
 from pubflow.records.audit import AuditLog
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore
-from pubflow.release.operation import journal_path
+from pubflow.records.transaction import journal_path
 from pubflow.release.rollback import RollbackResult, rollback
 from pubflow.release.state_check import check_state
 from tests.acceptance.release_support import (

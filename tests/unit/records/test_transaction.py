@@ -19,7 +19,14 @@ import pytest
 
 from pubflow.errors import GateRefused
 from pubflow.records.audit import AUDIT_FILE, AuditLog
-from pubflow.release.operation import CRASH_POINTS, Change, apply, journal_path, recover
+from pubflow.records.transaction import (
+    CRASH_POINTS,
+    Change,
+    apply,
+    apply_steps,
+    journal_path,
+    recover,
+)
 from tests.conftest import git
 
 AT = "2030-01-02T03:04:05Z"
@@ -30,10 +37,13 @@ FILES = {TRACKED: b'{"state": "new"}\n', NEW: b"# the page\n"}
 AUDIT = [{"at": AT, "actor": "releng", "kind": "promote", "pattern": "some-pattern"}]
 MESSAGE = "promote some-pattern 1.0.0 to staging\n\nThe body of the message."
 
+ONE_STEP_POINTS = tuple(p for p in CRASH_POINTS if p != "step")
+"""A one-commit operation has no later step to crash in."""
+
 CHILD = """
 import json, sys
 from pathlib import Path
-from pubflow.release.operation import Change, apply
+from pubflow.records.transaction import Change, apply
 spec = json.loads(sys.argv[1])
 change = Change(spec["kind"], {k: v.encode() for k, v in spec["files"].items()},
                 spec["message"], spec["audit"], [tuple(t) for t in spec["tags"]])
@@ -202,7 +212,7 @@ def crashed(template: Path, tmp_path_factory: pytest.TempPathFactory,
     spec = json.dumps({"kind": "promotion", "files": {k: v.decode() for k, v in FILES.items()},
                        "message": MESSAGE, "audit": AUDIT, "tags": [[TAG, "released"]]})
     running = {}
-    for point in CRASH_POINTS:
+    for point in ONE_STEP_POINTS:
         start = start_from(template, home / point)
         env = {**os.environ, **git_env(home), "PUBFLOW_CRASH_AT": point}
         process = subprocess.Popen([sys.executable, "-c", CHILD, spec, str(start.root)],
@@ -218,10 +228,11 @@ def crashed(template: Path, tmp_path_factory: pytest.TempPathFactory,
 
 
 def test_there_is_a_crash_point_at_every_step() -> None:
-    assert CRASH_POINTS == ("journal", "write", "written", "audit", "committed", "tagged")
+    assert CRASH_POINTS == ("journal", "write", "written", "audit", "committed", "step",
+                            "tagged")
 
 
-@pytest.mark.parametrize("point", CRASH_POINTS)
+@pytest.mark.parametrize("point", ONE_STEP_POINTS)
 def test_an_operation_killed_at_each_point_is_finished_or_undone(
         crashed: dict[str, tuple[Start, subprocess.CompletedProcess[str]]], point: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -262,3 +273,149 @@ def test_an_operation_killed_at_each_point_is_finished_or_undone(
     # and the same operation can then run (again) without trouble
     if point not in ("committed", "tagged"):
         assert_done(start, apply(root, change()))
+
+
+# --- preconditions: refused before anything is written --------------------------------------
+
+def test_an_uncommitted_edit_of_a_file_it_writes_is_refused(start: Start) -> None:
+    (start.root / TRACKED).write_bytes(b'{"state": "hand edited"}\n')
+    with pytest.raises(GateRefused) as caught:
+        apply(start.root, change())
+    assert caught.value.message == ("uncommitted changes in files pubflow is about to write: "
+                                    f"{TRACKED} (modified)")
+    assert (start.root / TRACKED).read_bytes() == b'{"state": "hand edited"}\n'
+    assert git(start.root, "rev-parse", "HEAD").strip() == start.head
+    assert not journal_path(start.root).exists()
+
+
+def test_a_staged_leftover_at_a_new_path_is_refused(start: Start) -> None:
+    (start.root / NEW).parent.mkdir(parents=True)
+    (start.root / NEW).write_bytes(b"half made\n")
+    git(start.root, "add", NEW)
+    with pytest.raises(GateRefused, match=re.escape(f"{NEW} (staged)")):
+        apply(start.root, change())
+    assert git(start.root, "rev-parse", "HEAD").strip() == start.head
+
+
+def test_no_git_identity_is_refused_before_writing(start: Start,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
+                 "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    home = start.root.parent / "empty-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "none"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    git(start.root, "config", "user.useConfigOnly", "true")
+    from pubflow.errors import InputError
+
+    with pytest.raises(InputError, match=r"git cannot commit here: .*user.name and user.email"):
+        apply(start.root, change())
+    git(start.root, "config", "--unset", "user.useConfigOnly")
+    assert (start.root / TRACKED).read_bytes() == b'{"state": "old"}\n'
+    assert not journal_path(start.root).exists()
+
+
+def test_a_pre_commit_hook_that_refuses_leaves_nothing_behind(start: Start) -> None:
+    hook = start.root / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    from pubflow.errors import GitError
+
+    with pytest.raises(GitError, match="no commits today"):
+        apply(start.root, change())
+    hook.unlink()
+    assert_untouched(start)
+
+
+def test_a_tag_already_there_for_another_commit_is_refused(start: Start) -> None:
+    git(start.root, "tag", TAG)
+    with pytest.raises(GateRefused, match=f"release tag {re.escape(TAG)} already exists"):
+        apply(start.root, change())
+    assert git(start.root, "rev-parse", "HEAD").strip() == start.head
+
+
+def test_recovery_removes_temporary_files_a_kill_left(start: Start) -> None:
+    leftover = start.root / ".pubflow" / "environments" / ".staging.yaml.x1y2.tmp"
+    journal = journal_path(start.root)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    stale = journal.parent / f".{journal.name}.abc.tmp"
+    stale.write_bytes(b"{")
+    spec = {"id": "promotion-1-2", "kind": "promotion", "head": start.head, "message": MESSAGE,
+            "files": {TRACKED: True}, "tags": []}
+    journal.write_text(json.dumps(spec))
+    leftover.write_bytes(b"half")
+    assert recover(start.root) is not None
+    assert not leftover.exists() and not stale.exists()
+    assert_untouched(start)
+
+
+# --- an operation of several commits ----------------------------------------------------------
+
+SECOND = {TRACKED: b'{"state": "second"}\n'}
+SECOND_MESSAGE = "second step"
+STEPS_CHILD = """
+import json, sys
+from pathlib import Path
+from pubflow.records.transaction import Change, apply_steps
+spec = json.loads(sys.argv[1])
+changes = [Change(s["kind"], {k: v.encode() for k, v in s["files"].items()}, s["message"],
+                  s["audit"], [tuple(t) for t in s["tags"]]) for s in spec]
+print(" ".join(apply_steps(Path(sys.argv[2]), changes)))
+"""
+
+
+def steps() -> list[Change]:
+    return [change(tags=[]), Change("promotion", dict(SECOND), SECOND_MESSAGE,
+                                    [{"at": AT, "actor": "releng", "kind": "second"}],
+                                    [(TAG, "released")])]
+
+
+def assert_both_steps(start: Start) -> None:
+    root = start.root
+    log = git(root, "log", "--format=%s", f"{start.head}..HEAD").split("\n")
+    assert [line for line in log if line] == [SECOND_MESSAGE, MESSAGE.splitlines()[0]]
+    assert (root / TRACKED).read_bytes() == SECOND[TRACKED]
+    assert (root / NEW).read_bytes() == FILES[NEW]
+    kinds = [e["kind"] for e in AuditLog(root).entries()]
+    assert kinds == ["ticket", "promote", "second"] and AuditLog(root).verify() == []
+    assert git(root, "rev-list", "-n", "1", TAG).strip() == git(root, "rev-parse",
+                                                                "HEAD").strip()
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert not journal_path(root).exists()
+
+
+def test_several_steps_are_several_commits(start: Start) -> None:
+    shas = apply_steps(start.root, steps())
+    assert len(shas) == 2 and shas[-1] == git(start.root, "rev-parse", "HEAD").strip()
+    assert_both_steps(start)
+
+
+@pytest.mark.parametrize("point", CRASH_POINTS)
+def test_several_steps_killed_anywhere_are_finished_or_undone(
+        template: Path, tmp_path: Path, point: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    start = start_from(template, tmp_path / "repo")
+    spec = json.dumps([{"kind": c.kind, "files": {k: v.decode() for k, v in c.files.items()},
+                        "message": c.message, "audit": c.audit, "tags": [list(t) for t in c.tags]}
+                       for c in steps()])
+    env = {**os.environ, **git_env(tmp_path), "PUBFLOW_CRASH_AT": point}
+    done = subprocess.run([sys.executable, "-c", STEPS_CHILD, spec, str(start.root)],
+                          cwd=start.root, env=env, text=True, capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stdout + done.stderr
+    monkeypatch.chdir(start.root)
+    said = recover(start.root)
+    assert said is not None
+    if point in ("journal", "write", "written", "audit"):
+        assert said.startswith("undid an interrupted promotion")
+        assert_untouched(start)
+        assert_both_steps_after(start)
+    else:
+        assert said.startswith("finished an interrupted promotion")
+        assert_both_steps(start)
+
+
+def assert_both_steps_after(start: Start) -> None:
+    apply_steps(start.root, steps())
+    assert_both_steps(start)
