@@ -289,9 +289,11 @@ def _history_table(ticket: Ticket) -> Any:
 
     table = Table("at (UTC)", "actor", "event", "from", "to", "reason", title=ticket.id)
     for event in ticket.history:
+        # a bookkeeping event (an escalation, a new id) leaves the state as it was
+        same = event.from_state == event.to_state
         table.add_row(*(shown(value) for value in (
-            event.at, event.actor, event.event, event.from_state or "-", event.to_state,
-            event.reason or "")))
+            event.at, event.actor, event.event, event.from_state or "-",
+            "(unchanged)" if same else event.to_state, event.reason or "")))
     return table
 
 
