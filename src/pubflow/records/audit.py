@@ -25,11 +25,15 @@ from typing import IO, Any
 
 from pubflow.errors import InputError
 from pubflow.storage.files import fsync_folder
+from pubflow.storage.safepaths import O_NOFOLLOW, check_no_links, check_readable
 
 AUDIT_FILE = ".pubflow/audit.jsonl"
 
 REQUIRED_KEYS = ("at", "actor", "kind")
 RESERVED_KEYS = ("seq", "prev", "hash")
+
+_APPEND_FLAGS = (os.O_RDWR | os.O_CREAT | os.O_APPEND | O_NOFOLLOW
+                 | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
 
 # Entries are a few hundred bytes; one read from the end almost always holds the last one.
 _TAIL_CHUNK = 8192
@@ -91,11 +95,15 @@ class AuditLog:
         """Add one entry and return it. The caller holds pubflow's lock."""
         plain = _plain_record(record)
         path = self.path
+        # Never through a link (.pubflow or the log itself): the entry would land wherever
+        # it points, out of the repository included.
+        check_no_links(self._root, path)
         created = not path.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # O_APPEND: every write lands at the end, while reads may still seek backwards.
-            with path.open("a+b") as handle:
+            # O_APPEND: every write lands at the end, while reads may still seek backwards;
+            # O_NOFOLLOW (where the OS has it): a link put there since the check is refused.
+            with os.fdopen(os.open(path, _APPEND_FLAGS, 0o666), "a+b") as handle:
                 tail = _read_tail(handle)
                 entry = _next_entry(tail.last, plain)
                 line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
@@ -115,6 +123,7 @@ class AuditLog:
 
     def head(self) -> AuditHead | None:
         """The last entry's seq and hash, or None for an empty or missing log."""
+        check_readable(self._root, self.path)
         try:
             with self.path.open("rb") as handle:
                 last = _read_tail(handle).last
@@ -156,6 +165,7 @@ class AuditLog:
 
     def _lines(self) -> Iterator[tuple[int, bytes, bool]]:
         """(line number, bytes without the newline, whether a newline ended it)."""
+        check_readable(self._root, self.path)
         try:
             with self.path.open("rb") as handle:
                 # Binary lines split on b"\n" only; str.splitlines would also split on U+2028.
