@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 DEFAULT_TOTAL_MIN = 30
+DEFAULT_OUTBOX = ".pubflow/outbox"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +52,13 @@ def normal_email(value: str | None) -> str:
     return (value or "").strip().casefold()
 
 
+_INVISIBLE = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def control_characters(text: str) -> bool:
-    """Whether `text` holds a control character (C0, DEL, C1, or a line/paragraph separator)."""
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029" for c in text)
+    """Whether `text` holds a control character (C0, DEL, C1, a line/paragraph separator) or
+    a bidi embedding, override or isolate (which reorder what a reader sees)."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 or c in _INVISIBLE for c in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +160,11 @@ class Config:
     def patterns_path(self) -> Path:
         return self.root / self.patterns_dir
 
+    @property
+    def outbox_path(self) -> Path:
+        """The notification outbox (`notifications.outbox`, inside the repository)."""
+        return self.root / str(self.notifications.get("outbox") or DEFAULT_OUTBOX)
+
     def check_fingerprint(self) -> str:
         """A digest of every setting that changes a validation verdict (for the cache)."""
         relevant = {
@@ -195,9 +205,13 @@ def load_config(root: Path) -> Config:
     memo = state_path(root, CONFIG_CACHE)
     cached = read_json(memo)
     if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("raw"), dict):
+        # The folders are checked on every run, not remembered: a folder that became a link
+        # since the verdict was cached must not pass on the strength of unchanged bytes.
+        _check_folders(cached["raw"], path, content)
         return _build(root, path, cached["raw"])
     raw = _read_yaml_mapping(path, content)
     _validate(raw, path)
+    _check_folders(raw, path, content)
     plain = json.loads(json.dumps(raw))
     write_json(memo, {"key": key, "raw": plain})
     return _build(root, path, plain)
@@ -219,21 +233,31 @@ def _read_yaml_mapping(path: Path, content: bytes) -> Any:
     return data
 
 
-def _check_inside(raw: Any, keys: list[str], path: Path) -> None:
-    """A folder the configuration names must lie inside the repository: pubflow reads and
-    writes there, and `../..` or an absolute path would send it anywhere."""
-    value: Any = raw
-    for key in keys:
-        value = value.get(key) if isinstance(value, dict) else None
-    if not isinstance(value, str):
-        return
+FOLDER_KEYS: tuple[tuple[str, ...], ...] = (("patterns_dir",), ("notifications", "outbox"))
+"""Every key of pubflow.yaml that names a place on disk (pubflow reads or writes there)."""
+
+
+def _check_folders(raw: Any, path: Path, content: bytes) -> None:
+    """Each folder the configuration names must lie inside the repository, followed through
+    links: pubflow reads and writes there, and `../..`, an absolute path or a link out of the
+    repository would send it anywhere. Positions come from the YAML when `raw` (a cached,
+    plain copy) has none."""
     root = path.parent.resolve()
-    target = (root / value).resolve()
-    if target != root and root not in target.parents:
-        line, col = _yaml_position(raw, keys)
+    for keys in FOLDER_KEYS:
+        value: Any = raw
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            continue
+        target = (root / value).resolve()
+        if target == root or root in target.parents:
+            continue
+        positioned = raw if hasattr(raw, "lc") else _read_yaml_mapping(path, content)
+        line, col = _yaml_position(positioned, list(keys))
         raise ConfigError(f"{path.name}:{line}:{col}: key '{_dotted(list(keys))}': '{value}' "
                           f"leads outside the repository ({target})",
-                          hint="Name a folder inside the repository, relative to pubflow.yaml.")
+                          hint="Name a folder inside the repository, relative to pubflow.yaml "
+                               "(and not a link that leads out of it).")
 
 
 def _validate(raw: Any, path: Path) -> None:
@@ -259,8 +283,6 @@ def _validate(raw: Any, path: Path) -> None:
     if problems:
         raise ConfigError("\n".join(problems),
                           hint="See schemas/config.schema.json for every key and its type.")
-    for keys in (["patterns_dir"], ["notifications", "outbox"]):
-        _check_inside(raw, keys, path)
     seen: set[str] = set()
     for index, entry in enumerate(raw.get("environments") or ()):
         name = _env_name(entry)

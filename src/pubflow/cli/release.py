@@ -18,6 +18,7 @@ from pubflow.cli.common import (
 )
 from pubflow.cli.terminal import write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
+from pubflow.reporters import printable
 
 if TYPE_CHECKING:
     from pubflow.config import Config
@@ -98,13 +99,14 @@ def promote(
     if output_format == "json":
         write_output(json.dumps(_result_json(result), indent=2) + "\n", None)
     else:
-        write_output(_result_text(result, dry_run), None)
+        # Health-check output, notes and reasons are anyone's text: no escape sequences.
+        write_output(printable(_result_text(result, dry_run), keep_newlines=True), None)
     if result.failed_health is not None:
         raise typer.Exit(EXIT_FINDINGS)
 
 
 def _progress(text: str) -> None:
-    sys.stderr.write(f"pubflow: {text}\n")
+    sys.stderr.write(f"pubflow: {printable(text)}\n")
 
 
 def _result_text(result: PromoteResult, dry_run: bool) -> str:
@@ -198,7 +200,7 @@ def rollback(
     else:
         lines.append(f"{pattern} in {env}: {result.from_version} -> {result.to_version} "
                      f"(commit {result.commit[:10]})")
-    write_output("\n".join(lines) + "\n", None)
+    write_output(printable("\n".join(lines), keep_newlines=True) + "\n", None)
 
 
 def _dry_run_actor(config: Config) -> str:

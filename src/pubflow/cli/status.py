@@ -14,6 +14,7 @@ import typer
 from pubflow.cli.common import handle_errors, repo_context
 from pubflow.cli.terminal import shown, write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
+from pubflow.reporters import printable
 
 if TYPE_CHECKING:
     from pubflow.release.status import Dashboard
@@ -72,9 +73,9 @@ def _print_status(dashboard: Dashboard) -> None:
 
     console = make_console()
     if dashboard.recovered:
-        console.print(f"pubflow: {dashboard.recovered}", markup=False)
+        console.print(f"pubflow: {shown(dashboard.recovered)}")
     for env in dashboard.environments:
-        table = Table(title=f"{env.name}: {len(env.patterns)} pattern(s)",
+        table = Table(title=f"{shown(env.name)}: {len(env.patterns)} pattern(s)",
                       title_justify="left")
         for column in ("pattern", "version", "canary", "ticket", "release", "by", "at", "notes"):
             table.add_column(column)
@@ -89,8 +90,7 @@ def _print_status(dashboard: Dashboard) -> None:
         console.print(table)
     tickets = dashboard.tickets
     states = ", ".join(f"{state} {count}" for state, count in tickets.by_state.items())
-    console.print(f"tickets: {tickets.total}" + (f" ({states})" if states else ""),
-                  markup=False)
+    console.print(shown(f"tickets: {tickets.total}" + (f" ({states})" if states else "")))
     for item in tickets.overdue:
         console.print(shown(f"overdue: {item.id} ({item.pattern}) with {item.reviewer}, "
                             f"due {item.due}"))
@@ -137,7 +137,7 @@ def audit_verify() -> None:
     log = AuditLog(config.root)
     problems = log.verify()
     for problem in problems:
-        sys.stdout.write(f"{problem}\n")
+        sys.stdout.write(f"{printable(str(problem))}\n")
     if problems:
         sys.stderr.write(f"pubflow: {len(problems)} problem(s) in the audit log\n")
         raise typer.Exit(EXIT_FINDINGS)
@@ -177,8 +177,8 @@ def verify_state(
 
     config, _now = repo_context()
     report = check_state(config.root, since)
-    for problem in report.problems:
-        sys.stdout.write(f"{problem}\n")
+    for problem in report.problems:  # they quote file content: no escape sequences
+        sys.stdout.write(f"{printable(str(problem))}\n")
     summary = (f"{report.tickets} ticket(s), {report.environments} environment(s), "
                f"{report.audit_entries} audit entries")
     if not report.signed:

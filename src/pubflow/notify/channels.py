@@ -11,6 +11,7 @@ import hmac
 import json
 import os
 import random
+import re
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -24,6 +25,23 @@ SIGNATURE_HEADER = "X-Pubflow-Signature"
 
 class DeliveryError(Exception):
     """A channel could not deliver; the message stays pending in the outbox."""
+
+
+_HIDDEN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_HIDDEN_KEEP_NEWLINE = re.compile(f"[{_HIDDEN}]")
+_HIDDEN_ONE_LINE = re.compile(f"[\n{_HIDDEN}]")
+
+
+def visible(text: str, *, keep_newlines: bool = False) -> str:
+    """Control, bidi override and surrogate characters as `\\x1b`-style escapes (tabs stay;
+    newlines only with `keep_newlines`): `reporters.printable`'s rule, for this layer."""
+    pattern = _HIDDEN_KEEP_NEWLINE if keep_newlines else _HIDDEN_ONE_LINE
+
+    def escaped(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return pattern.sub(escaped, text)
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -177,11 +195,16 @@ def send_email(settings: dict[str, Any], message: Notification) -> str:
     if not message.to:
         return "smtp: nobody to send to"
     email = EmailMessage()
-    email["Subject"] = message.subject
-    email["From"] = str(settings.get("sender") or "pubflow@localhost")
-    email["To"] = ", ".join(message.to)
-    email["Message-ID"] = f"<{message.id}@pubflow>"
-    email.set_content(message.body)
+    try:
+        # Subjects and bodies quote reasons, comments and reporters' ids: no header breaks,
+        # no terminal escapes for whoever reads the mail in a terminal.
+        email["Subject"] = visible(message.subject)
+        email["From"] = str(settings.get("sender") or "pubflow@localhost")
+        email["To"] = ", ".join(message.to)
+        email["Message-ID"] = f"<{message.id}@pubflow>"
+        email.set_content(visible(message.body, keep_newlines=True))
+    except (ValueError, TypeError) as exc:  # an address holding a line break, say
+        raise DeliveryError(f"smtp: cannot build the message: {visible(str(exc))}") from exc
     host, port = str(settings["host"]), int(settings.get("port", 25))
     timeout = float(settings.get("timeout_seconds", 10))
     user_env, password_env = settings.get("username_env"), settings.get("password_env")

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pubflow.config import Config
-from pubflow.notify.channels import DeliveryError, send_email, send_webhook
+from pubflow.config import DEFAULT_OUTBOX, Config
+from pubflow.notify.channels import DeliveryError, send_email, send_webhook, visible
 from pubflow.notify.messages import Notification
 from pubflow.storage.files import atomic_write_bytes
+from pubflow.storage.safepaths import check_state_tree
 
-DEFAULT_OUTBOX = ".pubflow/outbox"
+__all__ = ["CHANNELS", "DEFAULT_OUTBOX", "Delivery", "flush", "outbox_dir", "pending", "send"]
 Sender = Callable[[dict[str, Any], Notification], str]
 CHANNELS: dict[str, Sender] = {"webhook": send_webhook, "smtp": send_email}
 
@@ -31,27 +32,36 @@ class Delivery:
 
 
 def outbox_dir(config: Config) -> Path:
-    return config.root / str(config.notifications.get("outbox") or DEFAULT_OUTBOX)
+    return config.outbox_path
+
+
+def _checked(config: Config, *, writing: bool) -> Path:
+    """The outbox folder, refused (exit 2) when it or a file in it is a link (writing), or
+    leads outside the repository (reading)."""
+    folder = outbox_dir(config)
+    check_state_tree(config.root, writing=writing, extra=(folder,))
+    return folder
 
 
 def send(config: Config, message: Notification) -> list[Delivery]:
     """Write `message` to the outbox, then offer it to every configured channel."""
-    folder = outbox_dir(config)
+    folder = _checked(config, writing=True)
     folder.mkdir(parents=True, exist_ok=True)
     ignore = folder / ".gitignore"
     if not ignore.exists():  # this clone's delivery queue, never history
-        atomic_write_bytes(ignore, b"# pubflow's notification queue for this clone\n*\n")
+        atomic_write_bytes(ignore, b"# pubflow's notification queue for this clone\n*\n",
+                           root=config.root)
     path = folder / f"{message.at.replace(':', '')}-{message.kind}-{message.id}.json"
     record = {"message": message.to_json(),
               "channels": {name: {"status": "pending", "attempts": 0, "detail": None}
                            for name in CHANNELS if config.notifications.get(name)}}
-    atomic_write_bytes(path, _dump(record))
+    atomic_write_bytes(path, _dump(record), root=config.root)
     return _deliver(config, path, record)
 
 
 def flush(config: Config) -> list[Delivery]:
     """Retry every pending delivery in the outbox."""
-    folder = outbox_dir(config)
+    folder = _checked(config, writing=True)
     results: list[Delivery] = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
@@ -69,7 +79,7 @@ def flush(config: Config) -> list[Delivery]:
 
 def pending(config: Config) -> list[tuple[str, str]]:
     """(file, channel) of every delivery still to make."""
-    folder = outbox_dir(config)
+    folder = _checked(config, writing=False)
     found = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
@@ -92,13 +102,14 @@ def _deliver(config: Config, path: Path, record: dict[str, Any]) -> list[Deliver
             continue
         state["attempts"] = int(state.get("attempts", 0)) + 1
         try:
-            detail = CHANNELS[name](settings, message)
+            detail = visible(CHANNELS[name](settings, message))
             state.update(status="sent", detail=detail)
             results.append(Delivery(path.name, name, True, detail))
         except DeliveryError as exc:
-            state.update(status="pending", detail=str(exc))
-            results.append(Delivery(path.name, name, False, str(exc)))
-    atomic_write_bytes(path, _dump(record))
+            # A server's words (an HTTP reason, an SMTP reply) are shown on the terminal.
+            state.update(status="pending", detail=visible(str(exc)))
+            results.append(Delivery(path.name, name, False, visible(str(exc))))
+    atomic_write_bytes(path, _dump(record), root=config.root)
     return results
 
 

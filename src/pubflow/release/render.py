@@ -4,6 +4,11 @@ The page goes into release packages whose sha256 is recorded and re-checked by t
 test, so the rendering is pure: the same document always gives the same bytes. The caller
 validates first; a field of the wrong type is still rendered (via str()) rather than crashing
 a release, and a missing one is left out.
+
+Pattern text is someone's input, so the page never carries it raw: control and bidi override
+characters become visible escapes (`\x1b`, `\u202e`); one-line fields (the title and the
+metadata table) are literal text, with Markdown's link, HTML and table syntax escaped; the
+Markdown sections keep their Markdown but not raw HTML (`<` becomes `&lt;` outside code).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import math
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from pubflow.reporters import printable
 
 SCORECARD_LABELS: tuple[tuple[str, str], ...] = (
     ("ownership", "Ownership"),
@@ -28,6 +35,11 @@ MAX_SCORE = 5
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _BACKTICK_RUN = re.compile(r"`+")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+# In one-line text: a backslash (so no escape below can be undone), raw HTML and entities,
+# and the brackets that would close a link text or a reference.
+_INLINE_SPECIAL = re.compile(r"\\|<|>|&|\](?=[(\[:])")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+).*?(?<!`)\1(?!`)")
 
 
 def render_page(pattern: Mapping[str, Any]) -> str:
@@ -38,11 +50,11 @@ def render_page(pattern: Mapping[str, Any]) -> str:
         blocks.append(f"# {title}")
     blocks.append(_metadata(pattern))
     sections = (
-        ("1. Hook", _text(pattern.get("hookMarkdown"))),
-        ("2. Problem", _text(pattern.get("problemMarkdown"))),
+        ("1. Hook", _markdown(pattern.get("hookMarkdown"))),
+        ("2. Problem", _markdown(pattern.get("problemMarkdown"))),
         ("3. Broken signals", _bullets("-", _items(pattern.get("brokenSignals")))),
         ("4. As-is sequence", _mermaid(pattern.get("asIsDiagramMermaid"))),
-        ("5. Orchestrated approach", _text(pattern.get("orchestratedMarkdown"))),
+        ("5. Orchestrated approach", _markdown(pattern.get("orchestratedMarkdown"))),
         ("6. Orchestrated sequence", _mermaid(pattern.get("orchestratedDiagramMermaid"))),
         ("7. Scorecard", _scorecard(pattern.get("scorecard"))),
         ("8. Acceptance criteria", _criteria(pattern.get("acceptanceCriteria"))),
@@ -84,7 +96,7 @@ def _author(author: Any) -> str:
 
 def _scorecard(scorecard: Any) -> str:
     if not isinstance(scorecard, Mapping):
-        return _text(scorecard)
+        return _markdown(scorecard)
     rows: list[tuple[str, str]] = []
     total: int | None = 0
     for key, label in SCORECARD_LABELS:
@@ -119,11 +131,11 @@ def _criteria(criteria: Any) -> str:
     items: list[str] = []
     for criterion in _items(criteria):
         if isinstance(criterion, Mapping):
-            parts = [f"**{word.capitalize()}** {_text(criterion[word])}".rstrip()
+            parts = [f"**{word.capitalize()}** {_markdown(criterion[word])}".rstrip()
                      for word in ("given", "when", "then") if word in criterion]
             items.append("\n".join(parts))
         else:
-            items.append(_text(criterion))
+            items.append(_markdown(criterion))
     return "\n".join(_list_item(f"{number}.", item) for number, item in enumerate(items, 1))
 
 
@@ -134,7 +146,7 @@ def _related(related: Any) -> str:
             lines.append(f"- [{item}](../{item}/)")
         else:
             # Not a valid id: a link to it would be broken, so show the text only.
-            lines.append(_list_item("-", _text(item)))
+            lines.append(_list_item("-", _inline(item)))
     return "\n".join(lines)
 
 
@@ -149,7 +161,7 @@ def _mermaid(diagram: Any) -> str:
 
 
 def _bullets(marker: str, items: list[Any]) -> str:
-    return "\n".join(_list_item(marker, _text(item)) for item in items)
+    return "\n".join(_list_item(marker, _markdown(item)) for item in items)
 
 
 def _list_item(marker: str, text: str) -> str:
@@ -170,8 +182,9 @@ def _table(header: tuple[str, str], rule: str, rows: list[tuple[str, str]]) -> s
 
 
 def _cell(text: str) -> str:
-    # Backslashes first, so a `\|` in the text cannot turn the escaped pipe back into a border.
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    # `_inline` escaped the backslashes, so a `\|` in the text cannot turn the escaped pipe
+    # back into a border.
+    return text.replace("|", "\\|")
 
 
 def _items(value: Any) -> list[Any]:
@@ -191,14 +204,45 @@ def _joined(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    """A Markdown block: LF line ends, no blank lines around it."""
+    """A block of text: LF line ends, no blank lines around it, control and bidi characters
+    as visible escapes."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = printable(text.replace("\r\n", "\n").replace("\r", "\n"), keep_newlines=True)
     return _LEADING_BLANK_LINES.sub("", text).rstrip()
 
 
+def _markdown(value: Any) -> str:
+    """A Markdown section: `_text`, and no raw HTML (`<` as `&lt;`) outside code."""
+    lines = _text(value).split("\n")
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence[0] \
+                    and len(opening.group(1)) >= len(fence) and not line[opening.end():].strip():
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        lines[index] = _outside_code_spans(line)
+    return "\n".join(lines)
+
+
+def _outside_code_spans(line: str) -> str:
+    out, start = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out.append(line[start:span.start()].replace("<", "&lt;"))
+        out.append(span.group())
+        start = span.end()
+    out.append(line[start:].replace("<", "&lt;"))
+    return "".join(out)
+
+
 def _inline(value: Any) -> str:
-    """Text for one line (a heading, a table cell): all whitespace runs become one space."""
-    return " ".join(_text(value).split())
+    """Literal text for one line (a heading, a table cell): all whitespace runs become one
+    space; backslashes, HTML and link syntax escaped."""
+    text = " ".join(_text(value).split())
+    return _INLINE_SPECIAL.sub(lambda m: "\\" + m.group(), text)

@@ -2,7 +2,8 @@
 
 No scripts, fonts or images from anywhere: inline CSS and an inline SVG chart, so the file
 opens offline and can be attached to a mail or published as a CI artifact. Every value from
-the repository is HTML-escaped.
+the repository is HTML-escaped (`_h`), its control and bidi override characters shown as
+visible escapes (`\x1b`, `\u202e`) first.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any
+
+from pubflow.reporters import printable
 
 if TYPE_CHECKING:
     from pubflow.release.status import Dashboard, DayActivity, EnvironmentStatus, TicketsStatus
@@ -32,7 +35,7 @@ def render(dashboard: Dashboard, generated_at: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>pubflow status</title>", f"<style>{STYLE}</style></head><body>",
         "<h1>pubflow status</h1>",
-        f'<p class="meta">Generated {escape(generated_at)} from the repository\'s environment '
+        f'<p class="meta">Generated {_h(generated_at)} from the repository\'s environment '
         "files, tickets and audit log.</p>",
     ]
     for env in dashboard.environments:
@@ -45,7 +48,7 @@ def render(dashboard: Dashboard, generated_at: str) -> str:
 
 
 def _environment(env: EnvironmentStatus) -> str:
-    name = escape(str(env.name))
+    name = _h(str(env.name))
     rows = env.patterns
     out = [f'<h2 id="env-{name}">{name}: {len(rows)} pattern(s)</h2>']
     if not rows:
@@ -58,21 +61,21 @@ def _environment(env: EnvironmentStatus) -> str:
         canary = ""
         if rollout:
             weight = int(rollout.weight or 0)
-            canary = (f'{escape(str(rollout.canary))} at {weight}% '
+            canary = (f'{_h(str(rollout.canary))} at {weight}% '
                       f'<span class="bar" style="width:{weight}px"></span> (stable '
-                      f'{escape(str(rollout.stable or "none"))})')
+                      f'{_h(str(rollout.stable or "none"))})')
         notes = (row.notes or "").splitlines()
         out.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in (
-            escape(str(row.pattern)), escape(str(row.version)), canary,
-            escape(str(row.ticket or "")), escape(str(row.release or "")),
-            escape(str(row.by or "")), escape(str(row.at or "")),
-            escape(notes[0]) if notes else "")) + "</tr>")
+            _h(str(row.pattern)), _h(str(row.version)), canary,
+            _h(str(row.ticket or "")), _h(str(row.release or "")),
+            _h(str(row.by or "")), _h(str(row.at or "")),
+            _h(notes[0]) if notes else "")) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
 
 
 def _tickets(tickets: TicketsStatus) -> str:
-    chips = "".join(f"<span>{escape(str(state))}: {count}</span>"
+    chips = "".join(f"<span>{_h(str(state))}: {count}</span>"
                     for state, count in tickets.by_state.items())
     out = [f"<h2>Tickets: {tickets.total}</h2>",
            f'<div class="chips">{chips or "<span>none yet</span>"}</div>']
@@ -81,7 +84,7 @@ def _tickets(tickets: TicketsStatus) -> str:
     if overdue:
         out.append("<table><thead><tr><th>ticket</th><th>pattern</th><th>reviewer</th>"
                    "<th>due</th></tr></thead><tbody>")
-        out += ['<tr class="warn">' + "".join(f"<td>{escape(str(cell or ''))}</td>"
+        out += ['<tr class="warn">' + "".join(f"<td>{_h(str(cell or ''))}</td>"
                                            for cell in (item.id, item.pattern, item.reviewer,
                                                         item.due))
                 + "</tr>" for item in overdue]
@@ -106,9 +109,9 @@ def _chart(timeline: tuple[DayActivity, ...]) -> str:
                                             (16, day.rolled_back, "rolled back", "#cf222e")):
             size = round(110 * count / peak)
             bars.append(f'<rect x="{x + offset}" y="{130 - size}" width="11" height="{size}" '
-                        f'fill="{colour}"><title>{escape(day.day)}: {count} '
+                        f'fill="{colour}"><title>{_h(day.day)}: {count} '
                         f'{what}</title></rect>')
-        bars.append(f'<text x="{x + 2}" y="146">{escape(day.day[5:])}</text>')
+        bars.append(f'<text x="{x + 2}" y="146">{_h(day.day[5:])}</text>')
     legend = ('<rect x="40" y="156" width="10" height="10" fill="#1a7f37"/>'
               '<text x="54" y="165">published</text>'
               '<rect x="130" y="156" width="10" height="10" fill="#cf222e"/>'
@@ -130,7 +133,12 @@ def _events(events: tuple[Mapping[str, Any], ...]) -> str:
         what = ", ".join(f"{k}={event[k]}" for k in ("ticket", "pattern", "version", "environment",
                                                      "from", "to", "reason")
                          if event.get(k) not in (None, ""))
-        out.append("<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in (
+        out.append("<tr>" + "".join(f"<td>{_h(str(cell))}</td>" for cell in (
             event.get("at"), event.get("actor"), event.get("kind"), what)) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+def _h(value: object) -> str:
+    """Repository text as HTML text (or an attribute value): escaped, controls visible."""
+    return escape(printable(str(value)))

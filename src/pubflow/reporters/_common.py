@@ -61,9 +61,12 @@ def score_text(result: FileResult) -> str | None:
 # characters or lone surrogates from JSON `\uXXXX` escapes. Written raw, those would drive the
 # terminal, break XML, or make the UTF-8 encoder raise when the report is saved.
 
+# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and the line and
+# paragraph separators reorder or split what a reader sees without being seen themselves.
 _SURROGATES = "[\ud800-\udfff]"
-_UNPRINTABLE = "[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]"
-_UNPRINTABLE_KEEP_NEWLINE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]"
+_INVISIBLE = "\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNPRINTABLE = f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_INVISIBLE}\ud800-\udfff]"
+_UNPRINTABLE_KEEP_NEWLINE = f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}\ud800-\udfff]"
 
 
 @cache
@@ -78,7 +81,7 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def printable(text: str, *, keep_newlines: bool = False) -> str:
-    """Show control characters and lone surrogates as `\\x1b`-style escapes.
+    """Show control characters, bidi overrides and lone surrogates as `\\x1b`-style escapes.
 
     Tabs always stay; newlines stay only where the caller lays out continuation lines itself.
     """
