@@ -35,8 +35,10 @@ def monitor(
     """Engagement figures, alerts and escalations from the platform's events.
 
     Views, unique visitors, ratings and reports per pattern; alerts for live patterns nobody
-    views; escalation when 3 or more users report a problem within an hour (team notified,
-    ticket event, --auto-rollback rolls back).
+    views; escalation when 3 or more users report a problem with one version within an hour:
+    the ticket that released that version gets an `escalated` event, its author and the team
+    are told, and --auto-rollback rolls the version back if it is the one live. An incident
+    escalates once: running again over the same or overlapping events does nothing again.
 
     Bad lines are counted and reported, never fatal. Exit 1 when there are alerts or
     escalations.
@@ -50,7 +52,7 @@ def monitor(
     from pubflow.monitoring.engagement import load_live, parse_time
     from pubflow.monitoring.engagement import monitor as run_monitor
     from pubflow.monitoring.escalation import escalate
-    from pubflow.records.environments import check_environment_name, load_environment
+    from pubflow.records.environments import check_environment_name
 
     config, clock = repo_context()
     name = env or config.environments[-1]
@@ -62,7 +64,6 @@ def monitor(
             raise UsageError(f"--now {now}: give an ISO-8601 time with a zone, e.g. "
                              "2026-03-01T12:00:00Z")
     live = load_live(config.root, name, clock)
-    environment = load_environment(config.root, name)
     try:
         with events.open(encoding="utf-8", errors="replace") as stream:
             result = run_monitor(stream, live, judged)
@@ -71,9 +72,7 @@ def monitor(
     outcomes = []
     actor = acting_actor(config) if result.escalations else "monitor"
     for item in result.escalations:
-        entry = environment.live(item.pattern)
-        ticket = entry.ticket if entry is not None else None
-        outcomes.append(escalate(config, item, name, ticket, actor, clock, auto_rollback))
+        outcomes.append(escalate(config, item, name, actor, clock, auto_rollback))
     if output_format is TextOrJson.json:
         data = {**result.to_json(), "environment": name,
                 "escalationActions": [outcome.to_json() for outcome in outcomes]}
@@ -85,6 +84,8 @@ def monitor(
 
 
 def _text(result: MonitorResult, env: str, outcomes: list[EscalationOutcome]) -> str:
+    from pubflow.reporters import printable
+
     lines = [f"{result.events} event(s) from {env}"
              + (f", {result.bad_events} bad ("
                 + ", ".join(f"{reason}: {count}" for reason, count in sorted(result.bad.items()))
@@ -98,11 +99,29 @@ def _text(result: MonitorResult, env: str, outcomes: list[EscalationOutcome]) ->
                      f"({figures.ratings}), {figures.reports} reports")
     for alert in result.alerts:
         lines.append(f"alert: {alert.message}")
-    for outcome in outcomes:
-        detail = outcome.rollback or "team notified"
-        lines.append(f"escalation: {outcome.pattern}: {detail}"
-                     + (f"; problems: {'; '.join(outcome.problems)}" if outcome.problems else ""))
-    return "\n".join(lines) + "\n"
+    for item, outcome in zip(result.escalations, outcomes, strict=True):
+        named = f"{item.pattern} {item.version}" if item.version else item.pattern
+        window = (f"{item.first.strftime('%Y-%m-%d %H:%M')}-{item.last.strftime('%H:%M')} UTC")
+        lines.append(f"escalation: {named} in {env}: {len(item.reporters)} users reported "
+                     f"problems ({window})")
+        if outcome.already is not None:
+            lines.append(f"  already escalated on {outcome.already.ticket} at "
+                         f"{outcome.already.at} (incident {outcome.already.incident}): "
+                         "nothing done again")
+            continue
+        if outcome.ticket_event is not None:
+            lines.append(f"  recorded on {outcome.ticket_event} ({outcome.ticket_found}) as "
+                         f"incident {outcome.incident}")
+        elif outcome.ticket is not None:
+            lines.append(f"  NOT recorded on {outcome.ticket} ({outcome.ticket_found}): see "
+                         "the problem below")
+        else:
+            lines.append(f"  recorded on no ticket ({outcome.ticket_found})")
+        if outcome.rollback is not None:
+            lines.append(f"  rollback: {outcome.rollback}")
+        lines += [f"  {notice.describe()}" for notice in outcome.notices]
+        lines += [f"  problem: {problem}" for problem in outcome.problems]
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 

@@ -3,13 +3,20 @@
 Events are JSON Lines (`view`, `download`, `rating`, `report`; pattern, version, visitor,
 `at`, and `rating`/`comment` where they apply). The file is read line by line, so memory
 grows with the number of patterns and visitors, never with the number of events. A bad line
-(not JSON, missing fields, an unknown type or pattern, a rating outside 1-5, a clock going
-backwards) is counted with its line number and skipped; it never stops the run.
+(not JSON, missing fields, an unknown type or pattern, a rating outside 1-5, a report's
+version that is not a version, a clock going backwards) is counted with its line number and
+skipped; it never stops the run.
 
 Alerts: a pattern live for 24 hours with no views, or with far fewer views than its
 category's median. Unique visitors are counted exactly up to 256 per pattern and
-estimated beyond (HyperLogLog), so memory stays flat. Escalation: 3 or more distinct visitors reporting a problem with one
-pattern within an hour.
+estimated beyond (HyperLogLog), so memory stays flat.
+
+Escalation: 3 or more distinct visitors reporting a problem with one version of a pattern
+within an hour. That opens an incident, which lasts as long as reports about that version keep
+coming less than an hour apart: one incident escalates once, and a new one can start only
+after an hour without reports. Each escalation carries the incident's extent in this stream
+(`since`, its first report, `until`, its last), which is what tells a later run over an
+overlapping stream that it is the same incident.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import statistics
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -34,6 +42,8 @@ QUIET_AFTER = timedelta(hours=24)
 FAR_BELOW = 0.25
 """A pattern with fewer views than this fraction of its category's median is flagged."""
 KEEP_BAD_LINES = 20
+VERSION_TEXT = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]{0,63}")
+"""What a report's version may look like: it names a ticket and is recorded on it."""
 
 
 class UniqueCounter:
@@ -97,8 +107,8 @@ class PatternStats:
     reports: int = 0
     visitors: UniqueCounter = field(default_factory=UniqueCounter)
     comments: list[str] = field(default_factory=list)
-    recent_reports: deque[tuple[datetime, str]] = field(default_factory=deque)
-    escalated: bool = False
+    watches: dict[str | None, ReportWatch] = field(default_factory=dict)
+    """Reports per reported version (None: the report named no version)."""
 
     @property
     def average_rating(self) -> float | None:
@@ -108,6 +118,39 @@ class PatternStats:
         return PatternFigures(self.views, self.late_views, len(self.visitors), self.downloads,
                               self.ratings, self.average_rating, self.reports,
                               tuple(self.comments))
+
+
+@dataclass(slots=True)
+class Incident:
+    """An incident while the events are read: the reporters that opened it (`first` to
+    `last`), and its extent so far (`since` its first report, `until` its latest)."""
+
+    pattern: str
+    version: str | None
+    reporters: tuple[str, ...]
+    first: datetime
+    last: datetime
+    since: datetime
+    until: datetime
+
+    def escalation(self) -> Escalation:
+        return Escalation(self.pattern, self.version, self.reporters, self.first, self.last,
+                          self.since, self.until)
+
+
+@dataclass(slots=True)
+class ReportWatch:
+    """The reports about one version of one pattern: those of the last hour (until an incident
+    opens), when this run of reports began and its latest, and the incident it opened."""
+
+    recent: deque[tuple[datetime, str]] = field(default_factory=deque)
+    since: datetime | None = None
+    latest: datetime | None = None
+    incident: Incident | None = None
+
+
+MAX_QUIET_WATCHES = 16
+"""Reported versions kept per pattern before those quiet for an hour are forgotten."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +195,15 @@ class Escalation:
     reporters: tuple[str, ...]
     first: datetime
     last: datetime
+    since: datetime
+    """The incident's first report in this stream (at or before `first`)."""
+    until: datetime
+    """The incident's last report in this stream (at or after `last`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"pattern": self.pattern, "version": self.version,
                 "reporters": list(self.reporters), "first": _utc(self.first),
-                "last": _utc(self.last)}
+                "last": _utc(self.last), "since": _utc(self.since), "until": _utc(self.until)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +286,7 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
     stats: dict[str, PatternStats] = {}
     bad: dict[str, int] = {}
     bad_lines: list[BadLine] = []
-    escalations: list[Escalation] = []
+    incidents: list[Incident] = []
     events = 0
     latest: datetime | None = None
     loads = json.loads
@@ -306,33 +353,56 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
             if isinstance(comment, str) and comment.strip() and len(entry.comments) < 50:
                 entry.comments.append(comment.strip())
         else:
+            version = event.get("version")
+            if version is not None and (not isinstance(version, str)
+                                        or not VERSION_TEXT.fullmatch(version)):
+                count_bad(number, "bad version")
+                continue
             entry.reports += 1
-            escalation = _watch_reports(pattern, event.get("version"), entry, at, visitor)
-            if escalation is not None:
-                escalations.append(escalation)
+            opened = _watch_reports(pattern, version, entry, at, visitor)
+            if opened is not None:
+                incidents.append(opened)
         events += 1
     return MonitorResult(
         events=events, bad=bad, bad_lines=tuple(bad_lines),
         patterns={pid: entry.figures() for pid, entry in stats.items()},
-        escalations=tuple(escalations), alerts=tuple(_alerts(stats, live, now or latest)),
-        latest=latest)
+        escalations=tuple(incident.escalation() for incident in incidents),
+        alerts=tuple(_alerts(stats, live, now or latest)), latest=latest)
 
 
-def _watch_reports(pattern: str, version: Any, entry: PatternStats, at: datetime,
-                   visitor: str) -> Escalation | None:
-    """The escalation this report completes, if any (one per pattern)."""
-    window = entry.recent_reports
+def _watch_reports(pattern: str, version: str | None, entry: PatternStats, at: datetime,
+                   visitor: str) -> Incident | None:
+    """The incident this report opens, if any: one per run of reports about a version that
+    are less than an hour apart."""
+    watch = entry.watches.get(version)
+    if watch is None:
+        if len(entry.watches) >= MAX_QUIET_WATCHES:
+            _forget_quiet(entry.watches, at)
+        watch = entry.watches[version] = ReportWatch()
+    if watch.latest is None or at - watch.latest > ESCALATION_WINDOW:
+        watch.since, watch.incident = at, None  # an hour of quiet: whatever was, is over
+        watch.recent.clear()
+    watch.latest = at
+    if watch.incident is not None:
+        watch.incident.until = at
+        return None
+    window = watch.recent
     window.append((at, visitor))
     while window and at - window[0][0] > ESCALATION_WINDOW:
         window.popleft()
-    if entry.escalated:
-        return None
-    reporters = list(dict.fromkeys(v for _t, v in window))
+    reporters = tuple(dict.fromkeys(v for _t, v in window))
     if len(reporters) < ESCALATION_REPORTERS:
         return None
-    entry.escalated = True
-    return Escalation(pattern, version if isinstance(version, str) else None,
-                      tuple(reporters), window[0][0], at)
+    assert watch.since is not None
+    watch.incident = Incident(pattern, version, reporters, window[0][0], at, watch.since, at)
+    window.clear()
+    return watch.incident
+
+
+def _forget_quiet(watches: dict[str | None, ReportWatch], at: datetime) -> None:
+    for key in [key for key, watch in watches.items()
+                if watch.latest is None or at - watch.latest > ESCALATION_WINDOW]:
+        del watches[key]
 
 
 def _alerts(stats: dict[str, PatternStats], live: dict[str, LivePattern],

@@ -61,7 +61,12 @@ def rolled_back(config: Config, pattern: str, environment: str, from_version: st
         ticket.id if ticket else None, author, _team(config), utc_text(now)))
 
 
-def escalation(config: Config, pattern: str, version: str | None, reporters: list[str],
-               window: str, action: str, now: datetime) -> list[Delivery]:
-    return deliver(config, messages.escalation(pattern, version, reporters, window,
-                                               _team(config), utc_text(now), action))
+def escalation(config: Config, pattern: str, version: str | None, environment: str,
+               reporters: list[str], window: str, action: str, ticket: str | None,
+               author: str | None, incident: str,
+               now: datetime) -> tuple[Notification, list[Delivery]]:
+    """Tell the author of the reported version and the team; the message and what became of
+    it (the caller says what was delivered and what waits in the outbox)."""
+    message = messages.escalation(pattern, version, environment, reporters, window, action,
+                                  ticket, author, _team(config), incident, utc_text(now))
+    return message, deliver(config, message)

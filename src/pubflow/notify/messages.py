@@ -106,11 +106,17 @@ def rolled_back(pattern: str, environment: str, from_version: str, to_version: s
          "to": to_version, "reason": reason, "ticket": ticket})
 
 
-def escalation(pattern: str, version: str | None, reporters: list[str], window: str,
-               team: list[str], at: str, action: str) -> Notification:
+def escalation(pattern: str, version: str | None, environment: str, reporters: list[str],
+               window: str, action: str, ticket: str | None, author: str | None,
+               team: list[str], incident: str, at: str) -> Notification:
+    recorded = (f"Recorded on ticket {ticket}." if ticket
+                else "Recorded on no ticket: none released this version.")
     return Notification(
-        "escalation", f"[pubflow] {pattern}: {len(reporters)} users reported a problem",
+        "escalation", f"[pubflow] {_named(pattern, version)} in {environment}: "
+                      f"{len(reporters)} users reported a problem",
         f"{len(reporters)} distinct users reported an issue with {_named(pattern, version)} "
-        f"within {window}: {', '.join(reporters)}.\n{action}\n",
-        _people(team), at,
-        {"pattern": pattern, "version": version, "reporters": reporters, "action": action})
+        f"in {environment} within {window}: {', '.join(reporters)}.\n{action}\n{recorded}\n"
+        f"Incident: {incident}\n",
+        _people(author, team), at,
+        {"pattern": pattern, "version": version, "environment": environment,
+         "ticket": ticket, "incident": incident, "reporters": reporters, "action": action})

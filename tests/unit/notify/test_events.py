@@ -92,18 +92,21 @@ def test_a_rollback_tells_the_team_and_the_author_when_there_is_a_ticket(repo: P
     assert without["data"]["ticket"] is None and without["data"]["to"] is None
 
 
-def test_an_escalation_tells_the_team(repo: Path) -> None:
+def test_an_escalation_tells_the_author_and_the_team(repo: Path) -> None:
     config, _ticket = setup(repo)
-    events.escalation(config, "incident-escalation", "1.0.0", ["v1", "v2", "v3"], "1 hour",
-                      "Rolled back to 0.9.0.", NOW)
-    [message] = sent(repo)
-    assert message["kind"] == "escalation"
-    assert message["to"] == ["editors@example.org", "ops@example.org"]
+    message, deliveries = events.escalation(
+        config, "incident-escalation", "1.0.0", "production", ["v1", "v2", "v3"], "1 hour",
+        "Rolled back to 0.9.0.", "PUB-2026-001", AUTHOR, "x", NOW)
+    assert deliveries == []  # no channel configured: the outbox only
+    [written] = sent(repo)
+    assert written == message.to_json()
+    assert written["kind"] == "escalation"
+    assert written["to"] == [AUTHOR, "editors@example.org", "ops@example.org"]
 
 
 def test_a_team_that_is_not_a_list_is_nobody(tmp_path: Path) -> None:
     config = Config(root=tmp_path, notifications={"team": "ops@example.org"})
-    events.escalation(config, "p", None, ["v1"], "1 hour", "", NOW)
+    events.escalation(config, "p", None, "staging", ["v1"], "1 hour", "", None, None, "x", NOW)
     [path] = (tmp_path / ".pubflow" / "outbox").glob("*.json")
     assert json.loads(path.read_text())["message"]["to"] == []
 

@@ -105,14 +105,24 @@ def test_a_rollback_says_where_to_and_why() -> None:
     assert (gone.data["to"], gone.data["ticket"]) == (None, None)
 
 
-def test_an_escalation_goes_to_the_team() -> None:
-    message = messages.escalation("incident-escalation", "1.0.0", ["v1", "v2", "v3"],
-                                  "1 hour", ["ops@example.org"], AT, "Rolled back to 0.9.0.")
-    assert message.subject == "[pubflow] incident-escalation: 3 users reported a problem"
+def test_an_escalation_goes_to_the_author_and_the_team() -> None:
+    message = messages.escalation("incident-escalation", "1.0.0", "production",
+                                  ["v1", "v2", "v3"], "1 hour", "Rolled back to 0.9.0.",
+                                  "PUB-2026-001", AUTHOR, ["ops@example.org", AUTHOR], "inc-1",
+                                  AT)
+    assert message.subject == ("[pubflow] incident-escalation 1.0.0 in production: 3 users "
+                               "reported a problem")
     assert message.body == ("3 distinct users reported an issue with incident-escalation 1.0.0 "
-                            "within 1 hour: v1, v2, v3.\nRolled back to 0.9.0.\n")
-    assert message.to == ("ops@example.org",)
-    assert message.data["reporters"] == ["v1", "v2", "v3"]
+                            "in production within 1 hour: v1, v2, v3.\nRolled back to 0.9.0.\n"
+                            "Recorded on ticket PUB-2026-001.\nIncident: inc-1\n")
+    assert message.to == (AUTHOR, "ops@example.org")
+    assert message.data == {"pattern": "incident-escalation", "version": "1.0.0",
+                            "environment": "production", "ticket": "PUB-2026-001",
+                            "incident": "inc-1", "reporters": ["v1", "v2", "v3"],
+                            "action": "Rolled back to 0.9.0."}
+    nobody = messages.escalation("p", None, "staging", ["v1"], "1 hour", "", None, None, [],
+                                 "inc-2", AT)
+    assert "Recorded on no ticket" in nobody.body and nobody.to == ()
 
 
 def test_people_are_kept_in_order_without_blanks_or_repeats() -> None:
@@ -130,7 +140,10 @@ def test_people_padded_repeats_are_repeats() -> None:
                                     "validation_failed", "2026-11-26T10:00:00Z", AT).subject,
     lambda: messages.ticket_created("PUB-2026-001", "broken-one", None, AUTHOR,
                                     "validation_failed", "2026-11-26T10:00:00Z", AT).body,
-    lambda: messages.escalation("broken-one", None, ["v1"], "1 hour", [], AT, "").body,
-], ids=["created-subject", "created-body", "escalation-body"])
+    lambda: messages.escalation("broken-one", None, "staging", ["v1"], "1 hour", "", None,
+                                None, [], "x", AT).body,
+    lambda: messages.escalation("broken-one", None, "staging", ["v1"], "1 hour", "", None,
+                                None, [], "x", AT).subject,
+], ids=["created-subject", "created-body", "escalation-body", "escalation-subject"])
 def test_no_double_space_without_a_version(text: Callable[[], str]) -> None:
     assert "  " not in text()
