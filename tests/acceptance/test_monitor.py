@@ -364,6 +364,16 @@ def test_escalations_do_not_read_like_a_transition(repo: Path,
     # stored as the specification has it
     [recorded] = escalated_events(ticket)
     assert (recorded["from"], recorded["to"]) == ("live", "live")
+    code, out, err = invoke("status")
+    assert code == 0, err
+    assert f"{ticket} escalated (state: live)" in out and "live -> live" not in out
+    assert f"{ticket} reviewed: in_review -> approved" in out  # a move still reads as one
+    page = repo.parent / "status.html"
+    code, _out, err = invoke("status", "--format", "html", "--output", str(page))
+    assert code == 0, err
+    html = page.read_text()
+    assert f"ticket={ticket}, event=escalated, state=live" in html
+    assert "from=live, to=live" not in html and "from=in_review, to=approved" in html
 
 
 def free_port() -> int:

@@ -108,8 +108,9 @@ def _print_status(dashboard: Dashboard) -> None:
 def _describe_event(event: Mapping[str, Any]) -> str:
     kind = event.get("kind")
     if kind == "ticket":
-        return (f"{event.get('ticket')} {event.get('event')}: {event.get('from') or '-'} -> "
-                f"{event.get('to')}")
+        from pubflow.release.status import describe_ticket_event
+
+        return describe_ticket_event(event)
     if kind in ("promote", "canary"):
         weight = f" at {event['weight']}%" if "weight" in event else ""
         return (f"{event.get('pattern')} {event.get('version')} to {event.get('environment')}"

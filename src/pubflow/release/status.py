@@ -167,6 +167,23 @@ def collect_status(config: Config, now: datetime) -> Dashboard:
     )
 
 
+def moves(entry: Mapping[str, Any]) -> bool:
+    """Whether a ticket event (or its audit entry) moved the ticket. A bookkeeping event (an
+    escalation, a new id) stores `from` equal to `to`: shown as a move it would read
+    `live -> live`, so it is shown with its state once."""
+    return entry.get("from") is None or entry.get("from") != entry.get("to")
+
+
+def describe_ticket_event(entry: Mapping[str, Any]) -> str:
+    """`PUB-2026-001 routed: ready_for_review -> in_review`, a first event `- ->
+    submission_received`, and an event that leaves the state as it was `PUB-2026-001
+    escalated (state: live)`."""
+    named = f"{entry.get('ticket')} {entry.get('event')}"
+    if not moves(entry):
+        return f"{named} (state: {entry.get('to')})"
+    return f"{named}: {entry.get('from') or '-'} -> {entry.get('to')}"
+
+
 def _notes(root: Path, pattern_id: str, version: str) -> str | None:
     try:
         manifest = json.loads((pkg.package_dir(root, pattern_id, version) / pkg.MANIFEST_FILE)

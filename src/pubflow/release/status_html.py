@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from pubflow.release.status import moves
 from pubflow.reporters import printable
 
 if TYPE_CHECKING:
@@ -130,9 +131,12 @@ def _events(events: tuple[Mapping[str, Any], ...]) -> str:
     out.append("<table><thead><tr><th>at</th><th>actor</th><th>kind</th><th>what</th></tr>"
                "</thead><tbody>")
     for event in reversed(events):
-        what = ", ".join(f"{k}={event[k]}" for k in ("ticket", "pattern", "version", "environment",
-                                                     "from", "to", "reason")
-                         if event.get(k) not in (None, ""))
+        keys: tuple[str, ...] = ("ticket", "pattern", "version", "environment", "from", "to",
+                                 "reason")
+        fields = dict(event)
+        if event.get("kind") == "ticket" and not moves(event):  # an escalation: not a move
+            keys, fields = ("ticket", "event", "state"), {**event, "state": event.get("to")}
+        what = ", ".join(f"{k}={fields[k]}" for k in keys if fields.get(k) not in (None, ""))
         out.append("<tr>" + "".join(f"<td>{_h(str(cell))}</td>" for cell in (
             event.get("at"), event.get("actor"), event.get("kind"), what)) + "</tr>")
     out.append("</tbody></table>")
