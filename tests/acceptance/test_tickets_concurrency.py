@@ -42,7 +42,10 @@ def test_parallel_creates_get_distinct_ids(repo: Path, write_pattern: WritePatte
 def test_two_decisions_at_once_only_one_wins(repo: Path, write_pattern: WritePattern) -> None:
     setup_repo(repo, write_pattern)
     ticket_id = in_review()
-    first = spawn(repo, "--actor", "rlee", "ticket", "review", ticket_id, "--decision", "approve")
+    # (not approve: an approval may be taken back by a later request-changes, so both would
+    # succeed in that order)
+    first = spawn(repo, "--actor", "rlee", "ticket", "review", ticket_id, "--decision", "reject",
+                  "--comment", "Out of scope")
     second = spawn(repo, "--actor", "rlee", "ticket", "review", ticket_id, "--decision",
                    "request-changes", "--comment", "Needs an owner")
     results = [(p, *p.communicate(timeout=120)) for p in (first, second)]

@@ -125,7 +125,7 @@ def test_review_only_in_review(repo: Path, write_pattern: WritePattern) -> None:
                              "--decision", "approve")
     assert code == 1
     assert (f"{ticket_id}: cannot move from ready_for_review to approved; "
-            "allowed next: in_review") in err
+            "allowed next: in_review, withdrawn") in err
 
 
 def test_reject_and_request_changes_need_a_comment(repo: Path,

@@ -24,6 +24,7 @@ from pubflow.cli.common import (
 )
 from pubflow.cli.terminal import shown, write_output
 from pubflow.errors import EXIT_FINDINGS, UsageError
+from pubflow.records.transaction import recover_pending
 
 if TYPE_CHECKING:
     from pubflow.records.tickets import Ticket
@@ -74,6 +75,7 @@ def create(
 
     config, now = repo_context()
     outcome = service.create(config, pattern, acting_actor(config), now)
+    _say_recovered(outcome.recovered)
     report_deliveries(outcome.deliveries)
     ticket = outcome.ticket
     lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
@@ -97,10 +99,12 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
     from pubflow.records.store import TicketStore
 
     config, now = repo_context(needs_git=True)
+    _say_recovered(recover_pending(config.root))
     ticket = TicketStore(config.root).load(ticket_id)
     if output_format is Format.json:
         write_output(json.dumps(_summary(ticket, now) | {"history": ticket.to_plain()["history"],
-                                                         "findings": ticket.findings},
+                                                         "findings": ticket.findings,
+                                                         "next": _next(config, ticket)},
                                 indent=2) + "\n", None)
         return
     console = make_console()
@@ -119,6 +123,20 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
         console.print(shown(f"  {finding['file']}:{finding['line']}:{finding['column']}: "
                             f"[{finding['rule']}] {finding['message']}"))
     console.print(_history_table(ticket))
+    console.print("next:")
+    for step in _next(config, ticket):
+        console.print(f"  - {shown(step)}")
+
+
+def _next(config: Any, ticket: Ticket) -> list[str]:
+    from pubflow.records.states import ways_forward
+
+    return ways_forward(ticket.id, ticket.state, ticket.pattern.id, config.environments)
+
+
+def _say_recovered(recovered: str | None) -> None:
+    if recovered:
+        print(f"pubflow: {recovered}", file=sys.stderr)
 
 
 @ticket_app.command("list")
@@ -146,6 +164,7 @@ def list_tickets(
     if state is not None and state not in set(State):
         raise UsageError(f"unknown state '{state}'; states: {', '.join(State)}")
     config, now = repo_context(needs_git=True)
+    _say_recovered(recover_pending(config.root))
     tickets = summaries(TicketStore(config.root))
     if state is not None:
         tickets = [t for t in tickets if t.state == state]
@@ -185,6 +204,7 @@ def history(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> Non
     from pubflow.records.store import TicketStore
 
     config, _now = repo_context(needs_git=True)
+    _say_recovered(recover_pending(config.root))
     ticket = TicketStore(config.root).load(ticket_id)
     if output_format is Format.json:
         write_output(json.dumps({"id": ticket.id, "history": ticket.to_plain()["history"]},
@@ -213,6 +233,7 @@ def route(
 
     config, now = repo_context()
     routed = service.route(config, ticket_id, acting_actor(config), now, reviewer)
+    _say_recovered(routed.recovered)
     report_deliveries(routed.deliveries)
     ticket = routed.ticket
     write_output(f"{ticket.id}: in_review, reviewer {ticket.reviewer}, due {ticket.due}\n", None)
@@ -232,6 +253,9 @@ def review(
 ) -> None:
     """Record a reviewer's decision. The pattern's author can never review their own pattern.
 
+    Before promotion, a reviewer who approved may take the approval back with
+    request-changes or reject.
+
     Examples:
 
       pubflow --actor rlee ticket review PUB-2026-001 --decision approve
@@ -244,6 +268,7 @@ def review(
     config, now = repo_context()
     decided = service.review(config, ticket_id, acting_actor(config), now, decision.value,
                              comment, severity.value if severity else None)
+    _say_recovered(decided.recovered)
     report_deliveries(decided.deliveries)
     ticket = decided.ticket
     write_output(f"{ticket.id}: {ticket.state}\n", None)
@@ -259,13 +284,46 @@ def resubmit(ticket_id: TicketArg) -> None:
     from pubflow.tickets import service
 
     config, now = repo_context()
-    ticket = service.resubmit(config, ticket_id, acting_actor(config), now).ticket
+    outcome = service.resubmit(config, ticket_id, acting_actor(config), now)
+    _say_recovered(outcome.recovered)
+    ticket = outcome.ticket
     lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
              f"[{f['rule']}] {f['message']}" for f in ticket.findings]
     lines.append(f"{ticket.id}: {ticket.state} (sha256 {ticket.pattern.digest[:12]})")
     write_output("\n".join(lines) + "\n", None)
     if ticket.state == "validation_failed":
         raise typer.Exit(EXIT_FINDINGS)
+
+
+@ticket_app.command("withdraw")
+@handle_errors
+def withdraw(
+    ticket_id: TicketArg,
+    reason: Annotated[str, typer.Option("--reason", "-m", help="Why it is withdrawn.",
+                                        show_default=False)],
+) -> None:
+    """Give up a submission that is still open (any state before live): the ticket ends
+    withdrawn and the pattern is no longer locked. The author or an editor may.
+
+    Examples:
+
+      pubflow ticket withdraw PUB-2026-001 --reason "replaced by the new escalation pattern"
+
+      pubflow --actor editor1 ticket withdraw PUB-2026-001 --reason "author left"
+    """
+    from pubflow.tickets import service
+
+    config, now = repo_context()
+    outcome = service.withdraw(config, ticket_id, acting_actor(config), now, reason)
+    _say_recovered(outcome.recovered)
+    ticket = outcome.ticket
+    before = ticket.history[-1].from_state
+    lines = [f"{ticket.id}: withdrawn ({ticket.pattern.id} is no longer locked)"]
+    if before == "staged":
+        lines.append(f"note: the release stays in the environments it was staged in until a "
+                     f"newer one replaces it or `pubflow rollback {ticket.pattern.id} --env "
+                     "ENV --depublish` takes it out")
+    write_output("\n".join(lines) + "\n", None)
 
 
 def _summary(ticket: Ticket, now: datetime) -> dict[str, Any]:

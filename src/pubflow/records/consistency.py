@@ -28,7 +28,7 @@ from pubflow.records.environments import CATALOG_DIR, ENVIRONMENTS_DIR, Environm
 from pubflow.records.paths import TICKETS_DIR
 
 MACHINERY = frozenset({"merged", "renumbered"})
-ROLLBACK_EVENTS = frozenset({"rolled-back", "depublished", "environment"})
+ROLLBACK_EVENTS = frozenset({"rolled-back", "depublished", "environment", "restored"})
 _RENUMBERED = re.compile(r"renumbered from (PUB-\d{4}-\d{3,})")
 
 
@@ -139,6 +139,15 @@ def check_events_against_audit(tickets: list[TicketRecord], entries: list[dict[s
                 problems.append(f"{line}: no ticket holds the event it records "
                                 f"({entry.get('ticket')} {entry.get('event')})")
             continue
+        if kind == "rollback" and entry.get("restored") is not None:
+            # the ticket of the release a rollback brought back has an event of its own
+            restored = _key("rollback", entry.get("restored"), entry.get("environment"),
+                            entry.get("at"), entry.get("actor"))
+            if operations[restored] > 0:
+                operations[restored] -= 1
+            elif reported:
+                problems.append(f"{line}: the ticket {entry.get('restored')} has no event "
+                                "for it")
         if kind == "promote":
             key = _key("promote", entry.get("ticket"), entry.get("environment"),
                        entry.get("version"), entry.get("at"), entry.get("actor"))
@@ -214,7 +223,8 @@ def replay(entries: Iterable[Mapping[str, Any]]) -> dict[str, _Replayed]:
         elif current is None:
             continue  # nothing live to roll back: the entry's own chain says enough
         elif kind == "depublish":
-            env.retired[pattern] = [*current.history, (current.version, "depublished")]
+            env.retired[pattern] = [*env.retired.get(pattern, []), *current.history,
+                                    (current.version, "depublished")]
             del env.live[pattern]
         elif current.rollout is not None:
             if current.rollout[2] is None:
@@ -223,7 +233,8 @@ def replay(entries: Iterable[Mapping[str, Any]]) -> dict[str, _Replayed]:
                 current.rollout = None
         else:
             target = str(entry.get("to"))
-            current.history.append((current.version, "rolled_back"))
+            # `rollback --to` a newer release supersedes the current one (it was not bad)
+            current.history.append((current.version, str(entry.get("ended") or "rolled_back")))
             current.version = target
             current.ticket = ticket_of.get((name, pattern, target), current.ticket)
     return envs

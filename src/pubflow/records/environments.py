@@ -196,14 +196,16 @@ class Environment:
 
     def depublished(self, pattern_id: str, at: str, by: str, reason: str | None) -> Environment:
         """This environment with `pattern_id` taken out and kept under `retired`, its whole
-        history with it (the live release ended `depublished` at `at`)."""
+        history with it (the live release ended `depublished` at `at`), after the history of
+        an earlier depublication of the same pattern."""
         live = self.patterns[pattern_id]
         patterns = dict(self.document["patterns"])
         del patterns[pattern_id]
         retired = dict(self.document.get("retired", {}))
+        earlier = retired.get(pattern_id, {}).get("history", [])  # depublished before
         retired[pattern_id] = {
             "at": at, "by": by, "reason": reason,
-            "history": [*(dict(past.document) for past in live.history),
+            "history": [*earlier, *(dict(past.document) for past in live.history),
                         dict(live.ended(at, "depublished").document)]}
         return Environment(self.name, {**self.document, "patterns": patterns,
                                        "retired": retired}, self.path)

@@ -291,6 +291,8 @@ def replay(history: list[Any]) -> Replay:
             priority = str(get("priority"))
         if name == "resubmitted":
             approvals = []
+        if target == State.WITHDRAWN:
+            due = None
         if name == "routed":
             reviewer = _opt(get("reviewer"))
         if get("due") is not None and name in ("routed", "validated", "resubmitted"):
@@ -337,6 +339,12 @@ def _review(index: int, get: Any, actor: str | None, source: str | None,
     if author is not None and (is_person(actor, author.id, author.email)
                                or is_person(named, author.id, author.email)):
         problems.append((index, f"{actor} is the author of the pattern and cannot review it"))
+    if source == State.APPROVED and target != State.APPROVED:
+        # an approval taken back before promotion: by the routed reviewer or an approver
+        if named != routed and all(a.reviewer != named for a in approvals):
+            problems.append((index, f"{actor} took back an approval that neither they nor "
+                                    f"the routed reviewer ({routed}) gave"))
+        approvals.clear()
     if decision != "approve":
         return
     approved = _opt(get("digest"))

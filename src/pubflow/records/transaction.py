@@ -104,7 +104,12 @@ def apply_steps(root: Path, changes: list[Change], smoke: Callable[[], None] | N
     names: set[str] = set()
     for change in changes:
         names |= set(change.files) | ({AUDIT_FILE} if change.audit else set())
-    housekeeping = [f".pubflow/{n}" for n in HOUSEKEEPING if (root / ".pubflow" / n).exists()]
+    for name, text in HOUSEKEEPING.items():  # the first change pubflow makes brings them
+        if not (root / ".pubflow" / name).exists() and f".pubflow/{name}" not in names:
+            changes[0].files[f".pubflow/{name}"] = text.encode()
+            names.add(f".pubflow/{name}")
+    housekeeping = [f".pubflow/{n}" for n in HOUSEKEEPING if (root / ".pubflow" / n).exists()
+                    and f".pubflow/{n}" not in names]
     tags = [list(t) for change in changes for t in change.tags]
     head = check_preconditions(root, sorted(names), [str(t[0]) for t in tags])
     existed = gitrepo.tracked(root, [*sorted(names), *housekeeping])

@@ -239,7 +239,9 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
         gates.append(("ticket state", f"{state}"))
     else:
         previous_env = order[index - 1]
-        if state is not State.STAGED:
+        # rolled_back: its canary failed (or it was rolled back) here; once the cause is
+        # fixed it is promoted again, from the release still staged before this environment
+        if state not in (State.STAGED, State.ROLLED_BACK):
             raise refuse("ticket state", f"the ticket is {state}; {env.name} takes only a "
                          f"ticket staged in {previous_env} (or --release hotfix with --notes)")
         before = load_environment(root, previous_env).live(pinned.id)

@@ -70,9 +70,11 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
         elif live.rollout is not None:
             rollout = live.rollout
             if to_version not in (None, rollout.stable):
+                back = (f"its stable version {rollout.stable}" if rollout.stable is not None
+                        else f"nothing ({pattern_id} was new in {environment})")
                 raise GateRefused(f"{pattern_id}: a canary of {rollout.canary} is under "
-                                  f"way in {environment}; it can only go back to its stable "
-                                  f"version {rollout.stable}")
+                                  f"way in {environment}; it can only go back to {back}",
+                                  hint=f"pubflow rollback {pattern_id} --env {environment}")
             canary_ticket = _ticket(root, str(rollout.ticket or live.ticket))
             change = restore_stable(config, env, pattern_id, canary_ticket, actor, now,
                                     f"canary {rollout.canary} stopped: {why}")
@@ -135,19 +137,34 @@ def _check_version(to_version: str) -> None:
 
 
 def _previous(live: LiveEntry) -> str | None:
-    """The newest earlier version that was not itself rolled back."""
-    for past in reversed(live.history):
-        if past.version != live.version and past.ended != "rolled_back":
-            return str(past.version)
+    """The release before this one: the newest earlier version whose last time live did not
+    end in a rollback (a version rolled back once and brought back later counts by its later
+    record), so rollbacks in a row walk back through the releases and never return to one
+    just rolled back."""
+    last = {str(past.version): index for index, past in enumerate(live.history)}
+    for index in range(len(live.history) - 1, -1, -1):
+        past = live.history[index]
+        version = str(past.version)
+        if version == str(live.version) or last[version] != index:
+            continue
+        if past.ended != "rolled_back":
+            return version
     return None
 
 
 def _switch(config: Config, env: Environment, pattern_id: str, target: str,
             ticket: Ticket | None, actor: str, now: datetime, reason: str) -> Change:
+    """Another release live: back to an earlier one (the current one ends `rolled_back`) or,
+    with `--to` a newer one, forward (it ends `superseded`: it was not bad); the target's
+    ticket is live (or staged) again when a rollback had ended it."""
+    from pubflow.release.versions import bump_kind
+
     root = config.root
     manifest = pkg.verify_package(root, pattern_id, target)
     live = env.patterns[pattern_id]
-    history = [*live.history, live.ended(utc_text(now), "rolled_back", reason)]
+    forward = bump_kind(str(live.version), target) is not None
+    how = "superseded" if forward else "rolled_back"
+    history = [*live.history, live.ended(utc_text(now), how, reason)]
     entry = LiveEntry.released(
         version=target, digest=str(manifest.get("sourceDigest")),
         ticket=str(manifest.get("ticket")), release=str(manifest.get("release")), by=actor,
@@ -156,12 +173,37 @@ def _switch(config: Config, env: Environment, pattern_id: str, target: str,
     document = _packaged(root, pattern_id, target) or {"id": pattern_id}
     files = state_files(config.root, env, pattern_id, catalog_entry(document, entry))
     message = f"rollback {pattern_id} in {env.name}: {live.version} -> {target} ({reason})"
-    files.update(_ticket_files(config, env, ticket, State.ROLLED_BACK, actor, now,
-                               f"rolled back to {target} in {env.name}: {reason}"))
-    audit = [{"at": utc_text(now), "actor": actor, "kind": "rollback", "pattern": pattern_id,
-              "environment": env.name, "from": live.version, "to": target,
-              "ticket": live.ticket, "reason": reason}]
+    files.update(_ticket_files(config, env, ticket, State.LIVE if forward else State.ROLLED_BACK,
+                               actor, now, f"{'superseded by' if forward else 'rolled back to'} "
+                                           f"{target} in {env.name}: {reason}"))
+    brought_back = _ticket(root, str(manifest.get("ticket")))
+    restored = {} if brought_back is None or (ticket is not None and brought_back.id == ticket.id) \
+        else _restored(config, env, brought_back, target, actor, now, reason)
+    files.update(restored)
+    audit: list[dict[str, Any]] = [{
+        "at": utc_text(now), "actor": actor, "kind": "rollback", "pattern": pattern_id,
+        "environment": env.name, "from": live.version, "to": target, "ticket": live.ticket,
+        "reason": reason}]
+    if restored and brought_back is not None:
+        audit[0]["restored"] = brought_back.id
+    if forward:
+        audit[0]["ended"] = "superseded"
     return Change("rollback", files, message, audit)
+
+
+def _restored(config: Config, env: Environment, ticket: Ticket, version: str, actor: str,
+              now: datetime, reason: str) -> dict[str, bytes]:
+    """The ticket of a release brought back: live (staged, before the last environment)
+    again when a rollback had ended it; otherwise it keeps its state."""
+    if ticket.state is not State.ROLLED_BACK:
+        return {}
+    target = State.LIVE if env.name == config.environments[-1] else State.STAGED
+    ticket.transition(target, actor=actor, event="restored", now=now,
+                      reason=f"{version} live again in {env.name}: {reason}",
+                      environment=env.name, version=version)
+    rel = ticket.path.relative_to(config.root).as_posix()
+    check_schema(ticket.doc, rel)
+    return {rel: dump_yaml(ticket.doc)}
 
 
 def restore_stable(config: Config, env: Environment, pattern_id: str, ticket: Ticket | None,

@@ -18,8 +18,9 @@ from typing import Any
 from pubflow.config import Config, Reviewer
 from pubflow.errors import GateRefused, InputError, UsageError
 from pubflow.findings import FileResult, Severity
-from pubflow.records.states import OPEN_STATES, State, check_transition
-from pubflow.records.store import HOUSEKEEPING, TicketStore, new_document
+from pubflow.records import transaction
+from pubflow.records.states import OPEN_STATES, State, check_transition, ways_forward
+from pubflow.records.store import TicketStore, check_schema, new_document
 from pubflow.records.tickets import (
     Author,
     PinnedPattern,
@@ -49,6 +50,8 @@ class Outcome:
     commits: tuple[str, ...] = ()
     deliveries: tuple[Any, ...] = ()
     """Notification deliveries (`notify.outbox.Delivery`); a failed one is queued, not fatal."""
+    recovered: str | None = None
+    """What was finished or undone of a command a crash interrupted, before this one ran."""
 
 
 def resolve_pattern(config: Config, given: str) -> Path:
@@ -79,8 +82,7 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
     on_behalf_of = _check_submitter(config, actor, author, pinned)
     _require_committed(config, path)
     store = TicketStore(config.root)
-    commits = []
-    with store.locked():
+    with transaction.locked(config.root) as recovered:
         from pubflow.records.index import summaries
 
         for other in summaries(store):
@@ -105,32 +107,30 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
                      digest=pinned.digest, author=author_record(author),
                      pattern=pin_record(pinned), priority=doc["priority"],
                      on_behalf_of=on_behalf_of)
-        store.save(ticket)
         by = f" by {author.id}" if author.id else ""
-        commits.append(_commit(config, store, ticket,
-                               f"{ticket_id}: submission_received "
-                               f"({pinned.id} {pinned.version or '?'}{by})"))
-        commits.append(_record_validation(config, store, ticket, result, actor, now,
-                                          "validated"))
+        submitted = _change(config, ticket, f"{ticket_id}: submission_received "
+                                            f"({pinned.id} {pinned.version or '?'}{by})")
+        validated = _record_validation(config, ticket, result, actor, now, "validated")
+        commits = _apply(config, submitted, validated)
     from pubflow.notify import events
 
     sent = events.ticket_created(config, ticket, now)
-    return Outcome(ticket, result, tuple(commits), tuple(sent))
+    return Outcome(ticket, result, commits, tuple(sent), recovered)
 
 
 def route(config: Config, ticket_id: str, actor: str, now: datetime,
           reviewer_id: str | None = None) -> Outcome:
     store = TicketStore(config.root)
-    with store.locked():
+    with transaction.locked(config.root) as recovered:
         ticket = store.load(ticket_id)
         if config.person(actor, (*config.editors, *config.admins)) is None:
             raise GateRefused(f"{ticket.id}: '{actor}' may not route tickets: only the editors "
                               "(and admins) listed in pubflow.yaml route a ticket to a reviewer",
                               hint=_CONFIGURE)
-        check_transition(ticket.id, ticket.state, State.IN_REVIEW)
+        check_transition(ticket.id, ticket.state, State.IN_REVIEW, _forward(config, ticket))
         if ticket.state is not State.READY_FOR_REVIEW:
             raise GateRefused(f"{ticket.id}: route needs a ticket in ready_for_review, "
-                              f"not {ticket.state}")
+                              f"not {ticket.state}", hint=_forward(config, ticket))
         queues = _queues(store)
         reviewer = _choose_reviewer(config, ticket, queues, reviewer_id)
         due = utc_text(now + timedelta(days=config.review_sla_days))
@@ -139,13 +139,12 @@ def route(config: Config, ticket_id: str, actor: str, now: datetime,
         how = "assigned" if reviewer_id else "routed"
         ticket.transition(State.IN_REVIEW, actor=actor, event="routed", now=now,
                           reason=f"{how} to {reviewer.id}", reviewer=reviewer.id, due=due)
-        store.save(ticket)
-        sha = _commit(config, store, ticket,
-                      f"{ticket.id}: in_review ({how} to {reviewer.id}, due {due})")
+        commits = _apply(config, _change(config, ticket, f"{ticket.id}: in_review ({how} to "
+                                                         f"{reviewer.id}, due {due})"))
     from pubflow.notify import events
 
     sent = events.ticket_routed(config, ticket, reviewer, now)
-    return Outcome(ticket, commits=(sha,), deliveries=tuple(sent))
+    return Outcome(ticket, commits=commits, deliveries=tuple(sent), recovered=recovered)
 
 
 def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: str,
@@ -158,7 +157,7 @@ def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: 
     if target is not State.APPROVED and not (comment and comment.strip()):
         raise UsageError(f"--decision {decision} needs a --comment telling the author what to fix")
     store = TicketStore(config.root)
-    with store.locked():
+    with transaction.locked(config.root) as recovered:
         ticket = store.load(ticket_id)
         reviewer = find_reviewer(config, actor)
         if reviewer is None:
@@ -174,8 +173,10 @@ def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: 
         more = target is State.APPROVED and state in (State.APPROVED, State.STAGED)
         if more:
             _check_more_approval(ticket, found.approvals, reviewer)
+        elif state is State.APPROVED:
+            _check_retraction(ticket, found.approvals, reviewer, decision)
         else:
-            check_transition(ticket.id, state, target)
+            check_transition(ticket.id, state, target, _forward(config, ticket))
             if found.reviewer is not None and reviewer.id != found.reviewer:
                 raise GateRefused(f"{ticket.id}: the ticket is routed to {found.reviewer}; "
                                   f"{reviewer.id} cannot decide it",
@@ -195,13 +196,14 @@ def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: 
                               digest=ticket.pattern.digest)
         if target is not State.CHANGES_REQUESTED and not more:
             ticket.doc["due"] = None
-        store.save(ticket)
-        sha = _commit(config, store, ticket, f"{ticket.id}: {target} by {reviewer.id}"
-                      + (f" ({severity})" if severity and target is not State.APPROVED else ""))
+        commits = _apply(config, _change(
+            config, ticket, f"{ticket.id}: {target} by {reviewer.id}"
+            + (f" ({severity})" if severity and target is not State.APPROVED else "")
+            + (" (approval taken back)" if state is State.APPROVED and not more else "")))
     from pubflow.notify import events
 
     sent = events.ticket_decided(config, ticket, decision, reviewer.id, comment, severity, now)
-    return Outcome(ticket, commits=(sha,), deliveries=tuple(sent))
+    return Outcome(ticket, commits=commits, deliveries=tuple(sent), recovered=recovered)
 
 
 def _require_committed(config: Config, path: Path) -> None:
@@ -219,7 +221,7 @@ def _require_committed(config: Config, path: Path) -> None:
 
 def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outcome:
     store = TicketStore(config.root)
-    with store.locked():
+    with transaction.locked(config.root) as recovered:
         ticket = store.load(ticket_id)
         author = ticket.replay().author or ticket.author
         if not is_person(actor, author.id, author.email) and config.person(
@@ -229,7 +231,8 @@ def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outco
                               "listed in pubflow.yaml may", hint=_CONFIGURE)
         if ticket.state not in (State.CHANGES_REQUESTED, State.VALIDATION_FAILED):
             raise GateRefused(f"{ticket.id}: resubmit needs a ticket in changes_requested or "
-                              f"validation_failed, not {ticket.state}")
+                              f"validation_failed, not {ticket.state}",
+                              hint=_forward(config, ticket))
         path = store.check_pattern_path(ticket.pattern.path, store.display(ticket.path))
         if path.is_file():
             _require_committed(config, path)
@@ -240,12 +243,13 @@ def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outco
             raise GateRefused(f"{ticket.id}: {ticket.pattern.path} now has id '{pinned.id}', "
                               f"but the ticket is for '{ticket.pattern.id}'")
         ticket.pin(pinned)
-        sha = _record_validation(config, store, ticket, result, actor, now, "resubmitted")
-    return Outcome(ticket, result, (sha,))
+        commits = _apply(config, _record_validation(config, ticket, result, actor, now,
+                                                    "resubmitted"))
+    return Outcome(ticket, result, commits, recovered=recovered)
 
 
-def _record_validation(config: Config, store: TicketStore, ticket: Ticket, result: FileResult,
-                       actor: str, now: datetime, event: str) -> str:
+def _record_validation(config: Config, ticket: Ticket, result: FileResult, actor: str,
+                       now: datetime, event: str) -> transaction.Change:
     pinned = ticket.pattern
     ticket.doc["findings"] = [
         {"file": f.file, "line": f.line, "column": f.column, "rule": f.rule,
@@ -268,8 +272,7 @@ def _record_validation(config: Config, store: TicketStore, ticket: Ticket, resul
     ticket.transition(target, actor=actor, event=event, now=now, reason=reason,
                       digest=pinned.digest, errors=result.errors, due=due,
                       pattern=pin_record(pinned), priority=ticket.doc["priority"])
-    store.save(ticket)
-    return _commit(config, store, ticket, f"{ticket.id}: {target} ({reason})")
+    return _change(config, ticket, f"{ticket.id}: {target} ({reason})")
 
 
 def _check_pattern(config: Config, path: Path) -> tuple[FileResult, PinnedPattern, Author]:
@@ -352,6 +355,20 @@ def _check_submitter(config: Config, actor: str, author: Author,
                            "pattern's `author`), or ask an editor listed under `editors`.")
 
 
+def _check_retraction(ticket: Ticket, approvals: tuple[Any, ...], reviewer: Reviewer,
+                      decision: str) -> None:
+    """Before promotion, a reviewer who approved the pinned content (or the routed reviewer)
+    may take the approval back: request changes, or reject."""
+    routed = ticket.replay().reviewer
+    approved = any(a.digest == ticket.pattern.digest and (
+        a.reviewer == reviewer.id or reviewer.matches(a.actor)) for a in approvals)
+    if not approved and reviewer.id != routed:
+        raise GateRefused(f"{ticket.id}: {reviewer.id} has not approved it and it is routed "
+                          f"to {routed}; only a reviewer who approved it may take the "
+                          f"approval back ({decision})",
+                          hint=f"Ask {routed} or one of its approvers.")
+
+
 def _check_more_approval(ticket: Ticket, approvals: tuple[Any, ...],
                          reviewer: Reviewer) -> None:
     """A further approval of an approved (or staged) ticket, for environments that need more
@@ -406,20 +423,31 @@ def _choose_reviewer(config: Config, ticket: Ticket, queues: dict[str, int],
     return min(candidates, key=lambda r: (queues.get(r.id, 0), order[r.id]))
 
 
-def _commit(config: Config, store: TicketStore, ticket: Ticket, message: str) -> str:
-    """Commit the ticket file with an audit-log record of its newest event."""
-    from pubflow.records.audit import AuditLog
-    from pubflow.storage import git as gitrepo
+def _change(config: Config, ticket: Ticket, message: str) -> transaction.Change:
+    """The ticket file as it is now, with an audit-log record of its newest event, as one
+    commit of a transaction (`records.transaction`)."""
+    from pubflow.storage.yaml import dump_yaml
 
     event = ticket.doc["history"][-1]
-    audit = AuditLog(config.root)
-    audit.append({"at": str(event["at"]), "actor": str(event["actor"]), "kind": "ticket",
-                  "ticket": ticket.id, "pattern": ticket.pattern.id, "event": str(event["event"]),
-                  "from": event.get("from"), "to": str(event["to"]),
-                  "eventHash": str(event["hash"])})
-    paths = [ticket.path, audit.path]
-    paths += [p for name in HOUSEKEEPING if (p := config.root / ".pubflow" / name).exists()]
-    return gitrepo.commit_paths(config.root, paths, message, sign=config.signed_commits)
+    record = {"at": str(event["at"]), "actor": str(event["actor"]), "kind": "ticket",
+              "ticket": ticket.id, "pattern": ticket.pattern.id, "event": str(event["event"]),
+              "from": event.get("from"), "to": str(event["to"]),
+              "eventHash": str(event["hash"])}
+    rel = _rel(ticket.path, config.root)
+    check_schema(ticket.doc, rel)
+    return transaction.Change("ticket", {rel: dump_yaml(ticket.doc)}, message, [record])
+
+
+def _apply(config: Config, *changes: transaction.Change) -> tuple[str, ...]:
+    """Commit the changes, all or nothing; the caller holds the lock."""
+    return tuple(transaction.apply_steps(config.root, list(changes),
+                                         sign=config.signed_commits))
+
+
+def _forward(config: Config, ticket: Ticket) -> str:
+    """The hint of a refusal: what can be done with the ticket in its state."""
+    return "Next: " + "; ".join(ways_forward(ticket.id, ticket.state, ticket.pattern.id,
+                                             config.environments))
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -438,10 +466,34 @@ def note(config: Config, ticket_id: str, actor: str, now: datetime, event: str, 
     """Record something that happened to a ticket's pattern without moving the ticket (an
     escalation, say): a bookkeeping event in the history, committed like any other."""
     store = TicketStore(config.root)
-    with store.locked():
+    with transaction.locked(config.root) as recovered:
         ticket = store.load(ticket_id)
         append_event(ticket.doc, actor=actor, event=event, from_state=ticket.state,
                      to=ticket.state, now=now, reason=reason, **extra)
-        store.save(ticket)
-        sha = _commit(config, store, ticket, f"{ticket.id}: {event} ({reason})")
-    return Outcome(ticket, commits=(sha,))
+        commits = _apply(config, _change(config, ticket, f"{ticket.id}: {event} ({reason})"))
+    return Outcome(ticket, commits=commits, recovered=recovered)
+
+
+def withdraw(config: Config, ticket_id: str, actor: str, now: datetime,
+             reason: str) -> Outcome:
+    """The author (or an editor) gives up a submission that is still open: the ticket ends
+    `withdrawn` and the pattern is no longer locked."""
+    if not reason.strip():
+        raise UsageError("ticket withdraw needs a --reason saying why")
+    store = TicketStore(config.root)
+    with transaction.locked(config.root) as recovered:
+        ticket = store.load(ticket_id)
+        author = ticket.replay().author or ticket.author
+        if not is_person(actor, author.id, author.email) and config.person(
+                actor, (*config.editors, *config.admins)) is None:
+            raise GateRefused(f"{ticket.id}: '{actor}' may not withdraw {ticket.pattern.id}: "
+                              f"only its author ({author.id or author.email}) or an editor "
+                              "listed in pubflow.yaml may", hint=_CONFIGURE)
+        if ticket.state not in OPEN_STATES:
+            raise GateRefused(f"{ticket.id}: a {ticket.state} ticket cannot be withdrawn; "
+                              "only an open one can", hint=_forward(config, ticket))
+        ticket.transition(State.WITHDRAWN, actor=actor, event="withdrawn", now=now,
+                          reason=reason.strip())
+        ticket.doc["due"] = None
+        commits = _apply(config, _change(config, ticket, f"{ticket.id}: withdrawn by {actor}"))
+    return Outcome(ticket, commits=commits, recovered=recovered)

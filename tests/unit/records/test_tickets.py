@@ -157,7 +157,7 @@ def test_an_illegal_transition_changes_nothing(tmp_path: Path) -> None:
     with pytest.raises(GateRefused) as info:
         t.transition(State.APPROVED, actor="rlee", event="reviewed", now=NOW)
     assert info.value.message == ("PUB-2026-001: cannot move from ready_for_review to approved; "
-                                  "allowed next: in_review")
+                                  "allowed next: in_review, withdrawn")
     assert dump_yaml(t.doc) == before
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from pubflow.errors import GateRefused
 from pubflow.records.audit import AUDIT_FILE, AuditLog
+from pubflow.records.store import HOUSEKEEPING
 from pubflow.records.transaction import (
     CRASH_POINTS,
     Change,
@@ -70,6 +71,8 @@ def build_template(home: Path) -> Path:
     root = home / "template"
     (root / ".pubflow" / "environments").mkdir(parents=True)
     (root / TRACKED).write_bytes(b'{"state": "old"}\n')
+    for name, text in HOUSEKEEPING.items():
+        (root / ".pubflow" / name).write_text(text)
     env = {**os.environ, **git_env(home)}
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
     AuditLog(root).append({"at": AT, "actor": "jdoe", "kind": "ticket", "event": "created"})
@@ -171,8 +174,13 @@ def test_a_change_without_audit_records_leaves_the_log_alone(start: Start) -> No
 
 
 def test_housekeeping_files_git_does_not_track_yet_go_in_the_same_commit(start: Start) -> None:
-    (start.root / ".pubflow" / ".gitignore").write_text("tickets.lock\n")
-    sha = apply(start.root, change())
+    git(start.root, "rm", "-q", "--cached", ".pubflow/.gitignore")
+    git(start.root, "commit", "-q", "-m", "untrack")
+    (start.root / ".pubflow" / ".gitattributes").unlink()
+    git(start.root, "commit", "-q", "-am", "gone")
+    sha = apply(start.root, change(tags=[]))
+    assert ".pubflow/.gitattributes" in git(start.root, "show", "--name-only", "--format=",
+                                            sha)
     assert ".pubflow/.gitignore" in git(start.root, "show", "--name-only", "--format=", sha)
     assert git(start.root, "status", "--porcelain", "--untracked-files=all") == ""
     sha = apply(start.root, change(files={TRACKED: b"again\n"}, tags=[]))

@@ -449,8 +449,10 @@ def test_a_ticket_rolled_back_in_staging_cannot_go_on_to_production(
     rollback(load_config(root), PATTERN, "staging", "1.0.0", "not yet", False, "releng", NOW)
     assert second_repo.state(second) is State.ROLLED_BACK
     error = second_repo.refused(second, "production")
-    assert "the ticket is rolled_back; production takes only a ticket staged in staging" \
-           in error.message
+    assert error.message == (f"{second}: gate 'staged in staging' refused promotion to "
+                             f"production: staging runs 1.0.0 ({second_repo.tickets[0]}) of "
+                             f"{PATTERN}, not 1.1.0 from {second}")
+    assert error.hint == f"Promote it to staging first: pubflow promote {second} --to staging"
 
 
 @pytest.mark.parametrize("notes", [None, "  \n"])

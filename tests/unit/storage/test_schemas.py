@@ -140,7 +140,7 @@ def test_problems_are_worded_where_colon_message() -> None:
     assert schema_problems("ticket.schema.json", {**TICKET, "state": "lost"}) == [
         "state: 'lost' is not one of ['submission_received', 'validation_failed', "
         "'ready_for_review', 'in_review', 'changes_requested', 'approved', 'rejected', "
-        "'staged', 'live', 'rolled_back', 'depublished']"]
+        "'staged', 'live', 'rolled_back', 'depublished', 'withdrawn']"]
 
 
 def test_problems_in_a_long_list_come_in_index_order() -> None:

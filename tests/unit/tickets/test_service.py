@@ -200,7 +200,7 @@ def test_route_refuses_a_ticket_not_waiting_for_review(config: Config) -> None:
     with pytest.raises(GateRefused) as info:
         service.route(config, ticket_id, "editor", LATER)
     assert info.value.message == ("PUB-2026-001: cannot move from in_review to in_review; "
-                                  "allowed next: approved, changes_requested, rejected")
+                                  "allowed next: approved, changes_requested, rejected, withdrawn")
 
 
 # --- review ------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_a_decision_needs_a_ticket_in_review(config: Config) -> None:
     with pytest.raises(GateRefused) as info:
         service.review(config, ticket_id, "rlee", LATER, "approve", None, None)
     assert info.value.message == ("PUB-2026-001: cannot move from ready_for_review to approved; "
-                                  "allowed next: in_review")
+                                  "allowed next: in_review, withdrawn")
 
 
 def test_approve_records_the_decision_and_tells_the_author(config: Config, repo: Path) -> None:
