@@ -221,9 +221,11 @@ def escalate(config: Config, escalation: Escalation, environment: str, actor: st
     problems: list[str] = []
     notices: list[Notice] = []
     rolled: str | None = None
+    not_live = _not_live(env, escalation)
     if auto_rollback:
-        rolled = _auto_rollback(config, env, escalation, actor, now, problems, notices)
-    action = rolled or "no automatic action (run with --auto-rollback to roll back)"
+        rolled = not_live or _auto_rollback(config, env, escalation, actor, now, problems,
+                                            notices)
+    action = rolled or not_live or "no automatic action (run with --auto-rollback to roll back)"
     ticket = _load(config, ticket_id, problems)
     ticket_event = None
     if ticket is not None:
@@ -244,30 +246,40 @@ def escalate(config: Config, escalation: Escalation, environment: str, actor: st
     author = ticket.author.email if ticket is not None else None
     if ticket is not None and not author:
         problems.append(f"{ticket.id} names no author email: only the team was told")
-    message, deliveries = events.escalation(
-        config, escalation.pattern, escalation.version, environment,
-        list(escalation.reporters), window, action, ticket_event, author, incident, now)
-    notices.insert(0, Notice.of(message.kind, message.to, deliveries))
+    try:
+        message, deliveries = events.escalation(
+            config, escalation.pattern, escalation.version, environment,
+            list(escalation.reporters), window, action, ticket_event, author, incident, now)
+        notices.insert(0, Notice.of(message.kind, message.to, deliveries))
+    except PubflowError as exc:  # an outbox pubflow refuses to write to (a link, say)
+        problems.append(f"nobody was told: {exc.message}")
     return EscalationOutcome(escalation.pattern, escalation.version, incident, ticket_id, found,
                              ticket_event, None, rolled, tuple(notices), tuple(problems))
 
 
-def _auto_rollback(config: Config, env: Environment, escalation: Escalation, actor: str,
-                   now: datetime, problems: list[str], notices: list[Notice]) -> str:
-    """Roll back the reported version when it is the one live (or the canary); what was done,
-    or why nothing was."""
-    from pubflow.release.rollback import rollback
-
+def _not_live(env: Environment, escalation: Escalation) -> str | None:
+    """Why the reported version is not one a rollback would take back (None: it is, or the
+    reports name no version)."""
     pattern, version = escalation.pattern, escalation.version
     entry = env.live(pattern)
-    if entry is not None and version is not None:
-        rollout = entry.rollout
-        if rollout is not None and rollout.canary != version:
-            return (f"not rolled back: {pattern} {version} is not the canary under way in "
-                    f"{env.name} ({rollout.canary}); roll back by hand if needed")
-        if rollout is None and str(entry.version) != version:
-            return (f"not rolled back: {pattern} {version} is no longer live in {env.name} "
-                    f"({entry.version} is)")
+    if entry is None or version is None:
+        return None
+    rollout = entry.rollout
+    if rollout is not None and rollout.canary != version:
+        return (f"not rolled back: {pattern} {version} is not the canary under way in "
+                f"{env.name} ({rollout.canary}); roll back by hand if needed")
+    if rollout is None and str(entry.version) != version:
+        return (f"not rolled back: {pattern} {version} is no longer live in {env.name} "
+                f"({entry.version} is)")
+    return None
+
+
+def _auto_rollback(config: Config, env: Environment, escalation: Escalation, actor: str,
+                   now: datetime, problems: list[str], notices: list[Notice]) -> str:
+    """Roll back the reported version, live or the canary; what was done."""
+    from pubflow.release.rollback import rollback
+
+    pattern = escalation.pattern
     reason = (f"auto-rollback: {len(escalation.reporters)} users reported problems within "
               "an hour")
     try:

@@ -5,6 +5,7 @@ back to its previous release or out; an incident recorded before is not escalate
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -214,3 +215,41 @@ def test_a_recorded_incident_covers_reports_less_than_an_hour_apart(
                                 "1.0.0", FIRST, LAST)
     seen = Escalation(PATTERN, version, ("a", "b", "c"), since, until, since, until)
     assert recorded.covers(environment, seen) is same
+
+
+def test_an_outbox_pubflow_refuses_is_a_problem_not_a_crash(
+        repo: Path, write_pattern: WritePattern) -> None:
+    ticket = approved_repo(repo, write_pattern)
+    assert promote(ticket, "--to", "staging")[0] == 0
+    elsewhere = repo.parent / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(repo / ".pubflow" / "outbox")  # the promotion's messages
+    (repo / ".pubflow" / "outbox").symlink_to(elsewhere, target_is_directory=True)
+    outcome = escalate(load_config(repo), reported(), "staging", "monitor-bot", NOW,
+                       auto_rollback=False)
+    assert outcome.ticket_event == ticket and outcome.notices == ()
+    [problem] = outcome.problems
+    assert problem.startswith("nobody was told: ") and ".pubflow/outbox" in problem
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_reports_about_an_old_version_never_suggest_rolling_back_the_live_one(
+        repo: Path, write_pattern: WritePattern) -> None:
+    first = approved_repo(repo, write_pattern)
+    second = new_version_live(repo, write_pattern, first)
+    outcome = escalate(load_config(repo), reported("1.0.0"), "production", "monitor-bot", NOW,
+                       auto_rollback=False)
+    assert (outcome.ticket_event, outcome.rollback) == (first, None)
+    assert last_ticket_event(first)["reason"].endswith(
+        f"; not rolled back: {PATTERN} 1.0.0 is no longer live in production (1.1.0 is)")
+    assert last_ticket_event(second)["event"] != "escalated"
+
+
+def new_version_live(repo: Path, write_pattern: WritePattern, first: str) -> str:
+    """`first` live in production, then 1.1.0 on a new ticket live there too."""
+    for env in ("staging", "production"):
+        assert promote(first, "--to", env)[0] == 0
+    second = new_version(repo, write_pattern, "1.1.0")
+    for env in ("staging", "production"):
+        assert promote(second, "--to", env)[0] == 0
+    return second
