@@ -24,8 +24,13 @@ def test_status_stops_on_a_broken_ticket_file(repo: Path,
         assert f"{ticket_id}.yaml" in err
 
 
-@pytest.mark.parametrize("args", [["status"], ["ticket", "list"], ["ticket", "show", "PUB-2026-001"],
-                                  ["ticket", "history", "PUB-2026-001"]])
+@pytest.mark.parametrize("args", [
+    ["status"], ["ticket", "list"], ["ticket", "show", "PUB-2026-001"],
+    ["ticket", "history", "PUB-2026-001"], ["ticket", "create", "incident-escalation"],
+    ["ticket", "route", "PUB-2026-001"], ["ticket", "withdraw", "PUB-2026-001", "--reason", "x"],
+    ["ticket", "verify"], ["verify"], ["audit", "verify"],
+    ["promote", "PUB-2026-001", "--to", "staging"], ["rollback", "x", "--env", "staging"],
+    ["monitor", "--events", "events.jsonl"]])
 def test_outside_a_git_repository_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           args: list[str]) -> None:
     folder = tmp_path / "not-a-repo"

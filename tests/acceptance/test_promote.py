@@ -252,6 +252,18 @@ def test_a_health_check_without_canary_that_fails_rolls_back(
     assert "rollback" in git(repo, "log", "-1", "--format=%s")
 
 
+def test_canary_100_alone_runs_the_health_check_once(repo: Path,
+                                                      write_pattern: WritePattern) -> None:
+    """`--canary 100` is the one-step canary: its health check is never skipped."""
+    second = _first_live_then_second(repo, write_pattern)
+    code, out, err = promote(second, "--to", "staging", "--canary", "100", "--health-cmd",
+                             "echo down; false")
+    assert code == 1, out + err
+    assert f"rolled back to 1.0.0; {second} is rolled_back" in out
+    live = live_in(repo, "staging")
+    assert live is not None and live["version"] == "1.0.0"
+
+
 def test_a_health_check_without_canary_that_passes_promotes(
         repo: Path, write_pattern: WritePattern) -> None:
     second = _first_live_then_second(repo, write_pattern)
@@ -278,3 +290,32 @@ def test_a_new_pattern_whose_check_fails_is_taken_out_again(
     assert f"{PATTERN} taken out of staging again (no earlier version); {first} is rolled_back" in out
     assert "stable version" not in out
     assert live_in(repo, "staging") is None
+
+
+def test_two_worktrees_promoting_at_once_are_serialised(repo: Path,
+                                                         write_pattern: WritePattern) -> None:
+    """The lock lives in git's common directory: a second worktree waits for the first, and
+    every tag either run prints exists and marks that run's commit."""
+    import re
+    import subprocess
+    import sys
+
+    first = approved_repo(repo, write_pattern)
+    other = repo.parent / "other-worktree"
+    git(repo, "worktree", "add", "-q", str(other), "-b", "other")
+    runs = [subprocess.Popen([sys.executable, "-m", "pubflow", "--actor", "releng", "promote",
+                              first, "--to", "staging", "--format", "json"], cwd=where,
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for where in (repo, other)]
+    outputs = [(run.communicate(timeout=120), run.returncode) for run in runs]
+    printed = []
+    for ((out, err), code), where in zip(outputs, (repo, other), strict=True):
+        assert code == 0, out + err
+        tag = json.loads(out)["plan"]["tag"]
+        assert re.fullmatch(rf"pubflow/staging/{PATTERN}/1\.0\.0(-2)?", tag)
+        assert git(where, "rev-list", "-n", "1", tag).strip() == git(where, "rev-parse",
+                                                                     "HEAD").strip()
+        printed.append(tag)
+    assert len(set(printed)) == 2
+    for where in (repo, other):
+        assert git(where, "status", "--porcelain") == ""

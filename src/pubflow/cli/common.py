@@ -110,9 +110,10 @@ def make_console() -> Any:
                    width=None if color else 200, soft_wrap=not color)
 
 
-def repo_context(*, needs_git: bool = False) -> tuple[Config, datetime]:
+def repo_context(*, needs_git: bool = True) -> tuple[Config, datetime]:
     """The repository's configuration (found from the current folder) and the time now;
-    `needs_git`: refuse (exit 2) outside a git repository rather than show empty state.
+    `needs_git` (every command but the outbox's): refuse (exit 2) outside a git repository
+    rather than show empty state or fail halfway.
 
     Nothing under `.pubflow/` (or in the outbox) may be a link that leads outside the
     repository: every command refuses to read its state from elsewhere (exit 2, the link

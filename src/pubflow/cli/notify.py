@@ -24,7 +24,7 @@ def flush() -> None:
     """
     from pubflow.notify.outbox import flush as run_flush
 
-    config, _now = repo_context()
+    config, _now = repo_context(needs_git=False)
     results = run_flush(config)
     for item in results:
         verdict = "sent" if item.ok else "pending"
@@ -44,7 +44,7 @@ def pending() -> None:
     """
     from pubflow.notify.outbox import pending as find_pending
 
-    config, _now = repo_context()
+    config, _now = repo_context(needs_git=False)
     waiting = find_pending(config)
     for name, channel in waiting:
         sys.stdout.write(f"{name}: {channel}\n")

@@ -50,7 +50,7 @@ def status(
     """
     from pubflow.release.status import collect_status
 
-    config, now = repo_context(needs_git=True)
+    config, now = repo_context()
     dashboard = collect_status(config, now)
     if output_format is StatusFormat.json:
         write_output(json.dumps(dashboard.to_json(), indent=2, ensure_ascii=False) + "\n",

@@ -98,7 +98,7 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
     """
     from pubflow.records.store import TicketStore
 
-    config, now = repo_context(needs_git=True)
+    config, now = repo_context()
     _say_recovered(recover_pending(config.root))
     ticket = TicketStore(config.root).load(ticket_id)
     if output_format is Format.json:
@@ -163,7 +163,7 @@ def list_tickets(
 
     if state is not None and state not in set(State):
         raise UsageError(f"unknown state '{state}'; states: {', '.join(State)}")
-    config, now = repo_context(needs_git=True)
+    config, now = repo_context()
     _say_recovered(recover_pending(config.root))
     tickets = summaries(TicketStore(config.root))
     if state is not None:
@@ -203,7 +203,7 @@ def history(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> Non
     """
     from pubflow.records.store import TicketStore
 
-    config, _now = repo_context(needs_git=True)
+    config, _now = repo_context()
     _say_recovered(recover_pending(config.root))
     ticket = TicketStore(config.root).load(ticket_id)
     if output_format is Format.json:

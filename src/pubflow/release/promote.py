@@ -92,7 +92,9 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
     root = config.root
     store = TicketStore(root)
     with store.locked():
-        recovered = None if request.dry_run else recover(root)
+        # a dry run too: it must plan from the old or the new state, never from files a
+        # crash left half-written (finishing or undoing them is not the dry run's change)
+        recovered = recover(root)
         ticket = store.load(request.ticket_id)
         env = load_environment(root, request.environment)
         noop = _already_done(ticket, env)
@@ -151,8 +153,10 @@ def _run(config: Config, request: PromoteRequest, plan: PromotePlan, pattern: di
 
 
 def _canary_weights(request: PromoteRequest) -> list[int]:
-    """The weights committed as canary steps, each followed by the health check."""
-    if not request.canary:
+    """The weights committed as canary steps, each followed by the health check. `--canary
+    100` alone is the one-step canary `--health-cmd` alone gives: checked once after the
+    switch, not skipped."""
+    if not request.canary or request.canary == (100,):
         return [100] if request.health_cmd else []
     return [w for w in request.canary if w < 100]
 
@@ -290,7 +294,9 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
     version = str(pattern.get("version"))
 
     live = env.live(pinned.id)
-    current = str(live.version) if live is not None else None
+    # a canary under way: what is released is its stable version (nothing, for a new pattern)
+    current = (live.rollout.stable if live is not None and live.rollout is not None
+               else str(live.version) if live is not None else None)
     if current is None:
         kind = request.release or "initial"
     else:

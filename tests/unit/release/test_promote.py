@@ -708,10 +708,6 @@ def test_an_interrupted_canary_resumes_when_promoted_again(second_repo: Repo) ->
     assert tags(root).count(f"pubflow/staging/{PATTERN}/1.1.0") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the canary entry of a new pattern carries the "
-                                       "canary's version, so promoting again to resume it is "
-                                       "refused by the version gate (1.0.0 is not higher than "
-                                       "1.0.0)")
 def test_an_interrupted_canary_of_a_new_pattern_resumes_when_promoted_again(
         approved_repo: Repo) -> None:
     first = approved_repo.tickets[0]
@@ -745,9 +741,6 @@ def test_a_promotion_first_undoes_an_interrupted_one(approved_repo: Repo) -> Non
     assert check_state(root).problems == ()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: --dry-run does not recover (it writes nothing) but "
-                                       "reads the half-written environment file a crash left, "
-                                       "and says the version is already live")
 def test_a_dry_run_after_an_interrupted_promotion_does_not_call_it_live(
         approved_repo: Repo) -> None:
     crash_promotion(approved_repo, "written")
