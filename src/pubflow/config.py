@@ -131,7 +131,10 @@ class Config:
         return (*self.reviewers, *self.editors, *self.promoters, *self.admins)
 
     def person(self, actor: str, among: tuple[Person, ...] | None = None) -> Person | None:
-        """The first configured person (of `among`, default everyone) that `actor` is."""
+        """The first configured person (of `among`, default everyone) that `actor` is; a
+        blank actor is nobody (it would match a person without an email)."""
+        if not actor.strip():
+            return None
         for person in self.people() if among is None else among:
             if person.matches(actor):
                 return person

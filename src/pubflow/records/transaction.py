@@ -141,11 +141,15 @@ def apply_steps(root: Path, changes: list[Change], smoke: Callable[[], None] | N
 
 def check_preconditions(root: Path, paths: list[str], tags: tuple[str, ...] | list[str] = ()
                         ) -> str:
-    """Refuse before anything is written: no git identity to commit with, an uncommitted
-    edit of a file this command writes (it would be committed, or lost), a tag in the way.
+    """Refuse before anything is written: a link on the way to a file this command writes,
+    no git identity to commit with, an uncommitted edit of a file it writes (it would be
+    committed, or lost), a tag in the way.
     Returns HEAD."""
     from pubflow.storage import git as gitrepo
+    from pubflow.storage.safepaths import check_no_links
 
+    for name in paths:  # never through a link, even one made since the command started
+        check_no_links(root, root / name)
     missing = gitrepo.missing_identity(root)
     if missing is not None:
         raise InputError(f"git cannot commit here: {missing}",

@@ -19,6 +19,7 @@ from pubflow.records.paths import TICKETS_DIR
 from pubflow.records.states import State
 from pubflow.records.store import TicketStore
 from pubflow.records.tickets import Ticket, append_event
+from pubflow.storage.files import atomic_write_bytes
 from pubflow.storage.yaml import dump_yaml
 
 
@@ -59,7 +60,7 @@ def resolve_id_conflicts(root: Path, actor: str, now: datetime) -> list[Renumber
                          now=now, reason=f"renumbered from {old_id}: the id was taken on "
                                          "the other branch of a merge")
             ours_path = root / name
-            ours_path.write_bytes(dump_yaml(mine))
+            atomic_write_bytes(ours_path, dump_yaml(mine))
             theirs_path = store.path_of(new_id)
             store.save(Ticket(other, theirs_path))
             store.load_path(ours_path)  # both must read back as valid tickets
