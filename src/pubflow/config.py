@@ -109,6 +109,11 @@ class Config:
     max_file_bytes: int = 5 * 1024 * 1024
     reviewers: tuple[Reviewer, ...] = ()
     review_sla_days: float = 3
+    """Days to review a ticket of normal priority."""
+    review_sla_by_priority: tuple[tuple[str, float], ...] = (("high", 1), ("normal", 3),
+                                                            ("low", 5))
+    """Days to review per priority: a number for `review_sla_days` applies to every priority;
+    a mapping sets each (defaults high 1, normal 3, low 5)."""
     environments: tuple[str, ...] = ("staging", "production")
     notifications: dict[str, Any] = field(default_factory=dict)
     editors: tuple[Person, ...] = ()
@@ -129,6 +134,10 @@ class Config:
     def people(self) -> tuple[Person, ...]:
         """Everyone configured, in any role."""
         return (*self.reviewers, *self.editors, *self.promoters, *self.admins)
+
+    def review_days(self, priority: str) -> float:
+        """Days a reviewer has for a ticket of this priority (`review_sla_days`)."""
+        return dict(self.review_sla_by_priority).get(priority, self.review_sla_days)
 
     def person(self, actor: str, among: tuple[Person, ...] | None = None) -> Person | None:
         """The first configured person (of `among`, default everyone) that `actor` is; a
@@ -372,7 +381,8 @@ def _build(root: Path, path: Path, raw: Any) -> Config:
         diagrams=DiagramBudgets(**section("diagrams")),
         max_file_bytes=int(section("limits").get("max_file_bytes", defaults.max_file_bytes)),
         reviewers=reviewers,
-        review_sla_days=float(raw.get("review_sla_days", defaults.review_sla_days)),
+        review_sla_days=_sla(raw, defaults)["normal"],
+        review_sla_by_priority=tuple(_sla(raw, defaults).items()),
         environments=tuple(_env_name(e) for e in raw.get("environments") or ())
         or defaults.environments,
         notifications=json.loads(json.dumps(raw.get("notifications") or {})),
@@ -402,3 +412,15 @@ def _people(raw: Any) -> tuple[Person, ...]:
     return tuple(Person(str(p)) if isinstance(p, str)
                  else Person(str(p["id"]), p.get("email"), p.get("name"))
                  for p in raw or ())
+
+
+def _sla(raw: dict[str, Any], defaults: Config) -> dict[str, float]:
+    """`review_sla_days` as days per priority: one number for all, or a mapping over the
+    defaults."""
+    given = raw.get("review_sla_days")
+    days = dict(defaults.review_sla_by_priority)
+    if isinstance(given, dict):
+        days.update({str(k): float(v) for k, v in given.items()})
+    elif given is not None:
+        days = dict.fromkeys(days, float(given))
+    return days

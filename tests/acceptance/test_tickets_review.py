@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.acceptance.tickets_support import (
+    REVIEWERS,
     create,
     in_review,
     invoke,
@@ -79,9 +80,57 @@ def test_manual_assignment_follows_the_same_rules(repo: Path,
     assert code == 0, err
     assert ticket_json(ticket_id)["reviewer"] == "mkhan"
     code, _out, err = invoke("--actor", "editor", "ticket", "route", ticket_id)
-    assert code == 1
-    assert "cannot move from in_review to in_review; allowed next: approved, " \
-           "changes_requested, rejected" in err
+    assert code == 2
+    assert "re-routing it needs a --reason" in err
+
+
+def test_a_ticket_in_review_is_re_routed_with_a_reason(repo: Path,
+                                                        write_pattern: WritePattern) -> None:
+    """Beat 8: the reviewer is unavailable; the editor re-routes, recorded with the reason."""
+    setup_repo(repo, write_pattern)
+    ticket_id = in_review()
+    assert ticket_json(ticket_id)["reviewer"] == "rlee"
+    code, out, err = invoke("--actor", "editor", "ticket", "route", ticket_id, "--reason",
+                            "rlee is on leave")
+    assert code == 0, out + err
+    data = ticket_json(ticket_id)
+    assert (data["state"], data["reviewer"]) == ("in_review", "mkhan")
+    last = data["history"][-1]
+    assert (last["event"], last["from"], last["to"], last["reviewer"],
+            last["previous_reviewer"]) == ("routed", "in_review", "in_review", "mkhan", "rlee")
+    assert last["reason"] == "re-routed from rlee to mkhan: rlee is on leave"
+    # only the new reviewer decides now
+    code, _out, err = invoke("--actor", "rlee", "ticket", "review", ticket_id, "--decision",
+                             "approve")
+    assert code == 1 and "routed to mkhan" in err
+    assert invoke("--actor", "mkhan", "ticket", "review", ticket_id, "--decision",
+                  "approve")[0] == 0
+    code, out, err = invoke("ticket", "verify")
+    assert code == 0, out + err
+    assert invoke("verify")[0] == 0
+
+
+def test_the_due_date_follows_the_priority(repo: Path, write_pattern: WritePattern) -> None:
+    """review_sla_days per priority: high 1, normal 3, low 5 by default."""
+    from datetime import datetime, timedelta
+
+    setup_repo(repo, write_pattern, config=REVIEWERS.replace("review_sla_days: 3\n", ""))
+    ticket_id = in_review()
+    data = ticket_json(ticket_id)
+    assert data["priority"] == "normal"
+    routed_at = datetime.fromisoformat(data["history"][-1]["at"].replace("Z", "+00:00"))
+    due = datetime.fromisoformat(data["due"].replace("Z", "+00:00"))
+    assert due - routed_at == timedelta(days=3)
+    (repo / "pubflow.yaml").write_text(REVIEWERS.replace(
+        "review_sla_days: 3", "review_sla_days: {normal: 2, high: 0.5}"))
+    git(repo, "commit", "-q", "-am", "faster reviews")
+    code, out, err = invoke("--actor", "editor", "ticket", "route", ticket_id, "--reason",
+                            "rebalance")
+    assert code == 0, out + err
+    data = ticket_json(ticket_id)
+    routed_at = datetime.fromisoformat(data["history"][-1]["at"].replace("Z", "+00:00"))
+    due = datetime.fromisoformat(data["due"].replace("Z", "+00:00"))
+    assert due - routed_at == timedelta(days=2)
 
 
 def test_approve(repo: Path, write_pattern: WritePattern) -> None:

@@ -220,19 +220,25 @@ def route(
     reviewer: Annotated[str | None, typer.Option(
         "--reviewer", help="Assign this reviewer (id or email) instead of routing.",
         show_default=False)] = None,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="Why (needed to re-route a ticket already in review).",
+        show_default=False)] = None,
 ) -> None:
-    """Assign a reviewer whose industries match, with the lightest open queue; set the due date.
+    """Assign a reviewer whose industries match, with the lightest open queue; set the due
+    date by priority (review_sla_days). A ticket in review is re-routed with --reason.
 
     Examples:
 
       pubflow ticket route PUB-2026-001
 
       pubflow ticket route PUB-2026-001 --reviewer rlee
+
+      pubflow ticket route PUB-2026-001 --reason "rlee is away"
     """
     from pubflow.tickets import service
 
     config, now = repo_context()
-    routed = service.route(config, ticket_id, acting_actor(config), now, reviewer)
+    routed = service.route(config, ticket_id, acting_actor(config), now, reviewer, reason)
     _say_recovered(routed.recovered)
     report_deliveries(routed.deliveries)
     ticket = routed.ticket

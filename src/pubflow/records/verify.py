@@ -264,6 +264,8 @@ def history_problems(ticket: Ticket, shown: str | None = None) -> list[Problem]:
         elif (previous is not None and event.get("event") == "reviewed"
               and target == previous and previous in (State.APPROVED, State.STAGED)):
             pass  # one more approval of an approved ticket (checked by the replay)
+        elif (previous == target == State.IN_REVIEW and event.get("event") == "routed"):
+            pass  # re-routed to another reviewer
         elif previous is not None and State(target) not in TRANSITIONS[State(previous)]:
             problems.append(Problem(shown, ticket.id, f"{where}: {previous} -> {target} is "
                                     "not a legal transition"))

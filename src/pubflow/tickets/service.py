@@ -119,7 +119,10 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
 
 
 def route(config: Config, ticket_id: str, actor: str, now: datetime,
-          reviewer_id: str | None = None) -> Outcome:
+          reviewer_id: str | None = None, reason: str | None = None) -> Outcome:
+    """Route a ticket waiting for review; or re-route one `in_review` (the reviewer is away,
+    say), which needs a reason: automatically to another qualifying reviewer, or to
+    `reviewer_id`. The due date follows the ticket's priority (`review_sla_days`)."""
     store = TicketStore(config.root)
     with transaction.locked(config.root) as recovered:
         ticket = store.load(ticket_id)
@@ -127,20 +130,40 @@ def route(config: Config, ticket_id: str, actor: str, now: datetime,
             raise GateRefused(f"{ticket.id}: '{actor}' may not route tickets: only the editors "
                               "(and admins) listed in pubflow.yaml route a ticket to a reviewer",
                               hint=_CONFIGURE)
-        check_transition(ticket.id, ticket.state, State.IN_REVIEW, _forward(config, ticket))
-        if ticket.state is not State.READY_FOR_REVIEW:
-            raise GateRefused(f"{ticket.id}: route needs a ticket in ready_for_review, "
-                              f"not {ticket.state}", hint=_forward(config, ticket))
+        rerouting = ticket.state is State.IN_REVIEW
+        if not rerouting:
+            check_transition(ticket.id, ticket.state, State.IN_REVIEW, _forward(config, ticket))
+        if ticket.state not in (State.READY_FOR_REVIEW, State.IN_REVIEW):
+            raise GateRefused(f"{ticket.id}: route needs a ticket in ready_for_review (or "
+                              f"in_review, to re-route it), not {ticket.state}",
+                              hint=_forward(config, ticket))
+        current = ticket.reviewer
+        if rerouting and not (reason and reason.strip()):
+            raise UsageError(f"{ticket.id} is in review with {current}; re-routing it needs "
+                             "a --reason (say, the reviewer is away)")
         queues = _queues(store)
-        reviewer = _choose_reviewer(config, ticket, queues, reviewer_id)
-        due = utc_text(now + timedelta(days=config.review_sla_days))
+        if rerouting and current is not None:
+            queues[current] = max(queues.get(current, 1) - 1, 0)  # this ticket leaves it
+        reviewer = _choose_reviewer(config, ticket, queues, reviewer_id,
+                                    leaving=current if rerouting else None)
+        due = utc_text(now + timedelta(days=config.review_days(ticket.priority)))
         ticket.doc["reviewer"] = reviewer.id
         ticket.doc["due"] = due
         how = "assigned" if reviewer_id else "routed"
-        ticket.transition(State.IN_REVIEW, actor=actor, event="routed", now=now,
-                          reason=f"{how} to {reviewer.id}", reviewer=reviewer.id, due=due)
-        commits = _apply(config, _change(config, ticket, f"{ticket.id}: in_review ({how} to "
-                                                         f"{reviewer.id}, due {due})"))
+        if rerouting:
+            why = f"re-{how} from {current} to {reviewer.id}: {reason.strip() if reason else ''}"
+            append_event(ticket.doc, actor=actor, event="routed", from_state=State.IN_REVIEW,
+                         to=State.IN_REVIEW, now=now, reason=why, reviewer=reviewer.id,
+                         due=due, previous_reviewer=current)
+            message = f"{ticket.id}: in_review (re-{how} from {current} to {reviewer.id}, " \
+                      f"due {due})"
+        else:
+            ticket.transition(State.IN_REVIEW, actor=actor, event="routed", now=now,
+                              reason=f"{how} to {reviewer.id}" + (
+                                  f": {reason.strip()}" if reason and reason.strip() else ""),
+                              reviewer=reviewer.id, due=due)
+            message = f"{ticket.id}: in_review ({how} to {reviewer.id}, due {due})"
+        commits = _apply(config, _change(config, ticket, message))
     from pubflow.notify import events
 
     sent = events.ticket_routed(config, ticket, reviewer, now)
@@ -267,7 +290,7 @@ def _record_validation(config: Config, ticket: Ticket, result: FileResult, actor
         reason = f"{result.errors} validation error(s) in {pinned.path}"
     due = None
     if target is State.IN_REVIEW:
-        due = utc_text(now + timedelta(days=config.review_sla_days))
+        due = utc_text(now + timedelta(days=config.review_days(ticket.doc["priority"])))
         ticket.doc["due"] = due
     ticket.transition(target, actor=actor, event=event, now=now, reason=reason,
                       digest=pinned.digest, errors=result.errors, due=due,
@@ -392,7 +415,7 @@ def _queues(store: TicketStore) -> dict[str, int]:
 
 
 def _choose_reviewer(config: Config, ticket: Ticket, queues: dict[str, int],
-                     wanted: str | None) -> Reviewer:
+                     wanted: str | None, leaving: str | None = None) -> Reviewer:
     industries = set(ticket.pattern.industries)
     reasons: list[str] = []
     candidates: list[Reviewer] = []
@@ -405,7 +428,9 @@ def _choose_reviewer(config: Config, ticket: Ticket, queues: dict[str, int],
         pool = (chosen,)
     for reviewer in pool:
         load = queues.get(reviewer.id, 0)
-        if is_author(ticket.author, reviewer.id, reviewer):
+        if reviewer.id == leaving:
+            reasons.append(f"{reviewer.id} has it now")
+        elif is_author(ticket.author, reviewer.id, reviewer):
             reasons.append(f"{reviewer.id} is the author")
         elif not industries & set(reviewer.industries):
             reasons.append(f"{reviewer.id} covers {', '.join(reviewer.industries) or 'nothing'}")

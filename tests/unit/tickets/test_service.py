@@ -195,12 +195,20 @@ def test_assigning_by_hand_follows_the_same_rules(config: Config) -> None:
     assert ticket.ticket.history[-1].reason == "assigned to mkhan"
 
 
-def test_route_refuses_a_ticket_not_waiting_for_review(config: Config) -> None:
+def test_re_routing_a_ticket_in_review_needs_a_reason(config: Config) -> None:
     ticket_id = in_review(config)
+    with pytest.raises(UsageError) as info:
+        service.route(config, ticket_id, "editor", LATER)
+    assert info.value.message == ("PUB-2026-001 is in review with rlee; re-routing it needs a "
+                                  "--reason (say, the reviewer is away)")
+
+
+def test_route_refuses_a_ticket_past_review(config: Config) -> None:
+    ticket_id = in_review(config)
+    service.review(config, ticket_id, "rlee", LATER, "approve", None, None)
     with pytest.raises(GateRefused) as info:
         service.route(config, ticket_id, "editor", LATER)
-    assert info.value.message == ("PUB-2026-001: cannot move from in_review to in_review; "
-                                  "allowed next: approved, changes_requested, rejected, withdrawn")
+    assert info.value.message.startswith("PUB-2026-001: cannot move from approved to in_review")
 
 
 # --- review ------------------------------------------------------------------------------
