@@ -177,6 +177,11 @@ def verify_state(
     from pubflow.release.state_check import check_state
 
     config, _now = repo_context()
+    if since is not None:
+        from pubflow.storage import git as gitrepo
+
+        if gitrepo.is_shallow(config.root):  # a cut history would pass unseen commits
+            gitrepo.check_history_reaches(config.root, since, "--since")
     report = check_state(config.root, since)
     for problem in report.problems:  # they quote file content: no escape sequences
         sys.stdout.write(f"{printable(str(problem))}\n")

@@ -51,7 +51,7 @@ def changed_files(root: Path, base: str | None) -> list[Path]:
     names: set[str] = set()
     has_head = _has_head(repo)
     if base is not None:
-        _git(repo, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+        check_history_reaches(root, base, "--base")
         start = _git(repo, "merge-base", base, "HEAD") if has_head else base
         names.update(_lines(_git(repo, "diff", "--name-only", "--diff-filter=ACMR", "-z", start)))
     elif has_head:
@@ -60,6 +60,41 @@ def changed_files(root: Path, base: str | None) -> list[Path]:
         names.update(_lines(_git(repo, "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z")))
     names.update(_lines(_git(repo, "ls-files", "--others", "--exclude-standard", "--full-name", "-z")))
     return sorted(top / name for name in names if (top / name).exists())
+
+
+SHALLOW_HINT = ("This is a shallow clone (GitHub's actions/checkout fetches one commit by "
+                "default): fetch more history. In GitHub Actions give actions/checkout "
+                "`fetch-depth: 0`; elsewhere run `git fetch --deepen=100` (again until the "
+                "base is reached) or `git fetch --unshallow`, and fetch the base branch "
+                "(`git fetch origin main`).")
+"""What to do when a comparison needs commits a shallow clone left out."""
+
+
+def is_shallow(root: Path) -> bool:
+    """True in a shallow clone (`git clone --depth N`, GitHub's default checkout)."""
+    return _run_git(root, ["rev-parse", "--is-shallow-repository"],
+                    check=False).strip() == b"true"
+
+
+def check_history_reaches(root: Path, ref: str, option: str) -> None:
+    """Refuse (exit 2) a comparison with `ref` (given as `option`) that the history cannot
+    make: `ref` names no commit here, or it shares no history with HEAD. In a shallow clone
+    the message says so and how to fetch more history; that is the usual cause in CI."""
+    shallow = is_shallow(root)
+    if resolve_commit(root, ref) is None:
+        if shallow:
+            raise GitError(f"{option} {ref}: no such commit in this shallow clone",
+                           hint=SHALLOW_HINT)
+        raise GitError(f"{option} {ref}: no such commit in this repository",
+                       hint="Give a branch, tag or commit, e.g. origin/main; fetch it first "
+                            "if it lives on a remote (`git fetch origin main`).")
+    if resolve_commit(root, "HEAD") is None or merge_base(root, ref) is not None:
+        return
+    if shallow:
+        raise GitError(f"{option} {ref}: this shallow clone does not reach the commit where "
+                       f"{ref} and HEAD meet", hint=SHALLOW_HINT)
+    raise GitError(f"{option} {ref}: {ref} and HEAD share no history",
+                   hint="Compare with a commit of this branch's history, e.g. origin/main.")
 
 
 def _has_head(repo: Any) -> bool:

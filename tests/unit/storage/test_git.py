@@ -85,11 +85,11 @@ def test_a_base_before_the_first_commit(repo: Path) -> None:
     assert changed(repo, first) == ["patterns/b.json"]
 
 
-def test_an_unknown_base_is_a_git_error_naming_the_command(history: Path) -> None:
+def test_an_unknown_base_is_a_git_error_naming_the_option(history: Path) -> None:
     with pytest.raises(GitError) as info:
         pgit.changed_files(history, "no-such-ref")
-    assert info.value.message.startswith(
-        "`git rev-parse --verify --quiet no-such-ref^{commit}` failed (exit 1)")
+    assert info.value.message == "--base no-such-ref: no such commit in this repository"
+    assert info.value.hint is not None and "git fetch origin main" in info.value.hint
     assert info.value.exit_code == EXIT_USAGE
 
 
