@@ -38,5 +38,5 @@ class DiagramCheck:
                     line_in_string=exc.line,
                 ))
                 continue
-            issues.extend(budget_issues(counts, title, pointer, context.config.diagrams))
+            issues.extend(budget_issues(counts, title, pointer, context.config.diagrams, text))
         return issues

@@ -97,35 +97,100 @@ class JsonDocument:
         return self.value_position(pointer)
 
     def string_line_position(self, pointer: str, line_in_string: int) -> Position:
-        """Where line `line_in_string` (1-based) of the string value at `pointer` begins.
+        """Where line `line_in_string` (1-based) of the string value at `pointer` begins, or,
+        for a `LineInString`, where its column on that line is.
 
         Diagrams are JSON strings with `\\n` escapes; an error on diagram line 7 should take
         the editor to that spot inside the string, not merely to the start of the field.
         """
+        return self.string_position(pointer, line_in_string,
+                                    getattr(line_in_string, "column", 1))
+
+    def string_position(self, pointer: str, line: int, column: int = 1) -> Position:
+        """Where character `column` (1-based, in code points of the decoded text) of line
+        `line` (1-based, lines split at LF) of the string value at `pointer` is written.
+
+        The walk goes over the raw text, so every escape counts as the one character it
+        stands for: `\\n` and `\\"` (two characters in the file), `\\u00e9` (six) and a
+        surrogate pair `\\ud83d\\ude00` (twelve); `\\u000a` ends a line as `\\n` does.
+        Anything that is not a string, or a place past its end, gives the value's start.
+        """
         start = self._offset_of(pointer)
-        if start is None or line_in_string <= 1:
+        if start is None or self.text[start:start + 1] != '"':
             return self.value_position(pointer)
+        if line <= 1 and column <= 1:
+            return self.position_of_offset(start)
         text = self.text
-        i = start + 1
-        newlines = 0
         end = len(text)
+        i = start + 1
+        current, col, line_start = 1, 1, i
+        plain = _PLAIN_RUN.match
         while i < end:
-            ch = text[i]
-            if ch == '"':
+            matched = plain(text, i)  # never None: the run may be empty
+            run = (matched.end() if matched else i) - i  # characters written as themselves
+            if current == line and col + run > column:
+                return self.position_of_offset(i + column - col)
+            i += run
+            col += run
+            if current == line and col == column:  # an escape, or the end of the line
+                return self.position_of_offset(i)
+            if i >= end or text[i] == '"':
                 break
-            if ch == "\\" and i + 1 < end:
-                if text[i + 1] == "n":
-                    newlines += 1
-                    if newlines == line_in_string - 1:
-                        return self.position_of_offset(i + 2)
-                i += 6 if text[i + 1] == "u" else 2
-                continue
-            if ch == "\n":  # not valid JSON, but be robust
-                newlines += 1
-                if newlines == line_in_string - 1:
-                    return self.position_of_offset(i + 1)
-            i += 1
-        return self.position_of_offset(start)
+            width, char = _raw_char(text, i, end)
+            if char == "\n":
+                if current == line:  # the column is past the end of its line
+                    return self.position_of_offset(line_start)
+                current, col, line_start = current + 1, 1, i + width
+            else:
+                col += 1
+            i += width
+        return self.position_of_offset(line_start if current == line else start)
+
+
+class LineInString(int):
+    """A 1-based line inside a JSON string value that also says its 1-based column (code
+    points of the decoded text), for `Issue.line_in_string`.
+
+    It is an `int`, so everything that reads the line keeps working; the validation run's
+    `locate` hands it to `JsonDocument.string_line_position`, which reads the column too.
+    """
+
+    column: int
+
+    def __new__(cls, line: int, column: int = 1) -> LineInString:
+        value = super().__new__(cls, line)
+        value.column = column
+        return value
+
+    def __repr__(self) -> str:
+        return f"LineInString({int(self)}, column={self.column})"
+
+
+_PLAIN_RUN = re.compile(r'[^"\\\n]*+')
+_ESCAPES = {"n": "\n", '"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "r": "\r",
+            "t": "\t"}
+
+
+def _raw_char(text: str, i: int, end: int) -> tuple[int, str]:
+    """(raw width, decoded character) of the character written at `text[i]` in a string."""
+    ch = text[i]
+    if ch != "\\" or i + 1 >= end:
+        return 1, ch
+    kind = text[i + 1]
+    if kind != "u":
+        return 2, _ESCAPES.get(kind, kind)
+    try:
+        code = int(text[i + 2:i + 6], 16)
+    except ValueError:
+        return 2, "u"
+    if 0xD800 <= code <= 0xDBFF and text.startswith("\\u", i + 6):
+        try:
+            low = int(text[i + 8:i + 12], 16)
+        except ValueError:
+            low = 0
+        if 0xDC00 <= low <= 0xDFFF:
+            return 12, chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+    return 6, chr(code)
 
 
 def escape_pointer_token(token: str) -> str:

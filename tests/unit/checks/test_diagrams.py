@@ -89,11 +89,14 @@ def test_the_budgets_come_from_the_configuration() -> None:
     tight = DiagramBudgets(max_steps=3)
     (issue,) = check({"asIsDiagramMermaid": ORCHESTRATED}, tight)
     assert (issue.rule, issue.message) == (
-        "diagram.step-budget", "As-Is Diagram exceeds step budget (5/3)")
+        "diagram.step-budget",
+        "As-Is Diagram exceeds step budget (5/3): step 4 is on diagram line 10")
 
 
-def test_budget_issues_point_at_the_field_not_a_line() -> None:
+def test_budget_issues_point_at_the_statement_that_breaks_the_budget() -> None:
     (issue,) = check({"asIsDiagramMermaid": steps(19)})
     assert (issue.pointer, issue.line_in_string, issue.at_key) == (
-        "/asIsDiagramMermaid", None, False)
+        "/asIsDiagramMermaid", 22, False)
+    assert getattr(issue.line_in_string, "column", None) == 3
+    assert issue.message == "As-Is Diagram exceeds step budget (19/18): step 19 is on diagram line 22"
     assert DiagramCheck.name == "diagrams"
