@@ -18,7 +18,7 @@ class JsonSchemaValuesException(JsonSchemaValueException):
 
 from decimal import Decimal
 import re
-REGEX_PATTERNS = {'^PUB-[0-9]{4}-[0-9]{3,}$': re.compile('^PUB-[0-9]{4}-[0-9]{3,}\\Z'), '^[a-z0-9]+(-[a-z0-9]+)*$': re.compile('^[a-z0-9]+(-[a-z0-9]+)*\\Z'), '^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$': re.compile('^(?!/)(?!.*(^|/)\\.\\.(/|\\Z)).*\\Z'), '^[0-9a-f]{64}$': re.compile('^[0-9a-f]{64}\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\\Z')}
+REGEX_PATTERNS = {'^PUB-[0-9]{4}-[0-9]{3,}$': re.compile('^PUB-[0-9]{4}-[0-9]{3,}\\Z'), '^[a-z0-9]+(-[a-z0-9]+)*$': re.compile('^[a-z0-9]+(-[a-z0-9]+)*\\Z'), '^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$': re.compile('^(?!/)(?!.*(^|/)\\.\\.(/|\\Z)).*\\Z'), '^[0-9a-f]{64}$': re.compile('^[0-9a-f]{64}\\Z'), '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$': re.compile('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\\Z'), '^C[0-9]+$': re.compile('^C[0-9]+\\Z')}
 NoneType = type(None)
 
 def validate_https___pubflow_dev_schemas_ticket_schema_json(data, custom_formats={}, name_prefix=None):
@@ -292,6 +292,68 @@ def validate_https___pubflow_dev_schemas_ticket_schema_json__definitions_event(d
             if isinstance(data__hash, str):
                 if not REGEX_PATTERNS['^[0-9a-f]{64}$'].search(data__hash):
                     raise JsonSchemaValueException('' + (name_prefix or 'data') + '.hash must match pattern ^[0-9a-f]{64}$', value=data__hash, name='' + (name_prefix or 'data') + '.hash', definition=None, rule='pattern')
+        if 'comments' in data_keys:
+            data_keys.remove('comments')
+            data__comments = data['comments']
+            if not isinstance(data__comments, (list, tuple)):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments must be array', value=data__comments, name='' + (name_prefix or 'data') + '.comments', definition=None, rule='type')
+            data__comments_is_list = isinstance(data__comments, (list, tuple))
+            if data__comments_is_list:
+                data__comments_len = len(data__comments)
+                for data__comments_x, data__comments_item in enumerate(data__comments):
+                    if not isinstance(data__comments_item, dict):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}]'.format(**locals()) + ' must be object', value=data__comments_item, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}]'.format(**locals()) + '', definition=None, rule='type')
+                    data__comments_item_is_dict = isinstance(data__comments_item, dict)
+                    if data__comments_item_is_dict:
+                        data__comments_item__missing_keys = set(['id', 'field', 'severity', 'text']) - data__comments_item.keys()
+                        if data__comments_item__missing_keys:
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}]'.format(**locals()) + ' must contain ' + (str(sorted(data__comments_item__missing_keys)) + ' properties'), value=data__comments_item, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}]'.format(**locals()) + '', definition=None, rule='required')
+                        data__comments_item_keys = set(data__comments_item.keys())
+                        if 'id' in data__comments_item_keys:
+                            data__comments_item_keys.remove('id')
+                            data__comments_item__id = data__comments_item['id']
+                            if not isinstance(data__comments_item__id, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}].id'.format(**locals()) + ' must be string', value=data__comments_item__id, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}].id'.format(**locals()) + '', definition=None, rule='type')
+                            if isinstance(data__comments_item__id, str):
+                                if not REGEX_PATTERNS['^C[0-9]+$'].search(data__comments_item__id):
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}].id'.format(**locals()) + ' must match pattern ^C[0-9]+$', value=data__comments_item__id, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}].id'.format(**locals()) + '', definition=None, rule='pattern')
+                        if 'field' in data__comments_item_keys:
+                            data__comments_item_keys.remove('field')
+                            data__comments_item__field = data__comments_item['field']
+                            if not isinstance(data__comments_item__field, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}].field'.format(**locals()) + ' must be string', value=data__comments_item__field, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}].field'.format(**locals()) + '', definition=None, rule='type')
+                            if isinstance(data__comments_item__field, str):
+                                data__comments_item__field_len = len(data__comments_item__field)
+                                if data__comments_item__field_len < 1:
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}].field'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__comments_item__field, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}].field'.format(**locals()) + '', definition=None, rule='minLength')
+                        if 'severity' in data__comments_item_keys:
+                            data__comments_item_keys.remove('severity')
+                            data__comments_item__severity = data__comments_item['severity']
+                            if not (isinstance(data__comments_item__severity, str) and data__comments_item__severity == 'critical' or (isinstance(data__comments_item__severity, str) and data__comments_item__severity == 'major') or (isinstance(data__comments_item__severity, str) and data__comments_item__severity == 'minor')):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}].severity'.format(**locals()) + " must be one of ['critical', 'major', 'minor']", value=data__comments_item__severity, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}].severity'.format(**locals()) + '', definition=None, rule='enum')
+                        if 'text' in data__comments_item_keys:
+                            data__comments_item_keys.remove('text')
+                            data__comments_item__text = data__comments_item['text']
+                            if not isinstance(data__comments_item__text, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}].text'.format(**locals()) + ' must be string', value=data__comments_item__text, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}].text'.format(**locals()) + '', definition=None, rule='type')
+                            if isinstance(data__comments_item__text, str):
+                                data__comments_item__text_len = len(data__comments_item__text)
+                                if data__comments_item__text_len < 1:
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.comments[{data__comments_x}].text'.format(**locals()) + ' must be longer than or equal to 1 characters', value=data__comments_item__text, name='' + (name_prefix or 'data') + '.comments[{data__comments_x}].text'.format(**locals()) + '', definition=None, rule='minLength')
+        if 'resolved' in data_keys:
+            data_keys.remove('resolved')
+            data__resolved = data['resolved']
+            if not isinstance(data__resolved, (list, tuple)):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resolved must be array', value=data__resolved, name='' + (name_prefix or 'data') + '.resolved', definition=None, rule='type')
+            data__resolved_is_list = isinstance(data__resolved, (list, tuple))
+            if data__resolved_is_list:
+                data__resolved_len = len(data__resolved)
+                for data__resolved_x, data__resolved_item in enumerate(data__resolved):
+                    if not isinstance(data__resolved_item, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resolved[{data__resolved_x}]'.format(**locals()) + ' must be string', value=data__resolved_item, name='' + (name_prefix or 'data') + '.resolved[{data__resolved_x}]'.format(**locals()) + '', definition=None, rule='type')
+                    if isinstance(data__resolved_item, str):
+                        if not REGEX_PATTERNS['^C[0-9]+$'].search(data__resolved_item):
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.resolved[{data__resolved_x}]'.format(**locals()) + ' must match pattern ^C[0-9]+$', value=data__resolved_item, name='' + (name_prefix or 'data') + '.resolved[{data__resolved_x}]'.format(**locals()) + '', definition=None, rule='pattern')
     return data
 
 def validate_https___pubflow_dev_schemas_ticket_schema_json__definitions_state(data, custom_formats={}, name_prefix=None):

@@ -104,6 +104,8 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
     if output_format is Format.json:
         write_output(json.dumps(_summary(ticket, now) | {"history": ticket.to_plain()["history"],
                                                          "findings": ticket.findings,
+                                                         "comments": [c.to_json() for c in
+                                                                      ticket.comments()],
                                                          "next": _next(config, ticket)},
                                 indent=2) + "\n", None)
         return
@@ -122,6 +124,15 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
     for finding in ticket.findings:
         console.print(shown(f"  {finding['file']}:{finding['line']}:{finding['column']}: "
                             f"[{finding['rule']}] {finding['message']}"))
+    comments = ticket.comments()
+    if comments:
+        console.print("comments:")
+        for field in dict.fromkeys(c.field for c in comments):
+            console.print(f"  {shown(field)}:")
+            for c in (c for c in comments if c.field == field):
+                status = "open" if c.open else f"resolved by {c.resolved_by}"
+                console.print("    " + shown(f"{c.id} [{c.severity}] {c.text} ({c.by}, "
+                                                  f"{status})"))
     console.print(_history_table(ticket))
     console.print("next:")
     for step in _next(config, ticket):
@@ -245,9 +256,11 @@ def route(
     write_output(f"{ticket.id}: in_review, reviewer {ticket.reviewer}, due {ticket.due}\n", None)
 
 
-@ticket_app.command("review")
+@ticket_app.command("review", context_settings={"allow_extra_args": True,
+                                               "ignore_unknown_options": True})
 @handle_errors
 def review(
+    ctx: typer.Context,
     ticket_id: TicketArg,
     decision: Annotated[Decision, typer.Option("--decision", help="The review decision.",
                                                show_default=False)],
@@ -256,8 +269,16 @@ def review(
         show_default=False)] = None,
     severity: Annotated[Severity | None, typer.Option(
         "--severity", help="How serious the feedback is.", show_default=False)] = None,
+    resolve: Annotated[list[str] | None, typer.Option(
+        "--resolve", help="Resolve an open section comment (its id, e.g. C1; or all).",
+        show_default=False)] = None,
 ) -> None:
     """Record a reviewer's decision. The pattern's author can never review their own pattern.
+
+    --on FIELD TEXT (repeatable) comments on one section of the pattern, e.g. --on
+    implementationChecklist "step 4 has no owner"; FIELD:SEVERITY sets the comment's
+    severity (critical, major, minor; default --severity, else minor). A comment stays open
+    until a later review resolves it (--resolve ID); an approval resolves them all.
 
     Before promotion, a reviewer who approved may take the approval back with
     request-changes or reject.
@@ -267,17 +288,38 @@ def review(
       pubflow --actor rlee ticket review PUB-2026-001 --decision approve
 
       pubflow --actor rlee ticket review PUB-2026-001 --decision request-changes \\
-          --severity major --comment "Step 4 needs an owner"
+          --on implementationChecklist:major "Step 4 needs an owner"
     """
     from pubflow.tickets import service
 
+    on = _on_pairs(list(ctx.args))
     config, now = repo_context()
     decided = service.review(config, ticket_id, acting_actor(config), now, decision.value,
-                             comment, severity.value if severity else None)
+                             comment, severity.value if severity else None, tuple(on),
+                             tuple(resolve or ()))
     _say_recovered(decided.recovered)
     report_deliveries(decided.deliveries)
     ticket = decided.ticket
-    write_output(f"{ticket.id}: {ticket.state}\n", None)
+    lines = [f"{ticket.id}: {ticket.state}"]
+    lines += [f"  {c.id} [{c.severity}] on {c.field}: {shown(c.text)}"
+              for c in ticket.comments() if c.open]
+    write_output("\n".join(lines) + "\n", None)
+
+
+def _on_pairs(extra: list[str]) -> list[tuple[str, str]]:
+    """`--on FIELD TEXT` pairs from the arguments click did not know (it cannot take a
+    repeatable option of two values through typer)."""
+    pairs = []
+    while extra:
+        token = extra.pop(0)
+        if token != "--on":
+            raise UsageError(f"unexpected argument '{token}'",
+                             hint="See `pubflow ticket review --help`.")
+        if len(extra) < 2 or extra[0].startswith("--"):
+            raise UsageError("--on needs a FIELD and a TEXT, e.g. --on "
+                             "implementationChecklist \"step 4 has no owner\"")
+        pairs.append((extra.pop(0), extra.pop(0)))
+    return pairs
 
 
 @ticket_app.command("resubmit")
@@ -296,6 +338,11 @@ def resubmit(ticket_id: TicketArg) -> None:
     lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
              f"[{f['rule']}] {f['message']}" for f in ticket.findings]
     lines.append(f"{ticket.id}: {ticket.state} (sha256 {ticket.pattern.digest[:12]})")
+    unresolved = [c for c in ticket.comments() if c.open]
+    if unresolved:
+        lines.append(f"{len(unresolved)} section comment(s) still open; the reviewer resolves "
+                     "them on the next review:")
+        lines += [f"  {c.id} [{c.severity}] on {c.field}: {shown(c.text)}" for c in unresolved]
     write_output("\n".join(lines) + "\n", None)
     if ticket.state == "validation_failed":
         raise typer.Exit(EXIT_FINDINGS)

@@ -42,7 +42,7 @@ def ticket_decided(config: Config, ticket: Ticket, decision: str, reviewer: str,
                    feedback: str | None, severity: str | None, now: datetime) -> list[Delivery]:
     return deliver(config, messages.ticket_decided(
         ticket.id, ticket.pattern.id, decision, reviewer, feedback, severity,
-        ticket.author.email, utc_text(now)))
+        ticket.author.email, utc_text(now), [c.to_json() for c in ticket.comments()]))
 
 
 def published(config: Config, ticket: Ticket, version: str, environment: str,

@@ -70,15 +70,22 @@ def ticket_routed(ticket: str, pattern: str, reviewer: str, reviewer_email: str 
 
 def ticket_decided(ticket: str, pattern: str, decision: str, reviewer: str,
                    feedback: str | None, severity: str | None, author: str | None,
-                   at: str) -> Notification:
+                   at: str, comments: list[dict[str, Any]] | None = None) -> Notification:
+    """A review decision for the author, with the open comments on each section."""
     detail = f" ({severity})" if severity else ""
+    open_comments = [c for c in comments or () if c.get("open")]
+    by_section = "".join(
+        f"\n{field}:\n" + "".join(f"  {c['id']} [{c['severity']}] {c['text']}\n"
+                                  for c in open_comments if c["field"] == field)
+        for field in dict.fromkeys(c["field"] for c in open_comments))
     return Notification(
         "ticket-decision", f"[pubflow] {ticket}: {pattern} {decision}{detail}",
         f"{reviewer} decided on {ticket} ({pattern}): {decision}{detail}.\n"
-        + (f"\nFeedback:\n{feedback}\n" if feedback else ""),
+        + (f"\nFeedback:\n{feedback}\n" if feedback else "")
+        + (f"\nOpen comments by section:\n{by_section}" if by_section else ""),
         _people(author), at,
         {"ticket": ticket, "pattern": pattern, "decision": decision, "reviewer": reviewer,
-         "feedback": feedback, "severity": severity})
+         "feedback": feedback, "severity": severity, "comments": open_comments})
 
 
 def published(ticket: str, pattern: str, version: str, environment: str,

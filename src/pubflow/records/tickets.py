@@ -111,6 +111,10 @@ class Ticket:
         """The history replayed: state, author, pin, reviewer, due, priority, approvals."""
         return replay(list(self.doc.get("history") or []))
 
+    def comments(self) -> list[SectionComment]:
+        """The reviewers' comments on sections, open or resolved, as the history says."""
+        return section_comments(list(self.doc.get("history") or []))
+
     def is_overdue(self, now: datetime) -> bool:
         due = self.due
         return self.state is State.IN_REVIEW and due is not None and parse_utc(due) < now
@@ -201,6 +205,57 @@ def pin_record(pattern: PinnedPattern) -> dict[str, Any]:
 
 def author_record(author: Author) -> dict[str, Any]:
     return {"id": author.id, "email": author.email, "name": author.name}
+
+
+COMMENT_SEVERITIES = ("critical", "major", "minor")
+
+
+@dataclass(frozen=True, slots=True)
+class SectionComment:
+    """A reviewer's comment on one section (a pattern field) of the pinned content: made in a
+    `reviewed` event's `comments`, resolved by a later review's `resolved`."""
+
+    id: str
+    field: str
+    severity: str
+    text: str
+    by: str
+    at: str
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_by is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "field": self.field, "severity": self.severity,
+                "text": self.text, "by": self.by, "at": self.at, "open": self.open,
+                "resolvedBy": self.resolved_by, "resolvedAt": self.resolved_at}
+
+
+def section_comments(history: list[Any]) -> list[SectionComment]:
+    """Every section comment of a history, in the order made, with its resolution."""
+    found: dict[str, SectionComment] = {}
+    for raw in history:
+        get = getattr(raw, "get", None)
+        if get is None or get("event") != "reviewed":
+            continue
+        actor, at = str(get("actor")), str(get("at"))
+        for done in get("resolved") or ():
+            if str(done) in found and found[str(done)].open:
+                old = found[str(done)]
+                found[old.id] = SectionComment(old.id, old.field, old.severity, old.text,
+                                               old.by, old.at, actor, at)
+        for item in get("comments") or ():
+            item_get = getattr(item, "get", None)
+            if item_get is None:
+                continue
+            comment = SectionComment(str(item_get("id")), str(item_get("field")),
+                                     str(item_get("severity") or "minor"),
+                                     str(item_get("text")), actor, at)
+            found[comment.id] = comment
+    return list(found.values())
 
 
 @dataclass(frozen=True, slots=True)

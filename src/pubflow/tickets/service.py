@@ -171,14 +171,20 @@ def route(config: Config, ticket_id: str, actor: str, now: datetime,
 
 
 def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: str,
-           comment: str | None, severity: str | None) -> Outcome:
+           comment: str | None, severity: str | None,
+           on: tuple[tuple[str, str], ...] = (), resolve: tuple[str, ...] = ()) -> Outcome:
+    """Record a decision. `on`: comments on sections, (FIELD or FIELD:SEVERITY, text), each
+    kept open until a later review resolves it (`resolve`: comment ids, or `all`); an
+    approval resolves every comment still open."""
     target = DECISIONS.get(decision)
     if target is None:
         raise UsageError(f"unknown decision '{decision}'; choose one of {', '.join(DECISIONS)}")
     if severity is not None and severity not in SEVERITIES:
         raise UsageError(f"unknown severity '{severity}'; choose one of {', '.join(SEVERITIES)}")
-    if target is not State.APPROVED and not (comment and comment.strip()):
-        raise UsageError(f"--decision {decision} needs a --comment telling the author what to fix")
+    sections = _section_comments(on, severity)
+    if target is not State.APPROVED and not (comment and comment.strip()) and not sections:
+        raise UsageError(f"--decision {decision} needs a --comment (or --on FIELD TEXT) telling "
+                         "the author what to fix")
     store = TicketStore(config.root)
     with transaction.locked(config.root) as recovered:
         ticket = store.load(ticket_id)
@@ -207,16 +213,25 @@ def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: 
                                        "other reviewers may add their approval.")
         if target is State.APPROVED:
             _refuse_changed(config, store, ticket)
-        reason = comment.strip() if comment else "approved"
+        open_ids = [c.id for c in ticket.comments() if c.open]
+        resolved = _resolved(ticket, open_ids, resolve, target)
+        numbered = _numbered(ticket, sections)
+        reason = (comment.strip() if comment and comment.strip() else
+                  f"{len(numbered)} section comment(s)" if numbered else "approved")
+        notes: dict[str, Any] = {}
+        if numbered:
+            notes["comments"] = numbered
+        if resolved:
+            notes["resolved"] = resolved
         if more:
             append_event(ticket.doc, actor=actor, event="reviewed", from_state=state, to=state,
                          now=now, reason=reason, decision=decision, reviewer=reviewer.id,
-                         digest=ticket.pattern.digest)
+                         digest=ticket.pattern.digest, **notes)
         else:
             ticket.transition(target, actor=actor, event="reviewed", now=now, reason=reason,
                               decision=decision, reviewer=reviewer.id,
                               severity=severity if target is not State.APPROVED else None,
-                              digest=ticket.pattern.digest)
+                              digest=ticket.pattern.digest, **notes)
         if target is not State.CHANGES_REQUESTED and not more:
             ticket.doc["due"] = None
         commits = _apply(config, _change(
@@ -227,6 +242,56 @@ def review(config: Config, ticket_id: str, actor: str, now: datetime, decision: 
 
     sent = events.ticket_decided(config, ticket, decision, reviewer.id, comment, severity, now)
     return Outcome(ticket, commits=commits, deliveries=tuple(sent), recovered=recovered)
+
+
+SECTION_FIELDS = ("name", "author", "industries", "tags", "hookMarkdown", "problemMarkdown",
+                  "brokenSignals", "asIsDiagramMermaid", "orchestratedMarkdown",
+                  "orchestratedDiagramMermaid", "scorecard", "acceptanceCriteria",
+                  "implementationChecklist", "relatedPatterns")
+"""The pattern fields a section comment may name (the pattern schema's sections)."""
+
+
+def _section_comments(on: tuple[tuple[str, str], ...],
+                      severity: str | None) -> list[tuple[str, str, str]]:
+    """(field, severity, text) of each `--on FIELD[:SEVERITY] TEXT`, refused when the field
+    is not a section or the text is empty."""
+    found = []
+    for where, text in on:
+        field, _, level = where.partition(":")
+        level = level or severity or "minor"
+        if field not in SECTION_FIELDS:
+            raise UsageError(f"--on {where}: '{field}' is not a section of a pattern; choose "
+                             f"one of {', '.join(SECTION_FIELDS)}")
+        if level not in SEVERITIES:
+            raise UsageError(f"--on {where}: unknown severity '{level}'; choose one of "
+                             f"{', '.join(SEVERITIES)}")
+        if not text.strip():
+            raise UsageError(f"--on {where}: the comment is empty")
+        found.append((field, level, text.strip()))
+    return found
+
+
+def _numbered(ticket: Ticket, sections: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+    """New comments with ids that continue the ticket's (C1, C2, ...)."""
+    start = len(ticket.comments())
+    return [{"id": f"C{start + n}", "field": field, "severity": level, "text": text}
+            for n, (field, level, text) in enumerate(sections, 1)]
+
+
+def _resolved(ticket: Ticket, open_ids: list[str], resolve: tuple[str, ...],
+              target: State) -> list[str]:
+    """The open comments this review resolves: those named (or `all`); an approval resolves
+    every one still open."""
+    if target is State.APPROVED or "all" in resolve:
+        return list(open_ids)
+    known = {c.id for c in ticket.comments()}
+    for wanted in resolve:
+        if wanted not in known:
+            raise UsageError(f"--resolve {wanted}: {ticket.id} has no comment {wanted}; open: "
+                             f"{', '.join(open_ids) or 'none'}")
+        if wanted not in open_ids:
+            raise UsageError(f"--resolve {wanted}: already resolved")
+    return [i for i in open_ids if i in resolve]
 
 
 def _require_committed(config: Config, path: Path) -> None:
