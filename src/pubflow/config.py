@@ -114,6 +114,8 @@ class Config:
                                                             ("low", 5))
     """Days to review per priority: a number for `review_sla_days` applies to every priority;
     a mapping sets each (defaults high 1, normal 3, low 5)."""
+    demand: tuple[tuple[str, float], ...] = ()
+    """`demand`: how much readers want each industry or tag (0 to 1), for ticket priority."""
     environments: tuple[str, ...] = ("staging", "production")
     notifications: dict[str, Any] = field(default_factory=dict)
     editors: tuple[Person, ...] = ()
@@ -134,6 +136,9 @@ class Config:
     def people(self) -> tuple[Person, ...]:
         """Everyone configured, in any role."""
         return (*self.reviewers, *self.editors, *self.promoters, *self.admins)
+
+    def demand_weights(self) -> dict[str, float]:
+        return dict(self.demand)
 
     def review_days(self, priority: str) -> float:
         """Days a reviewer has for a ticket of this priority (`review_sla_days`)."""
@@ -383,6 +388,7 @@ def _build(root: Path, path: Path, raw: Any) -> Config:
         reviewers=reviewers,
         review_sla_days=_sla(raw, defaults)["normal"],
         review_sla_by_priority=tuple(_sla(raw, defaults).items()),
+        demand=tuple((str(k), float(v)) for k, v in (raw.get("demand") or {}).items()),
         environments=tuple(_env_name(e) for e in raw.get("environments") or ())
         or defaults.environments,
         notifications=json.loads(json.dumps(raw.get("notifications") or {})),

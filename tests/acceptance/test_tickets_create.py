@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from tests.acceptance.tickets_support import create, invoke, setup_repo, ticket_json
 from tests.conftest import git, valid_pattern
@@ -244,3 +245,23 @@ def test_only_committed_content_is_pinned(repo: Path, write_pattern: WritePatter
     assert f"git add patterns/{name}.json && git commit" in err
     assert not (repo / ".pubflow" / "tickets").exists() or not list(
         (repo / ".pubflow" / "tickets").glob("*.yaml"))
+
+
+def test_create_records_metadata_and_demand_decides_priority(repo: Path,
+                                                             write_pattern: WritePattern) -> None:
+    """Beats 2 and 3: words per section, broken signals, industries, complexity; priority
+    from the `demand` map of pubflow.yaml."""
+    from tests.acceptance.tickets_support import REVIEWERS
+
+    setup_repo(repo, write_pattern, config=REVIEWERS + "demand: {telecom: 0.9, mining: 0.1}\n")
+    code, out, err = invoke("--actor", "jdoe", "ticket", "create", "incident-escalation")
+    assert code == 0, err
+    data = ticket_json(out.splitlines()[-1])
+    assert data["priority"] == "high"  # telecom is in demand
+    ticket = YAML(typ="safe").load((repo / ".pubflow" / "tickets" /
+                                    f"{data['id']}.yaml").read_text())
+    metadata = ticket["metadata"]
+    assert metadata["industries"] == ["saas", "telecom"]
+    assert metadata["complexity"] in ("low", "medium", "high")
+    assert metadata["totalWords"] > 0 and metadata["brokenSignals"] > 0
+    assert ticket["history"][-1]["metadata"] == metadata

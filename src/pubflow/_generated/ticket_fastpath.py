@@ -199,6 +199,62 @@ def validate_https___pubflow_dev_schemas_ticket_schema_json(data, custom_formats
                             data__findings_item__message = data__findings_item['message']
                             if not isinstance(data__findings_item__message, str):
                                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.findings[{data__findings_x}].message'.format(**locals()) + ' must be string', value=data__findings_item__message, name='' + (name_prefix or 'data') + '.findings[{data__findings_x}].message'.format(**locals()) + '', definition=None, rule='type')
+        if 'metadata' in data_keys:
+            data_keys.remove('metadata')
+            data__metadata = data['metadata']
+            if not isinstance(data__metadata, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata must be object', value=data__metadata, name='' + (name_prefix or 'data') + '.metadata', definition=None, rule='type')
+            data__metadata_is_dict = isinstance(data__metadata, dict)
+            if data__metadata_is_dict:
+                data__metadata_keys = set(data__metadata.keys())
+                if 'words' in data__metadata_keys:
+                    data__metadata_keys.remove('words')
+                    data__metadata__words = data__metadata['words']
+                    if not isinstance(data__metadata__words, dict):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.words must be object', value=data__metadata__words, name='' + (name_prefix or 'data') + '.metadata.words', definition=None, rule='type')
+                    data__metadata__words_is_dict = isinstance(data__metadata__words, dict)
+                    if data__metadata__words_is_dict:
+                        data__metadata__words_keys = set(data__metadata__words.keys())
+                        for data__metadata__words_key in data__metadata__words_keys:
+                            if data__metadata__words_key not in []:
+                                data__metadata__words_value = data__metadata__words.get(data__metadata__words_key)
+                                if not isinstance(data__metadata__words_value, int) and (not (isinstance(data__metadata__words_value, float) and data__metadata__words_value.is_integer())) or isinstance(data__metadata__words_value, bool):
+                                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.words.{data__metadata__words_key}'.format(**locals()) + ' must be integer', value=data__metadata__words_value, name='' + (name_prefix or 'data') + '.metadata.words.{data__metadata__words_key}'.format(**locals()) + '', definition=None, rule='type')
+                                if isinstance(data__metadata__words_value, (int, float, Decimal)) and (not isinstance(data__metadata__words_value, bool)):
+                                    if data__metadata__words_value < 0:
+                                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.words.{data__metadata__words_key}'.format(**locals()) + ' must be bigger than or equal to 0', value=data__metadata__words_value, name='' + (name_prefix or 'data') + '.metadata.words.{data__metadata__words_key}'.format(**locals()) + '', definition=None, rule='minimum')
+                if 'totalWords' in data__metadata_keys:
+                    data__metadata_keys.remove('totalWords')
+                    data__metadata__totalWords = data__metadata['totalWords']
+                    if not isinstance(data__metadata__totalWords, int) and (not (isinstance(data__metadata__totalWords, float) and data__metadata__totalWords.is_integer())) or isinstance(data__metadata__totalWords, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.totalWords must be integer', value=data__metadata__totalWords, name='' + (name_prefix or 'data') + '.metadata.totalWords', definition=None, rule='type')
+                    if isinstance(data__metadata__totalWords, (int, float, Decimal)) and (not isinstance(data__metadata__totalWords, bool)):
+                        if data__metadata__totalWords < 0:
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.totalWords must be bigger than or equal to 0', value=data__metadata__totalWords, name='' + (name_prefix or 'data') + '.metadata.totalWords', definition=None, rule='minimum')
+                if 'brokenSignals' in data__metadata_keys:
+                    data__metadata_keys.remove('brokenSignals')
+                    data__metadata__brokenSignals = data__metadata['brokenSignals']
+                    if not isinstance(data__metadata__brokenSignals, int) and (not (isinstance(data__metadata__brokenSignals, float) and data__metadata__brokenSignals.is_integer())) or isinstance(data__metadata__brokenSignals, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.brokenSignals must be integer', value=data__metadata__brokenSignals, name='' + (name_prefix or 'data') + '.metadata.brokenSignals', definition=None, rule='type')
+                    if isinstance(data__metadata__brokenSignals, (int, float, Decimal)) and (not isinstance(data__metadata__brokenSignals, bool)):
+                        if data__metadata__brokenSignals < 0:
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.brokenSignals must be bigger than or equal to 0', value=data__metadata__brokenSignals, name='' + (name_prefix or 'data') + '.metadata.brokenSignals', definition=None, rule='minimum')
+                if 'industries' in data__metadata_keys:
+                    data__metadata_keys.remove('industries')
+                    data__metadata__industries = data__metadata['industries']
+                    if not isinstance(data__metadata__industries, (list, tuple)):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.industries must be array', value=data__metadata__industries, name='' + (name_prefix or 'data') + '.metadata.industries', definition=None, rule='type')
+                    data__metadata__industries_is_list = isinstance(data__metadata__industries, (list, tuple))
+                    if data__metadata__industries_is_list:
+                        data__metadata__industries_len = len(data__metadata__industries)
+                        for data__metadata__industries_x, data__metadata__industries_item in enumerate(data__metadata__industries):
+                            if not isinstance(data__metadata__industries_item, str):
+                                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.metadata.industries[{data__metadata__industries_x}]'.format(**locals()) + ' must be string', value=data__metadata__industries_item, name='' + (name_prefix or 'data') + '.metadata.industries[{data__metadata__industries_x}]'.format(**locals()) + '', definition=None, rule='type')
+                if 'complexity' in data__metadata_keys:
+                    data__metadata_keys.remove('complexity')
+                    data__metadata__complexity = data__metadata['complexity']
+                    if not (isinstance(data__metadata__complexity, str) and data__metadata__complexity == 'low' or (isinstance(data__metadata__complexity, str) and data__metadata__complexity == 'medium') or (isinstance(data__metadata__complexity, str) and data__metadata__complexity == 'high')):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".metadata.complexity must be one of ['low', 'medium', 'high']", value=data__metadata__complexity, name='' + (name_prefix or 'data') + '.metadata.complexity', definition=None, rule='enum')
         if 'history' in data_keys:
             data_keys.remove('history')
             data__history = data['history']

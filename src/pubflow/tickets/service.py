@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pubflow.checks.metadata import pattern_metadata, priority
 from pubflow.config import Config, Reviewer
 from pubflow.errors import GateRefused, InputError, UsageError
 from pubflow.findings import FileResult, Severity
@@ -78,7 +79,7 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
 
     path = resolve_pattern(config, given)
     gitrepo.ensure_repository(config.root)
-    result, pinned, author = _check_pattern(config, path)
+    result, pinned, author, data = _check_pattern(config, path)
     on_behalf_of = _check_submitter(config, actor, author, pinned)
     _require_committed(config, path)
     store = TicketStore(config.root)
@@ -94,7 +95,7 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
         ticket_id = store.next_id(now)
         doc = new_document(ticket_id)
         doc["state"] = State.SUBMISSION_RECEIVED.value
-        doc["priority"] = "high" if result.facts.marginal else "normal"
+        doc["priority"] = priority(result.facts.marginal, data, config.demand_weights())
         doc["pattern"] = {}
         doc["author"] = {"id": author.id, "email": author.email, "name": author.name}
         doc["reviewer"] = None
@@ -110,7 +111,7 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
         by = f" by {author.id}" if author.id else ""
         submitted = _change(config, ticket, f"{ticket_id}: submission_received "
                                             f"({pinned.id} {pinned.version or '?'}{by})")
-        validated = _record_validation(config, ticket, result, actor, now, "validated")
+        validated = _record_validation(config, ticket, result, actor, now, "validated", data)
         commits = _apply(config, submitted, validated)
     from pubflow.notify import events
 
@@ -326,25 +327,29 @@ def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outco
             _require_committed(config, path)
         if not path.is_file():
             raise InputError(f"{ticket.pattern.path}: the pattern file of {ticket.id} is gone")
-        result, pinned, _author = _check_pattern(config, path)
+        result, pinned, _author, data = _check_pattern(config, path)
         if pinned.id != ticket.pattern.id:
             raise GateRefused(f"{ticket.id}: {ticket.pattern.path} now has id '{pinned.id}', "
                               f"but the ticket is for '{ticket.pattern.id}'")
         ticket.pin(pinned)
         commits = _apply(config, _record_validation(config, ticket, result, actor, now,
-                                                    "resubmitted"))
+                                                    "resubmitted", data))
     return Outcome(ticket, result, commits, recovered=recovered)
 
 
 def _record_validation(config: Config, ticket: Ticket, result: FileResult, actor: str,
-                       now: datetime, event: str) -> transaction.Change:
+                       now: datetime, event: str, data: dict[str, Any]) -> transaction.Change:
+    """The validation's outcome, the pattern's metadata (words per section, broken signals,
+    industries, complexity) and its priority (marginal score, topic demand)."""
     pinned = ticket.pattern
+    metadata = pattern_metadata(data).to_json()
     ticket.doc["findings"] = [
         {"file": f.file, "line": f.line, "column": f.column, "rule": f.rule,
          "severity": f.severity.value, "message": f.message}
         for f in result.findings if f.severity is not Severity.NOTE
     ]
-    ticket.doc["priority"] = "high" if result.facts.marginal else "normal"
+    ticket.doc["priority"] = priority(result.facts.marginal, data, config.demand_weights())
+    ticket.doc["metadata"] = pattern_metadata(data).to_json()  # its own copy: no YAML alias
     if result.ready_for_review:
         target = State.IN_REVIEW if ticket.reviewer else State.READY_FOR_REVIEW
         reason = f"validated {pinned.id} {pinned.version or '?'}"
@@ -359,11 +364,13 @@ def _record_validation(config: Config, ticket: Ticket, result: FileResult, actor
         ticket.doc["due"] = due
     ticket.transition(target, actor=actor, event=event, now=now, reason=reason,
                       digest=pinned.digest, errors=result.errors, due=due,
-                      pattern=pin_record(pinned), priority=ticket.doc["priority"])
+                      pattern=pin_record(pinned), priority=ticket.doc["priority"],
+                      metadata=metadata)
     return _change(config, ticket, f"{ticket.id}: {target} ({reason})")
 
 
-def _check_pattern(config: Config, path: Path) -> tuple[FileResult, PinnedPattern, Author]:
+def _check_pattern(config: Config, path: Path
+                   ) -> tuple[FileResult, PinnedPattern, Author, dict[str, Any]]:
     from pubflow.validation.run import ValidateRequest, validate
 
     raw = path.read_bytes()
@@ -393,7 +400,7 @@ def _check_pattern(config: Config, path: Path) -> tuple[FileResult, PinnedPatter
     pinned = PinnedPattern(pattern_id, _rel(path, config.root), result.facts.version,
                            hashlib.sha256(raw).hexdigest(),
                            tuple(str(i) for i in industries if isinstance(i, str)))
-    return result, pinned, author
+    return result, pinned, author, data
 
 
 def _refuse_changed(config: Config, store: TicketStore, ticket: Ticket) -> None:
