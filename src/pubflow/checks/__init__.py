@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pubflow.checks.diagrams import DiagramCheck
+from pubflow.checks.links import LinkCheck
 from pubflow.checks.locked import TicketLockCheck
 from pubflow.checks.repository import CrossFileCheck, IdMatchesFileCheck
 from pubflow.checks.schema import SchemaCheck
@@ -25,6 +26,7 @@ PATTERN_CHECKS: tuple[PatternCheck, ...] = (
 )
 FOLDER_CHECKS: tuple[FolderCheck, ...] = (
     CrossFileCheck(),
+    LinkCheck(),
     TicketLockCheck(),
 )
 

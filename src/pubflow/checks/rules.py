@@ -42,6 +42,10 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "repo.duplicate-id": "Two pattern files share an id.",
     "repo.related-missing": "relatedPatterns names a pattern that does not exist.",
     "repo.related-self": "relatedPatterns names the pattern itself.",
+    "links.missing": "A relative link or image in the Markdown names no file in the repository "
+                     "(or leads out of it).",
+    "links.anchor": "A link's #anchor names no heading of the Markdown file (or of the "
+                    "pattern's own page) it points to.",
     "ticket.locked": "The pattern differs from the content pinned by its open ticket.",
 }
 
