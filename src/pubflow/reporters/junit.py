@@ -1,8 +1,13 @@
 """JUnit XML, for CI systems that show test reports (GitLab, Jenkins, Azure Pipelines).
 
-Each pattern file is one test case; each error is a `<failure>`, so a file with three errors
-shows all three. Counts follow JUnit's meaning: `failures` is the number of test cases (files)
-that failed, not the number of `<failure>` elements.
+Each pattern file is one test case (`file` names it, as GitLab shows); each error is a
+`<failure>` whose message starts with `file:line:column`, so a file with three errors shows all
+three and where each is. Counts follow JUnit's meaning: `failures` is the number of test cases
+(files) that failed, not the number of `<failure>` elements.
+
+The document validates against `junit-10.xsd`, the schema Jenkins' xUnit plugin checks
+reports with: `<testsuites>` carries only `name`, `tests`, `failures` and `errors` (that schema
+has no `skipped` there); the suite also says `skipped="0"`.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from pubflow.findings import FileResult, Severity, ValidationReport
-from pubflow.reporters._common import finding_lines, printable
+from pubflow.reporters._common import finding_lines, location, printable
 
 if TYPE_CHECKING:
     from pubflow.reporters import ReportOptions
@@ -26,9 +31,9 @@ def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
     element per pattern in memory (JSON, text and Markdown stream instead)."""
     tests = str(len(report.files))
     failures = str(sum(1 for result in report.files if not result.ready_for_review))
-    counts = {"tests": tests, "failures": failures, "errors": "0", "skipped": "0"}
+    counts = {"tests": tests, "failures": failures, "errors": "0"}
     root = ET.Element("testsuites", {"name": "pubflow", **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": SUITE_NAME, **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": SUITE_NAME, **counts, "skipped": "0"})
     if options.generated_at:
         suite.set("timestamp", options.generated_at)
     if options.tool_version:
@@ -44,15 +49,19 @@ def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
 
 def _add_testcase(suite: ET.Element, result: FileResult) -> None:
     # `printable` everywhere: XML 1.0 cannot hold most control characters even escaped.
-    case = ET.SubElement(suite, "testcase", {"classname": CLASS_NAME,
-                                             "name": printable(result.file)})
+    name = printable(result.file)
+    case = ET.SubElement(suite, "testcase", {"classname": CLASS_NAME, "name": name,
+                                             "file": name})
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    if errors:
+        case.set("line", str(errors[0].line))  # the first failure's, for "jump to"
     remarks: list[str] = []
     for finding in result.findings:
         text = "\n".join(finding_lines(finding))
         if finding.severity is Severity.ERROR:
             # ElementTree writes a newline in an attribute as &#10;, so it survives parsing.
             message = printable(finding.message, keep_newlines=True)
-            failure = ET.SubElement(case, "failure", {"message": message,
+            failure = ET.SubElement(case, "failure", {"message": f"{location(finding)}: {message}",
                                                       "type": printable(finding.rule)})
             failure.text = text
         else:
