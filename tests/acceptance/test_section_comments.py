@@ -83,3 +83,22 @@ def test_bad_section_comments_are_usage_errors(repo: Path, write_pattern: WriteP
         assert code == 2, (extra, err)
         assert said in err, (extra, err)
     assert ticket_json(ticket_id)["state"] == "in_review"
+
+
+def test_a_submission_that_fails_validation_tells_the_author_what_to_fix(
+        repo: Path, write_pattern: WritePattern) -> None:
+    """Beat 7: the acknowledgement of a validation_failed ticket carries the Markdown report
+    and promises no review."""
+    setup_repo(repo, write_pattern, patterns=(valid_pattern(version="one"),))
+    code, out, _err = invoke("--actor", "jdoe", "ticket", "create", "incident-escalation")
+    assert code == 1
+    ticket_id = out.splitlines()[-1]
+    messages = [json.loads(p.read_text())["message"]
+                for p in (repo / ".pubflow" / "outbox").glob("*.json")]
+    [message] = [m for m in messages if m["kind"] == "validation-failed"]
+    assert message["to"] == ["jane.doe@example.org"]
+    body = message["body"]
+    assert "not in review yet" in body and "Expected review" not in body
+    assert f"pubflow ticket resubmit {ticket_id}" in body
+    assert "patterns/incident-escalation.json" in body  # the Markdown report names the file
+    assert message["data"]["report"].startswith("#")

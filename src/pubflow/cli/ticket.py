@@ -334,6 +334,7 @@ def resubmit(ticket_id: TicketArg) -> None:
     config, now = repo_context()
     outcome = service.resubmit(config, ticket_id, acting_actor(config), now)
     _say_recovered(outcome.recovered)
+    report_deliveries(outcome.deliveries)
     ticket = outcome.ticket
     lines = [f"{f['file']}:{f['line']}:{f['column']}: {f.get('severity', 'error')}"
              f"[{f['rule']}] {f['message']}" for f in ticket.findings]

@@ -25,11 +25,23 @@ def _team(config: Config) -> list[str]:
     return [str(t) for t in team] if isinstance(team, list) else []
 
 
-def ticket_created(config: Config, ticket: Ticket, now: datetime) -> list[Delivery]:
+def ticket_created(config: Config, ticket: Ticket, now: datetime,
+                   report: str | None = None) -> list[Delivery]:
+    """The author's acknowledgement; a submission that did not validate gets its Markdown
+    `report` instead of a review date."""
+    if report is not None:
+        return validation_failed(config, ticket, report, now)
     expected = utc_text(now + timedelta(days=config.review_sla_days))
     return deliver(config, messages.ticket_created(
         ticket.id, ticket.pattern.id, ticket.pattern.version, ticket.author.email,
         str(ticket.state), expected, utc_text(now)))
+
+
+def validation_failed(config: Config, ticket: Ticket, report: str,
+                      now: datetime) -> list[Delivery]:
+    return deliver(config, messages.validation_failed(
+        ticket.id, ticket.pattern.id, ticket.pattern.version, ticket.author.email, report,
+        utc_text(now)))
 
 
 def ticket_routed(config: Config, ticket: Ticket, reviewer: Reviewer,

@@ -58,6 +58,20 @@ def ticket_created(ticket: str, pattern: str, version: str | None, author: str |
          "expectedReview": expected_review})
 
 
+def validation_failed(ticket: str, pattern: str, version: str | None, author: str | None,
+                      report: str, at: str) -> Notification:
+    """For the author of a submission that did not validate: no review is coming yet; the
+    Markdown report says what to fix."""
+    return Notification(
+        "validation-failed", f"[pubflow] {ticket}: {_named(pattern, version)} needs fixes "
+                             "before review",
+        f"Your pattern {_named(pattern, version)} ({ticket}) did not pass validation, so it is "
+        "not in review yet. Fix what the report below lists, commit, and run:\n\n"
+        f"    pubflow ticket resubmit {ticket}\n\n{report}",
+        _people(author), at,
+        {"ticket": ticket, "pattern": pattern, "version": version, "report": report})
+
+
 def ticket_routed(ticket: str, pattern: str, reviewer: str, reviewer_email: str | None,
                   due: str, at: str) -> Notification:
     return Notification(

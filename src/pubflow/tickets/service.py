@@ -115,7 +115,7 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
         commits = _apply(config, submitted, validated)
     from pubflow.notify import events
 
-    sent = events.ticket_created(config, ticket, now)
+    sent = events.ticket_created(config, ticket, now, _failed_report(config, ticket, result))
     return Outcome(ticket, result, commits, tuple(sent), recovered)
 
 
@@ -334,7 +334,25 @@ def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outco
         ticket.pin(pinned)
         commits = _apply(config, _record_validation(config, ticket, result, actor, now,
                                                     "resubmitted", data))
-    return Outcome(ticket, result, commits, recovered=recovered)
+    report = _failed_report(config, ticket, result)
+    sent = []
+    if report is not None:
+        from pubflow.notify import events
+
+        sent = events.validation_failed(config, ticket, report, now)
+    return Outcome(ticket, result, commits, tuple(sent), recovered=recovered)
+
+
+def _failed_report(config: Config, ticket: Ticket, result: FileResult) -> str | None:
+    """The Markdown validation report for the author of a submission that failed, else None."""
+    if ticket.state is not State.VALIDATION_FAILED:
+        return None
+    from pubflow import __version__
+    from pubflow.findings import ValidationReport
+    from pubflow.reporters import ReportOptions, stream_report
+
+    report = ValidationReport(files=(result,), root=str(config.root))
+    return "".join(stream_report("markdown", report, ReportOptions(tool_version=__version__)))
 
 
 def _record_validation(config: Config, ticket: Ticket, result: FileResult, actor: str,
