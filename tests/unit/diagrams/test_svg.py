@@ -78,9 +78,8 @@ def x_coordinates(root: ET.Element) -> list[float]:
             cx, r = float(el.get("cx", "0")), float(el.get("r", "0"))
             found += [cx - r, cx + r]
         elif tag == "path":
-            numbers = [float(n) for n in _NUMBER.findall(el.get("d", ""))]
-            # M/L/H/V/A mix: check pairs of absolute M and L points only.
-            found += numbers[0:1]
+            # Paths mix M/L/H/V/A commands; their starting x is the one checked.
+            found += [float(n) for n in _NUMBER.findall(el.get("d", ""))[:1]]
     return found
 
 
