@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, make_console
+from pubflow.cli.validate import PatternsDirOnly, in_patterns_dir
 from pubflow.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def diagrams(
     paths: Paths = None,
     output_format: Annotated[DiagramFormat, typer.Option(
         "--format", "-f", help="Output format.")] = DiagramFormat.text,
+    patterns_dir_only: PatternsDirOnly = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -47,6 +49,8 @@ def diagrams(
     from pubflow.storage.discovery import collect_targets
 
     config = load_config(find_root(Path.cwd()))
+    if patterns_dir_only:
+        paths = in_patterns_dir(paths, config, DIAGRAM_SUFFIXES, quiet=quiet)
     targets = collect_targets(paths or (config.patterns_path,), config.root,
                               suffixes=DIAGRAM_SUFFIXES,
                               what="pattern files (*.json) or diagrams (*.mmd)")

@@ -15,10 +15,39 @@ from pubflow.cli.terminal import use_color, write_output
 from pubflow.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
+    from pubflow.config import Config
     from pubflow.findings import ValidationReport
     from pubflow.storage.discovery import Target
     from pubflow.validation.memo import RunMemo
     from pubflow.validation.run import ValidateRequest
+
+
+PatternsDirOnly = Annotated[bool, typer.Option(
+    "--patterns-dir-only",
+    help="Of the files given, check only those in the patterns folder (patterns_dir in "
+         "pubflow.yaml) and skip the others silently: what the pre-commit hooks pass.")]
+
+
+def in_patterns_dir(paths: list[Path] | None, config: Config, suffixes: tuple[str, ...],
+                    *, quiet: bool) -> list[Path] | None:
+    """`--patterns-dir-only`: of the files a pre-commit hook passes, those pubflow's own walk
+    of the patterns folder would read (with one of `suffixes`). pre-commit filters by file
+    type; where the patterns live is pubflow's setting (`patterns_dir`), so pubflow picks
+    them itself and skips package.json or a release package under .pubflow/ without a word.
+    When none is left, end the command (exit 0), saying so unless `quiet`. No paths: the
+    whole patterns folder, as without the option."""
+    if not paths:
+        return paths
+    from pubflow.storage.discovery import walked_by
+
+    folder = config.patterns_path
+    kept = [p for p in paths if walked_by(p, folder) and (p.is_dir() or p.name.endswith(suffixes))]
+    if not kept:
+        if not quiet:
+            sys.stderr.write(f"pubflow: none of the {len(paths)} file(s) given is in the "
+                             f"patterns folder ({config.patterns_dir}); nothing to check\n")
+        raise typer.Exit(EXIT_OK)
+    return kept
 
 
 class OutputFormat(enum.StrEnum):
@@ -47,6 +76,7 @@ def validate(
         "--no-cache", help="Check every file again instead of reusing unchanged results.")] = False,
     jobs: Annotated[int, typer.Option(
         "--jobs", "-j", min=0, help="Worker processes (0 = automatic).")] = 0,
+    patterns_dir_only: PatternsDirOnly = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -73,6 +103,8 @@ def validate(
         raise UsageError("--quiet and --verbose contradict each other; pick one")
     root = find_root(Path.cwd())
     config = load_config(root)
+    if patterns_dir_only:
+        paths = in_patterns_dir(paths, config, (".json",), quiet=quiet)
     request = ValidateRequest(config=config, paths=tuple(paths or ()), use_cache=not no_cache,
                               jobs=jobs, subset=changed)
     color = output is None and output_format is OutputFormat.text and use_color(sys.stdout)

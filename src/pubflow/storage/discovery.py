@@ -164,3 +164,22 @@ def pattern_stems(folder: Path, root: Path) -> dict[str, str]:
         return {}
     return {display_name(p, root): os.path.basename(p)[: -len(PATTERN_SUFFIX)]
             for p, _ in walk_files(folder, (PATTERN_SUFFIX,))}
+
+
+def walked_by(path: Path | str, folder: Path | str) -> bool:
+    """True when a walk of `folder` (`walk_folders`) reaches the file or folder `path` (as
+    given, relative to the current folder or absolute): it lies in `folder` or below it, and
+    neither it nor a folder between them is hidden or skipped. Folders are compared resolved
+    (a symlinked patterns folder, /tmp and /private/tmp); the file itself is not, so a
+    symlinked file in the folder stays in scope and the run reports where it leads."""
+    real_folder = os.path.realpath(folder)
+    full = os.path.abspath(path)
+    parent = os.path.realpath(os.path.dirname(full))
+    if os.path.isdir(full) and not os.path.islink(full):
+        parent, full = os.path.realpath(full), os.path.join(os.path.realpath(full), "_")
+    if parent != real_folder and not parent.startswith(real_folder.rstrip(os.sep) + os.sep):
+        return False
+    between = parent[len(real_folder):].strip(os.sep)
+    parts = between.split(os.sep) if between else []
+    return not os.path.basename(full).startswith(".") and not any(
+        part.startswith(".") or part in SKIPPED_DIRS for part in parts)
