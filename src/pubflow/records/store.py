@@ -9,7 +9,6 @@ overwritten.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,7 +19,7 @@ from pubflow.errors import InputError
 from pubflow.records.paths import PUBFLOW_DIR, TICKETS_DIR
 from pubflow.records.tickets import API_VERSION, KIND, TICKET_ID, Ticket
 from pubflow.storage import schemas
-from pubflow.storage.files import atomic_write_bytes
+from pubflow.storage.files import atomic_write_bytes, exclusive_lock
 from pubflow.storage.yaml import dump_yaml, load_yaml, to_plain
 
 LOCK_NAME = "tickets.lock"
@@ -70,15 +69,8 @@ class TicketStore:
         """An exclusive lock for a whole read-change-write-commit cycle. Taking it writes
         nothing in the work tree (the housekeeping files come with the first commit,
         `records.transaction`)."""
-        lock = lock_path(self.root)
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with exclusive_lock(lock_path(self.root)):  # flock, or msvcrt on Windows
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     def ids(self) -> list[str]:
         if not self.folder.is_dir():

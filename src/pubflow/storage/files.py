@@ -1,4 +1,5 @@
-"""Writing files so that a crash leaves either the old or the new content, never half of it.
+"""Writing files so that a crash leaves either the old or the new content, never half of it;
+an exclusive lock between processes (`exclusive_lock`) on every OS.
 
 A file below a `.pubflow` folder, or below the `root` a caller names, is never written through
 a link: the target and every folder between the repository root and it are checked first
@@ -9,11 +10,13 @@ is written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pubflow.storage.safepaths import check_no_links, state_root
 
@@ -89,3 +92,71 @@ def fsync_folder(folder: Path) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) for the block, waiting for as
+    long as another process holds it. `flock` where the OS has `fcntl` (Linux, macOS, BSD);
+    on Windows a `msvcrt` lock of the file's first byte, which every pubflow takes the same
+    way. Standard library only: `filelock` costs ~45 ms to import, and the lock is taken by
+    every writing command. The lock is released when the block ends or the process dies."""
+    lock, unlock = _lock_functions()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock(fd)
+        try:
+            yield
+        finally:
+            unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _lock_functions() -> tuple[Callable[[int], None], Callable[[int], None]]:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return _msvcrt_lock, _msvcrt_unlock
+
+    def lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+    return lock, unlock
+
+
+_HELD_ELSEWHERE = frozenset({errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK)})
+"""What `msvcrt.locking` raises when another process holds the byte."""
+LOCK_POLL_SECONDS = 0.05
+"""How often a Windows lock is tried again (msvcrt's own blocking mode gives up after 10 s)."""
+
+
+def _msvcrt() -> Any:
+    """Windows' `msvcrt` (typed as Any: its stubs exist only for win32, and the tests run this
+    code elsewhere with a stand-in)."""
+    import importlib
+
+    return importlib.import_module("msvcrt")
+
+
+def _msvcrt_lock(fd: int) -> None:
+    msvcrt = _msvcrt()
+    while True:
+        os.lseek(fd, 0, os.SEEK_SET)  # msvcrt locks bytes from the current position
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return
+        except OSError as exc:
+            if exc.errno not in _HELD_ELSEWHERE:
+                raise
+        time.sleep(LOCK_POLL_SECONDS)
+
+
+def _msvcrt_unlock(fd: int) -> None:
+    msvcrt = _msvcrt()
+    os.lseek(fd, 0, os.SEEK_SET)
+    msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
