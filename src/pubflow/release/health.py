@@ -7,6 +7,12 @@ group is gone, and waiting for that pipe to close would hang the rollout. A chec
 its shell has exited and its output is closed; at the deadline its process group is killed, so
 are the escaped processes still holding the pipe (found through /proc, where there is one),
 and the check fails, saying why.
+
+Without process groups (Windows) the check starts in a new process group
+(`CREATE_NEW_PROCESS_GROUP`), its output is read by a thread (pipes cannot be selected there),
+and at the deadline the shell and every process below it are killed with
+`taskkill /T /F /PID <shell>`; a process a finished check left holding its output is not
+waited for past the deadline either.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +34,11 @@ MAX_OUTPUT = 20_000
 
 _KEEP_BYTES = 4 * MAX_OUTPUT + 4
 """Bytes of output kept while reading: enough for MAX_OUTPUT characters of any encoding."""
+
+_WINDOWS = sys.platform == "win32"
+_LAST_OUTPUT_SECONDS = 1.0
+"""After a kill without process groups: how long the output of the killed processes is
+still read (what they printed before they died)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +57,16 @@ class HealthResult:
 def run_health(command: str, variables: dict[str, str], timeout: float, cwd: Path) -> HealthResult:
     """Run `command` with `variables` added to the environment; stdout and stderr together."""
     env = {**os.environ, **variables}
+    groups = hasattr(os, "killpg")  # POSIX; Windows has neither killpg nor selectable pipes
     try:
         process = subprocess.Popen(command, shell=True, cwd=cwd, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                   stdin=subprocess.DEVNULL, start_new_session=groups,
+                                   creationflags=0 if groups else _NEW_PROCESS_GROUP)
     except OSError as exc:
         return HealthResult(False, None, f"cannot run the health command: {exc}")
     assert process.stdout is not None
-    if not hasattr(os, "killpg"):  # Windows: no process groups, and pipes are not selectable
+    if not groups:
         return _run_plain(process, timeout)
     deadline = time.monotonic() + timeout
     pipe = process.stdout
@@ -80,19 +95,79 @@ def run_health(command: str, variables: dict[str, str], timeout: float, cwd: Pat
     return HealthResult(False, None, _tail(output) + f"\n({why})", timed_out=True)
 
 
+_NEW_PROCESS_GROUP: int = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+"""Windows: the check's own process group (a console Ctrl+C meant for it spares pubflow)."""
+
+
 def _run_plain(process: subprocess.Popen[bytes], timeout: float) -> HealthResult:
-    """The check where there are no process groups: wait, and kill the shell at the deadline."""
+    """The check where there are no process groups (Windows): a thread reads the output, the
+    shell is waited for until the deadline, then the shell and its descendants are killed."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    # the thread reads its own copy of the descriptor and closes it at the end of the output:
+    # a process the check started may hold the pipe open for ever, and closing a descriptor
+    # under a thread reading it could close another file that takes its number
+    output = _Drain(os.dup(process.stdout.fileno()))
+    process.stdout.close()
     try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        process.kill()
-        process.wait()  # not the pipe: a process the shell started may still hold it
-        if process.stdout is not None:
-            process.stdout.close()
-        output = exc.output if isinstance(exc.output, bytes) else b""
-        return HealthResult(False, None, _tail(output) + f"\n(killed after {timeout:g} s)",
+        code = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_tree(process)
+        process.wait()
+        output.finished(_LAST_OUTPUT_SECONDS)  # what they printed before they died
+        return HealthResult(False, None, _tail(output.data()) + f"\n(killed after {timeout:g} s)",
                             timed_out=True)
-    return HealthResult(process.returncode == 0, process.returncode, _tail(output))
+    if not output.finished(max(0.0, deadline - time.monotonic())):
+        _kill_tree(process)  # whatever of the tree can still be found from the shell
+        return HealthResult(False, None, _tail(output.data()) + (
+            f"\n(timed out after {timeout:g} s: the command exited {code} but a process it "
+            "started still held its output open)"), timed_out=True)
+    return HealthResult(code == 0, code, _tail(output.data()))
+
+
+class _Drain:
+    """Reads `fd` to its end in a daemon thread, keeping the tail, then closes it."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._data = bytearray()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._read, name="pubflow-health-output",
+                                        daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            while chunk := os.read(self._fd, 65536):
+                with self._lock:
+                    self._data += chunk
+                    if len(self._data) > 2 * _KEEP_BYTES:
+                        del self._data[:-_KEEP_BYTES]
+        except OSError:
+            pass
+        finally:
+            os.close(self._fd)
+
+    def finished(self, wait: float) -> bool:
+        """True once the output is closed (waiting up to `wait` seconds for it)."""
+        self._thread.join(wait)
+        return not self._thread.is_alive()
+
+    def data(self) -> bytes:
+        with self._lock:
+            return bytes(self._data)
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """Kill the shell and every process below it: `taskkill /T /F` on Windows (it walks the
+    tree by parent process id), else the shell alone (no process groups to kill)."""
+    if _WINDOWS:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(["taskkill", "/T", "/F", "/PID", str(process.pid)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=30, check=False)
+    with contextlib.suppress(OSError):
+        process.kill()  # taskkill missing or refused: the shell at least
 
 
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
