@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 from pubflow.errors import InputError
 from pubflow.storage.diskstate import SKIPPED_DIRS
@@ -43,11 +44,26 @@ class Target:
 
 
 def display_name(path: Path | str, root: Path | str) -> str:
-    """Repo-relative and `/`-separated (what SARIF and annotations need), else absolute."""
-    text, base = str(path), str(root).rstrip(os.sep) + os.sep
-    if text.startswith(base):
-        return text[len(base):].replace(os.sep, "/")
-    return Path(text).as_posix()
+    """Repo-relative and `/`-separated (what SARIF and annotations need), else absolute and
+    `/`-separated (`C:/work/a.json` on Windows): a report never shows a backslash for a
+    folder separator, on any OS."""
+    return posix_display(str(path), str(root), os.path)
+
+
+def posix_display(text: str, root: str, pathmod: Any) -> str:
+    """`display_name` for the paths of `pathmod` (`posixpath` or `ntpath`; `os.path` but in
+    tests): below `root` compared as the OS compares names (case-blind on Windows)."""
+    sep = pathmod.sep
+    base = root if root.endswith(sep) else root + sep
+    if pathmod.normcase(text).startswith(pathmod.normcase(base)):
+        text = text[len(base):]
+    return text.replace(sep, "/") if sep != "/" else text
+
+
+def is_absolute_display(display: str) -> bool:
+    """True for the display name of a file outside the repository (`/tmp/a.json`,
+    `C:/a.json`)."""
+    return os.path.isabs(display)
 
 
 def _is_outside(path: str, is_link: bool, real_root: str, real_dirs: dict[str, str]) -> bool:
@@ -81,7 +97,7 @@ def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, .
             for folder, files in walk_folders(path, suffixes):
                 found = found or bool(files)
                 prefix = _display_prefix(folder, root)
-                inside_lexically = not prefix.startswith("/")
+                inside_lexically = not is_absolute_display(prefix)
                 folder_outside = inside_lexically and _is_outside(folder, True, real_root,
                                                                   real_dirs)
                 for name, is_link in files:
@@ -100,11 +116,11 @@ def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, .
             display = display_name(path, root)
             if display not in seen:
                 seen.add(display)
-                outside = not display.startswith("/") and _is_outside(
+                outside = not is_absolute_display(display) and _is_outside(
                     path, os.path.islink(path), real_root, real_dirs)
                 targets.append(Target(os.path.dirname(path), display, outside))
         else:
-            shown = given if not given.is_absolute() else display_name(path, root)
+            shown = given.as_posix() if not given.is_absolute() else display_name(path, root)
             raise InputError(f"{shown}: no such file or folder",
                              hint="Check the path, or set patterns_dir in pubflow.yaml.")
     targets.sort(key=_display_of)
@@ -116,7 +132,8 @@ _display_of = attrgetter("display")
 
 def _display_prefix(folder: str, root: Path) -> str:
     """What goes before a file name of `folder` to make its display name."""
-    return "" if folder == os.path.normpath(root) else display_name(folder, root) + "/"
+    same = os.path.normcase(folder) == os.path.normcase(os.path.normpath(root))
+    return "" if same else display_name(folder, root) + "/"
 
 
 def walk_folders(folder: Path | str,

@@ -184,7 +184,7 @@ def _refused(root: Path, path: Path, *, writing: bool) -> LinkRefused:
     try:
         shown = path.relative_to(root).as_posix()
     except ValueError:
-        shown = str(path)
+        shown = path.as_posix()
     try:
         leads = str(path.readlink())
     except (OSError, ValueError):

@@ -186,7 +186,7 @@ def check_target(target: Target, config: Config, *,
     """Check one file on its own; returns the result and, when `digest` is on (only the
     cache needs it), the stamp of the bytes checked."""
     if target.outside_repo:
-        real = os.path.realpath(target.file)
+        real = Path(os.path.realpath(target.file)).as_posix()  # `/` on every OS, as reports
         finding = Finding(target.display, 1, 1, "", "file.outside-repo", Severity.ERROR,
                           f"file resolves to {real}, outside the repository; it was not read",
                           "Patterns must live inside the repository; replace the symlink with "
