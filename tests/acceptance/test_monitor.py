@@ -72,7 +72,9 @@ def test_figures_and_bad_lines(repo: Path, write_pattern: WritePattern) -> None:
     assert code == 0, data
     stats = data["patterns"][PATTERN]
     assert stats == {"views": 3, "uniqueVisitors": 2, "downloads": 1, "ratings": 2,
-                     "averageRating": 3.5, "reports": 1}
+                     "averageRating": 3.5, "reports": 1,
+                     "ratingsByVersion": {"1.0.0": {"ratings": 2, "averageRating": 3.5,
+                                                    "comments": ["Clear"]}}}
     assert data["events"] == 7 and data["badEvents"] == 5
     assert data["badByReason"] == {"clock out of order": 1, "not JSON": 1,
                                    "rating not 1-5": 1, "unknown pattern": 1,
@@ -408,3 +410,42 @@ class Hook:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def test_the_daily_digest_tells_each_author_how_their_patterns_did(
+        repo: Path, write_pattern: WritePattern) -> None:
+    """Beats 19-21: `notify digest` sends the author the day's figures, ratings per version
+    with their comments, and leaves yesterday out."""
+    live_pattern(repo, write_pattern)
+    lines = [
+        event("view", "old", "2030-01-01T08:00:00Z"),  # more than a day before: left out
+        event("view", "v1", "2030-01-02T09:00:00Z"),
+        event("view", "v2", "2030-01-02T09:05:00Z"),
+        event("view", "v1", "2030-01-02T09:06:00Z"),
+        event("download", "v2", "2030-01-02T09:07:00Z"),
+        event("rating", "v1", "2030-01-02T09:10:00Z", rating=4, comment="Clear steps"),
+        event("rating", "v2", "2030-01-02T09:11:00Z", rating=2, comment="Step 3 is vague"),
+        event("rating", "v3", "2030-01-02T09:12:00Z", version="0.9.0", rating=5),
+    ]
+    path = write_events(repo, lines)
+    code, out, err = invoke("notify", "digest", "--events", str(path), "--now",
+                            "2030-01-02T10:00:00Z", "--format", "json")
+    assert code == 0, out + err
+    [digest] = json.loads(out)["digests"]
+    assert digest["author"] == "jane.doe@example.org"
+    [row] = digest["patterns"]
+    figures = row["figures"]
+    assert (figures["views"], figures["uniqueVisitors"], figures["downloads"],
+            figures["ratings"]) == (3, 2, 1, 3)
+    assert figures["ratingsByVersion"]["1.0.0"] == {
+        "ratings": 2, "averageRating": 3.0, "comments": ["Clear steps", "Step 3 is vague"]}
+    assert figures["ratingsByVersion"]["0.9.0"]["ratings"] == 1
+    messages = [json.loads(p.read_text())["message"]
+                for p in (repo / ".pubflow" / "outbox").glob("*.json")]
+    [message] = [m for m in messages if m["kind"] == "digest"]
+    assert message["to"] == ["jane.doe@example.org"]
+    assert "3 views, 2 unique visitors, 1 downloads" in message["body"]
+    assert '"Step 3 is vague"' in message["body"]
+    code, out, _err = invoke("notify", "digest", "--events", str(path), "--now",
+                             "2030-01-02T10:00:00Z")
+    assert code == 0 and out.startswith("jane.doe@example.org: 1 pattern(s) (")

@@ -109,6 +109,8 @@ class PatternStats:
     comments: list[str] = field(default_factory=list)
     watches: dict[str | None, ReportWatch] = field(default_factory=dict)
     """Reports per reported version (None: the report named no version)."""
+    by_version: dict[str | None, VersionRatings] = field(default_factory=dict)
+    """Ratings and their comments per rated version (None: the rating named no version)."""
 
     @property
     def average_rating(self) -> float | None:
@@ -117,7 +119,26 @@ class PatternStats:
     def figures(self) -> PatternFigures:
         return PatternFigures(self.views, self.late_views, len(self.visitors), self.downloads,
                               self.ratings, self.average_rating, self.reports,
-                              tuple(self.comments))
+                              tuple(self.comments),
+                              tuple(sorted(((v, r) for v, r in self.by_version.items()),
+                                           key=lambda item: item[0] or "")))
+
+
+@dataclass(slots=True)
+class VersionRatings:
+    """The ratings of one version of a pattern, with the comments given with them."""
+
+    ratings: int = 0
+    rating_sum: int = 0
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def average(self) -> float | None:
+        return round(self.rating_sum / self.ratings, 2) if self.ratings else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ratings": self.ratings, "averageRating": self.average,
+                "comments": list(self.comments)}
 
 
 @dataclass(slots=True)
@@ -168,11 +189,15 @@ class PatternFigures:
     reports: int
     comments: tuple[str, ...]
     """The first 50 comments given with a rating, stripped."""
+    by_version: tuple[tuple[str | None, VersionRatings], ...] = ()
+    """Ratings and comments per rated version."""
 
     def to_json(self) -> dict[str, Any]:
         return {"views": self.views, "uniqueVisitors": self.unique_visitors,
                 "downloads": self.downloads, "ratings": self.ratings,
-                "averageRating": self.average_rating, "reports": self.reports}
+                "averageRating": self.average_rating, "reports": self.reports,
+                "ratingsByVersion": {version or "unknown": ratings.to_json()
+                                     for version, ratings in self.by_version}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,11 +372,21 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
             if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
                 count_bad(number, "rating not 1-5")
                 continue
+            rated = event.get("version")
+            rated = rated if isinstance(rated, str) and VERSION_TEXT.fullmatch(rated) else None
             entry.ratings += 1
             entry.rating_sum += rating
+            per = entry.by_version.get(rated)
+            if per is None:
+                per = entry.by_version[rated] = VersionRatings()
+            per.ratings += 1
+            per.rating_sum += rating
             comment = event.get("comment")
-            if isinstance(comment, str) and comment.strip() and len(entry.comments) < 50:
-                entry.comments.append(comment.strip())
+            if isinstance(comment, str) and comment.strip():
+                if len(entry.comments) < 50:
+                    entry.comments.append(comment.strip())
+                if len(per.comments) < 50:
+                    per.comments.append(comment.strip())
         else:
             version = event.get("version")
             if version is not None and (not isinstance(version, str)

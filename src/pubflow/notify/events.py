@@ -82,3 +82,8 @@ def escalation(config: Config, pattern: str, version: str | None, environment: s
     message = messages.escalation(pattern, version, environment, reporters, window, action,
                                   ticket, author, _team(config), incident, utc_text(now))
     return message, deliver(config, message)
+
+
+def digest(config: Config, author: str, environment: str, lines: list[str],
+           rows: list[dict[str, Any]], now: datetime) -> list[Delivery]:
+    return deliver(config, messages.digest(author, environment, lines, rows, utc_text(now)))

@@ -141,3 +141,14 @@ def escalation(pattern: str, version: str | None, environment: str, reporters: l
         _people(author, team), at,
         {"pattern": pattern, "version": version, "environment": environment,
          "ticket": ticket, "incident": incident, "reporters": reporters, "action": action})
+
+
+def digest(author: str, environment: str, lines: list[str], rows: list[dict[str, Any]],
+           at: str) -> Notification:
+    """An author's daily figures for their patterns live in `environment`."""
+    day = at[:10]
+    return Notification(
+        "digest", f"[pubflow] your patterns in {environment}, {day}",
+        f"How your patterns live in {environment} did in the 24 hours up to {at}:\n\n"
+        + "\n".join(lines) + "\n",
+        _people(author), at, {"environment": environment, "patterns": rows})
