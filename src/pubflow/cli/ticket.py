@@ -51,6 +51,12 @@ class Severity(enum.StrEnum):
     minor = "minor"
 
 
+class ShowFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -91,17 +97,38 @@ def create(
 
 @ticket_app.command("show")
 @handle_errors
-def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
+def show(
+    ticket_id: TicketArg,
+    output_format: Annotated[ShowFormat, typer.Option(
+        "--format", "-f", help="Output format (html: the review page).")] = ShowFormat.text,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file (html needs it).", show_default=False,
+        dir_okay=False)] = None,
+) -> None:
     """Show a ticket: state, pinned pattern, reviewer, due date, findings and history.
 
-    Example: pubflow ticket show PUB-2026-001 --format json
+    --format html writes the review page: the sections, both diagrams side by side (drawn
+    as inline SVG), the scorecard, the findings, the changes against the version live in
+    the last environment, the section comments and the history; one self-contained file.
+
+    Examples:
+
+      pubflow ticket show PUB-2026-001 --format json
+
+      pubflow ticket show PUB-2026-001 --format html --output review.html
     """
     from pubflow.records.store import TicketStore
 
     config, now = repo_context()
     _say_recovered(recover_pending(config.root))
     ticket = TicketStore(config.root).load(ticket_id)
-    if output_format is Format.json:
+    if output_format is ShowFormat.html:
+        if output is None:
+            raise UsageError("--format html needs --output FILE (the review page)")
+        write_output(_review_page(config, ticket, now), output)
+        sys.stdout.write(f"{output}: the review page of {ticket.id}\n")
+        return
+    if output_format is ShowFormat.json:
         write_output(json.dumps(_summary(ticket, now) | {"history": ticket.to_plain()["history"],
                                                          "findings": ticket.findings,
                                                          "comments": [c.to_json() for c in
@@ -137,6 +164,34 @@ def show(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> None:
     console.print("next:")
     for step in _next(config, ticket):
         console.print(f"  - {shown(step)}")
+
+
+def _review_page(config: Any, ticket: Ticket, now: datetime) -> str:
+    """The review page: the pinned content (as the package of the version live in the last
+    environment is compared with it)."""
+    from pubflow.errors import InputError
+    from pubflow.records.environments import load_environment
+    from pubflow.release import package as pkg
+    from pubflow.tickets.review_page import render_review_page
+
+    path = config.root / ticket.pattern.path
+    try:
+        pattern = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{ticket.pattern.path}: cannot read the pattern of {ticket.id}: "
+                         f"{exc}") from exc
+    last = config.environments[-1]
+    entry = load_environment(config.root, last).live(ticket.pattern.id)
+    live = label = None
+    if entry is not None:
+        folder = pkg.package_dir(config.root, ticket.pattern.id, str(entry.version))
+        try:
+            live = json.loads((folder / pkg.PATTERN_FILE).read_bytes())
+            label = f"{ticket.pattern.id} {entry.version}, live in {last} ({entry.ticket})"
+        except (OSError, ValueError):
+            live = None
+    return render_review_page(ticket, pattern if isinstance(pattern, dict) else {}, live,
+                              label, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _next(config: Any, ticket: Ticket) -> list[str]:
