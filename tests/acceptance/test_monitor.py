@@ -449,3 +449,22 @@ def test_the_daily_digest_tells_each_author_how_their_patterns_did(
     code, out, _err = invoke("notify", "digest", "--events", str(path), "--now",
                              "2030-01-02T10:00:00Z")
     assert code == 0 and out.startswith("jane.doe@example.org: 1 pattern(s) (")
+
+
+def test_two_monitor_runs_at_once_escalate_one_incident_once(
+        repo: Path, write_pattern: WritePattern) -> None:
+    """The monitor's lock: the second run waits, then finds the incident recorded."""
+    import subprocess
+    import sys
+
+    ticket = live_pattern(repo, write_pattern)
+    path = write_events(repo, reports("abc"))
+    runs = [subprocess.Popen([sys.executable, "-m", "pubflow", "--actor", "monitor-bot",
+                              "monitor", "--events", str(path), "--auto-rollback"], cwd=repo,
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(3)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [1, 1, 1], outputs
+    assert len(escalated_events(ticket)) == 1 and len(escalation_messages(repo)) == 1
+    assert sum("nothing done again" in out for out, _err in outputs) == 2
+    assert git(repo, "status", "--porcelain") == ""

@@ -205,7 +205,17 @@ def ticket_of_version(config: Config, env: Environment, pattern: str,
 
 def escalate(config: Config, escalation: Escalation, environment: str, actor: str,
              now: datetime, auto_rollback: bool) -> EscalationOutcome:
-    """Escalate one incident, unless it was escalated before."""
+    """Escalate one incident, unless it was escalated before. Under the monitor's own lock
+    (in git's common directory): two `monitor` runs at once never both escalate it."""
+    from pubflow.records.store import lock_path
+    from pubflow.storage.files import exclusive_lock
+
+    with exclusive_lock(lock_path(config.root).with_name("monitor.lock")):
+        return _escalate(config, escalation, environment, actor, now, auto_rollback)
+
+
+def _escalate(config: Config, escalation: Escalation, environment: str, actor: str,
+              now: datetime, auto_rollback: bool) -> EscalationOutcome:
     from pubflow.records.environments import load_environment
 
     incident = incident_id(environment, escalation)
