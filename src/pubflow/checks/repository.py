@@ -64,9 +64,8 @@ def cross_file_issues(entries: list[RepoEntry], known_ids: set[str]) -> Iterator
                 shared.setdefault(entry.id, [first]).append(entry.file)
     for entry in entries:
         if entry.id in shared:
-            others = [f for f in shared[entry.id] if f != entry.file]
             yield entry.file, Issue("/id", "repo.duplicate-id",
-                                    f"id '{entry.id}' is also used by {', '.join(others)}",
+                                    duplicate_message(entry.id, entry.file, shared[entry.id]),
                                     "Every pattern needs its own id; rename one of them.")
         for index, related in enumerate(entry.related):
             if related == entry.id:
@@ -78,3 +77,18 @@ def cross_file_issues(entries: list[RepoEntry], known_ids: set[str]) -> Iterator
                                         f"relatedPatterns[{index}] '{related}' does not exist "
                                         "in the repository",
                                         "Fix the id, or add the related pattern first.")
+
+
+def duplicate_message(pattern_id: str, file: str, holders: list[str]) -> str:
+    """What one of the files sharing `pattern_id` is told: the other file when there is one,
+    else how many others there are and the first of them.
+
+    Never the whole list: with thirteen thousand copies of one pattern, each finding naming
+    every other copy made a report of gigabytes; the count and one place keep each message
+    short, so a report grows with the number of files, not with its square.
+    """
+    first = holders[1] if holders[0] == file else holders[0]
+    others = len(holders) - 1
+    if others == 1:
+        return f"id '{pattern_id}' is also used by {first}"
+    return f"id '{pattern_id}' is also used by {others} other files, first {first}"

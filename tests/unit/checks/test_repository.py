@@ -39,11 +39,11 @@ def test_a_shared_id_is_reported_on_every_file_naming_the_others() -> None:
                entry("e", None)]
     assert found(cross_file_issues(entries, set())) == [
         ("patterns/a.json", "/id", "repo.duplicate-id",
-         "id 'same' is also used by patterns/b.json, patterns/d.json"),
+         "id 'same' is also used by 2 other files, first patterns/b.json"),
         ("patterns/b.json", "/id", "repo.duplicate-id",
-         "id 'same' is also used by patterns/a.json, patterns/d.json"),
+         "id 'same' is also used by 2 other files, first patterns/a.json"),
         ("patterns/d.json", "/id", "repo.duplicate-id",
-         "id 'same' is also used by patterns/a.json, patterns/b.json"),
+         "id 'same' is also used by 2 other files, first patterns/a.json"),
     ]
 
 
