@@ -31,6 +31,9 @@ class ReportOptions:
     """`pubflow.__version__`, recorded in JSON, SARIF, JUnit and Markdown."""
     generated_at: str = ""
     """ISO-8601 UTC timestamp supplied by the caller, so output is reproducible; "" omits it."""
+    full_report: str = ""
+    """Where every finding can be read, named by SARIF when GitHub's limits make it leave
+    results out (the GitHub Action's job log, say); "" names `pubflow validate --format json`."""
 
 
 Reporter = Callable[[ValidationReport, ReportOptions], str]

@@ -142,6 +142,11 @@ def _one_line(value: Any) -> str:
     return _ONE_LINE.encode(list(value) if isinstance(value, Iterator) else value)
 
 
+def compact_json(value: Any) -> str:
+    """`value` on one line, as `json_chunks` writes its inner levels (surrogates kept)."""
+    return _ONE_LINE.encode(value)
+
+
 def joined_lines(lines: Iterable[str]) -> Iterator[str]:
     """Each line with its newline, without trailing blank lines: a Markdown document's text,
     produced as the lines come."""

@@ -64,7 +64,8 @@ def summary_text(report: ValidationReport, options: ReportOptions, headline: str
     if len(encoded) <= limit:
         return text
     note = (f"\n\n**The report was cut here to stay under GitHub's 1 MiB summary limit.** "
-            f"_{headline}._ Every finding is in the SARIF file and in the log.\n")
+            f"_{headline}._ Every finding is in the log (the SARIF file keeps up to GitHub's "
+            "limits).\n")
     cut = encoded[: limit - len(note.encode("utf-8"))].decode("utf-8", errors="ignore")
     return cut[: cut.rfind("\n") + 1] + note
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -13,7 +16,8 @@ import pytest
 
 from pubflow.findings import FileResult, Finding, Severity, ValidationReport
 from pubflow.reporters import REPORTER_BY_NAME, ReportOptions
-from pubflow.reporters.sarif import artifact_location
+from pubflow.reporters import sarif as sarif_module
+from pubflow.reporters.sarif import MAX_GZIP_BYTES, artifact_location, select
 from tests.unit.reporters.conftest import OPTIONS, TRICKY
 
 render = REPORTER_BY_NAME["sarif"]
@@ -74,7 +78,13 @@ def test_one_rule_per_rule_id_with_help_from_the_hint(report: ValidationReport) 
     # A rule pubflow does not describe still gets a headline naming its check.
     assert by_id["repo.style"]["shortDescription"] == {"text": "Repository check: repo.style"}
     assert by_id["json.syntax"]["properties"] == {"tags": ["schema"]}
-    assert "help" not in by_id["repo.style"]  # its only finding has no hint
+    # GitHub requires a full description and help for every rule (sarif-multitool's GH2012).
+    for rule in rules:
+        assert rule["fullDescription"]["text"].startswith(rule["shortDescription"]["text"])
+        assert rule["help"]["text"]
+    assert by_id["repo.style"]["help"] == {  # its only finding has no hint
+        "text": "Repository check: repo.style See the result's message for the place."}
+    assert by_id["scorecard.marginal"]["defaultConfiguration"] == {"level": "warning"}
 
 
 def test_results_point_at_file_line_column_and_pointer(report: ValidationReport) -> None:
@@ -160,3 +170,83 @@ def test_a_clean_run_reports_an_empty_result_list(clean: ValidationReport) -> No
     passing = ValidationReport(tuple(FileResult(r.file) for r in clean.files))
     run = sarif(passing)["runs"][0]
     assert run["results"] == [] and run["tool"]["driver"]["rules"] == []
+
+
+# --- GitHub's limits: 25 000 results per run, 10 MB gzipped ------------------------------------
+
+
+def _many(count: int, severity: Severity = Severity.ERROR, *, prefix: str = "p",
+          message: Callable[[int], str] = lambda i: "m") -> list[FileResult]:
+    return [FileResult(f"patterns/{prefix}{i:06d}.json",
+                       (Finding(f"patterns/{prefix}{i:06d}.json", 1, 1, "/id", "repo.duplicate-id",
+                                severity, message(i)),))
+            for i in range(count)]
+
+
+def test_within_the_limits_nothing_is_left_out(report: ValidationReport) -> None:
+    run = sarif(report)["runs"][0]
+    assert "properties" not in run
+    assert "toolExecutionNotifications" not in run["invocations"][0]
+    assert select(report.findings).left_out == 0
+
+
+def test_past_25000_results_the_least_important_are_left_out_and_the_run_says_so() -> None:
+    files = [*_many(100, Severity.NOTE, prefix="n"), *_many(24_950, prefix="e"),
+             *_many(100, Severity.WARNING, prefix="w")]
+    log = sarif(ValidationReport(tuple(files)))
+    run = log["runs"][0]
+    results = run["results"]
+    VALIDATOR.validate({**log, "runs": [{**run, "results": results[:10]}]})  # quicker whole
+    assert len(results) == 25_000
+    levels = [r["level"] for r in results]
+    assert levels.count("error") == 24_950 and levels.count("warning") == 50
+    assert "note" not in levels
+    # The kept warnings are the first ones, and the results keep the report's order.
+    warnings = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                for r in results if r["level"] == "warning"]
+    assert warnings == [f"patterns/w{i:06d}.json" for i in range(50)]
+    assert run["properties"]["pubflow"] == {
+        "resultsLeftOut": 150, "resultsTotal": 25_150,
+        "leftOutByLevel": {"error": 0, "warning": 50, "note": 100},
+        "fullReport": "the output of `pubflow validate --format json` (the GitHub Action prints "
+                      "them all in its job log)"}
+    [notification] = run["invocations"][0]["toolExecutionNotifications"]
+    assert notification["level"] == "warning"
+    assert notification["message"]["text"].startswith(
+        "150 of 25150 results were left out (50 warning(s), 100 note(s)) to stay within GitHub "
+        "code scanning's limits (25000 results per run, 10 MB gzipped)")
+    assert run["invocations"][0]["executionSuccessful"] is True
+
+
+def test_the_full_report_can_be_named_by_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sarif_module, "MAX_RESULTS", 10)
+    options = ReportOptions(full_report="the job log of run 42")
+    run = sarif(ValidationReport(tuple(_many(11))), options)["runs"][0]
+    assert len(run["results"]) == 10
+    assert run["properties"]["pubflow"]["fullReport"] == "the job log of run 42"
+    assert run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"].endswith(
+        "Every finding is in the job log of run 42.")
+
+
+def test_past_10_mb_gzipped_results_are_left_out_until_the_log_fits() -> None:
+    # 24 000 results of 1 KB of hex noise each: 13 MB gzipped, under the count limit.
+    def noise(i: int) -> str:
+        return "".join(hashlib.sha512(f"{i}.{j}".encode()).hexdigest() for j in range(8))
+
+    files = tuple(_many(24_000, message=noise))
+    text = render(ValidationReport(files), OPTIONS)
+    packed = len(gzip.compress(text.encode("utf-8")))
+    run = json.loads(text)["runs"][0]
+    left_out = run["properties"]["pubflow"]["resultsLeftOut"]
+    assert 8_000_000 < packed <= MAX_GZIP_BYTES
+    assert 0 < left_out < 24_000 and len(run["results"]) == 24_000 - left_out
+
+
+def test_selection_keeps_errors_before_warnings_before_notes() -> None:
+    findings = [f for r in (*_many(5, Severity.NOTE), *_many(5, Severity.WARNING), *_many(5))
+                for f in r.findings]
+    chosen = select(findings, max_results=7)
+    assert chosen.kept == {Severity.ERROR: 5, Severity.WARNING: 2, Severity.NOTE: 0}
+    assert chosen.left_out == 8
+    small = select(findings, budget=0)
+    assert small.kept == {Severity.ERROR: 0, Severity.WARNING: 0, Severity.NOTE: 0}
