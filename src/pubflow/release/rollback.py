@@ -41,6 +41,8 @@ class RollbackResult:
     commit: str
     recovered: str | None = None
     deliveries: tuple[Any, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What a depublication leaves pointing at nothing: live patterns that name it."""
 
 
 def rollback(config: Config, pattern_id: str, environment: str, to_version: str | None,
@@ -64,9 +66,11 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
                               hint="`pubflow status` shows what runs where.")
         current = str(live.version)
         ticket = _ticket(root, str(live.ticket))
+        warnings: tuple[str, ...] = ()
         if depublish:
             change = _depublish(config, env, pattern_id, ticket, actor, now, why)
             target = None
+            warnings = _pointing_at(root, env, pattern_id)
         elif live.rollout is not None:
             rollout = live.rollout
             if to_version not in (None, rollout.stable):
@@ -91,7 +95,21 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
     from pubflow.notify import events
 
     told = events.rolled_back(config, pattern_id, environment, current, target, why, ticket, now)
-    return RollbackResult(pattern_id, environment, current, target, sha, recovered, tuple(told))
+    return RollbackResult(pattern_id, environment, current, target, sha, recovered, tuple(told),
+                          warnings)
+
+
+def _pointing_at(root: Path, env: Environment, pattern_id: str) -> tuple[str, ...]:
+    """Live patterns in `env` whose packaged `relatedPatterns` name `pattern_id`."""
+    found = []
+    for other, entry in sorted(env.patterns.items()):
+        if other == pattern_id:
+            continue
+        document = _packaged(root, other, str(entry.version)) or {}
+        if pattern_id in (document.get("relatedPatterns") or []):
+            found.append(f"{other} {entry.version} (live in {env.name}) still names "
+                         f"{pattern_id} in relatedPatterns")
+    return tuple(found)
 
 
 def refuse_actor(config: Config, actor: str, environment: str, what: str) -> str | None:

@@ -1,8 +1,9 @@
 """Smoke checks after a promotion is written and before it is committed.
 
 They look at what the live platform will read: the package's checksums, the packaged JSON
-against the pattern schema, the page rendering to the packaged bytes, and the catalog listing
-the pattern. Any failure undoes the promotion (see `operation.apply`).
+against the pattern schema, the page rendering to the packaged bytes, the catalog listing
+the pattern, and every pattern its `relatedPatterns` names being live there too (a page must
+not link to a pattern readers cannot open). Any failure undoes the promotion (see `operation.apply`).
 
 `PUBFLOW_TEST_FAIL_SMOKE=<check>` makes the named check fail, so tests can prove the undo.
 """
@@ -50,3 +51,10 @@ def smoke_checks(root: Path, environment: str, pattern_id: str, version: str) ->
     if row is None or row.get("version") != live_version or forced == "catalog":
         raise fail("catalog", f"the {environment} catalog does not list {pattern_id} "
                               f"{live_version}")
+    env = load_environment(root, environment)
+    missing = [str(other) for other in data.get("relatedPatterns") or []
+               if isinstance(other, str) and env.live(other) is None]
+    if missing or forced == "related":
+        raise fail("related", f"relatedPatterns names {', '.join(missing) or 'forced'}, not "
+                              f"live in {environment}; promote {'it' if len(missing) == 1 else 'them'}"
+                              " first, or drop the link")
