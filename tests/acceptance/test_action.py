@@ -1,8 +1,8 @@
 """The composite action in `action.yml`: valid against the public schema for GitHub actions,
 and executed step by step by a small harness with GitHub's environment simulated
 (`GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, `GITHUB_PATH`, `RUNNER_TEMP`, inputs and
-`${{ }}` expressions). `uses:` steps (actions/setup-python) are GitHub's own and are skipped:
-the harness already runs on a Python. The install step runs for real, once per session.
+`${{ }}` expressions). `uses:` steps (actions/setup-python, actions/cache) are GitHub's own
+and are skipped: the harness already runs on a Python. The install step runs for real, once per session.
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ def _read_outputs(path: Path) -> dict[str, str]:
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     index = 0
     while index < len(lines):
+        if "<<" not in lines[index]:  # the one-line form, name=value
+            name, _, value = lines[index].partition("=")
+            outputs[name] = value
+            index += 1
+            continue
         name, _, delimiter = lines[index].partition("<<")
         end = lines.index(delimiter, index + 1)
         outputs[name] = "\n".join(lines[index + 1:end])
@@ -80,6 +85,7 @@ class Harness:
         self.runner_temp = runner_temp
         self.path_file = runner_temp / "github_path"
         self.installed = False
+        self.step_outputs: dict[str, dict[str, str]] = {}
 
     def run(self, workspace: Path, overrides: dict[str, str] | None = None) -> StepRun:
         inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
@@ -88,6 +94,7 @@ class Harness:
         summary.unlink(missing_ok=True)
         step_outputs: dict[str, dict[str, str]] = {}
         last = StepRun(0, "", "", {}, "")
+        self.step_outputs = step_outputs
         failed = 0
         stdout = stderr = ""
         for step in ACTION["runs"]["steps"]:
@@ -181,6 +188,9 @@ def test_clean_repository_passes(repo: Path, harness: Harness) -> None:
     _write(repo, valid_pattern())
     run = harness.run(repo)
     assert run.returncode == 0, run.stdout + run.stderr
+    # The cache step's key: pip's cache folder and a hash of pubflow's dependencies.
+    cache = harness.step_outputs["pip-cache"]
+    assert cache["dir"] and re.fullmatch(r"key=[0-9a-f]{20}", f"key={cache['key']}")
     assert run.outputs["passed"] == "true"
     assert "::error" not in run.stdout
 
@@ -198,3 +208,56 @@ def test_hand_edited_ticket_fails_the_verify_step(repo: Path, write_pattern: Cal
     assert f".pubflow/tickets/{ticket_id}.yaml" in run.stdout
     assert "problem(s)" in run.stderr
     assert harness.run(repo, {"verify": "false"}).returncode == 0
+
+
+def _install_step() -> str:
+    return next(step["run"] for step in ACTION["runs"]["steps"]
+                if "pip install" in step.get("run", ""))
+
+
+def test_the_install_step_finds_a_windows_venv(tmp_path: Path) -> None:
+    """What only a Windows runner could prove, simulated: `python -m venv` there makes
+    Scripts/python.exe, not bin/python, and Git Bash's `cygpath -w` gives GITHUB_PATH the
+    runner's own form of the folder. Stand-ins for python and cygpath record what they get."""
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    calls = tmp_path / "calls"
+    (stubs / "python").write_text(
+        '#!/bin/bash\n'
+        '[ "$1 $2" = "-m venv" ] || exit 9\n'
+        'mkdir -p "$3/Scripts"\n'
+        'printf \'#!/bin/bash\\necho "venv python $*" >> "%s"\\n\' "$CALLS" > "$3/Scripts/python"\n'
+        'chmod +x "$3/Scripts/python"\n')
+    (stubs / "cygpath").write_text('#!/bin/bash\n[ "$1" = -w ] || exit 9\n'
+                                   'echo "C:${2//\\//\\\\}"\n')
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    runner_temp = tmp_path / "runner temp"
+    runner_temp.mkdir()
+    github_path = tmp_path / "github_path"
+    env = {"PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}", "RUNNER_TEMP": str(runner_temp),
+           "GITHUB_PATH": str(github_path), "CALLS": str(calls),
+           "PUBFLOW_ACTION_PATH": str(PROJECT), "HOME": str(tmp_path)}
+    done = subprocess.run(["bash", "-e", "-c", _install_step()], env=env, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert calls.read_text().split("\n")[0].startswith("venv python -m pip install")
+    scripts = f"{runner_temp}/pubflow-venv/Scripts"
+    assert github_path.read_text() == "C:" + scripts.replace("/", "\\") + "\n"
+
+
+def test_the_install_step_uses_bin_on_posix(tmp_path: Path) -> None:
+    """Linux and macOS: bin/, and no cygpath, so GITHUB_PATH gets the folder as it is."""
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    (stubs / "python").write_text(
+        '#!/bin/bash\nmkdir -p "$3/bin"\nprintf \'#!/bin/bash\\nexit 0\\n\' > "$3/bin/python"\n'
+        'chmod +x "$3/bin/python"\n')
+    (stubs / "python").chmod(0o755)
+    github_path = tmp_path / "github_path"
+    env = {"PATH": f"{stubs}{os.pathsep}/usr/bin{os.pathsep}/bin", "RUNNER_TEMP": str(tmp_path),
+           "GITHUB_PATH": str(github_path), "PUBFLOW_ACTION_PATH": str(PROJECT)}
+    done = subprocess.run(["bash", "-e", "-c", _install_step()], env=env, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert github_path.read_text() == f"{tmp_path}/pubflow-venv/bin\n"

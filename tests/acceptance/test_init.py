@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -40,6 +41,12 @@ def test_init_scaffolds_a_repository_that_validates(tmp_path: Path,
     workflow = yaml.load((target / ".github/workflows/pubflow.yml").read_text())
     steps = workflow["jobs"]["validate"]["steps"]
     assert any(str(s.get("uses", "")).startswith("pubflow/pubflow@v") for s in steps)
+    # Pinned third-party actions, a time limit and the whole history (issue 16, item 3).
+    assert workflow["jobs"]["validate"]["timeout-minutes"] == 15
+    third_party = [str(s["uses"]) for s in steps
+                   if "uses" in s and not str(s["uses"]).startswith("pubflow/")]
+    assert third_party and all(re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", u) for u in third_party)
+    assert steps[0]["with"]["fetch-depth"] == 0
     monkeypatch.chdir(target)
     code, out, err = invoke("validate")
     assert code == 0, out + err
