@@ -87,10 +87,30 @@ def build_app(only: str | None = None) -> typer.Typer:
         module = importlib.import_module(f"pubflow.cli.{module_name}")
         target = getattr(module, attribute)
         if isinstance(target, typer.Typer):
+            for info in target.registered_commands:
+                info.help = reflowed(info.help if info.help is not None
+                                     else getattr(info.callback, "__doc__", None))
             cli.add_typer(target, name=name)
         else:
-            cli.command(name)(target)
+            cli.command(name, help=reflowed(target.__doc__))(target)
     return cli
+
+
+def reflowed(text: str | None) -> str | None:
+    """A docstring whose prose paragraphs are each one line, for the help screen to wrap at
+    the terminal's width (it keeps single line breaks, so a paragraph wrapped at 90
+    columns in the source came out ragged at 80). Indented paragraphs (the examples) and
+    lists keep their lines."""
+    if text is None:
+        return None
+    import inspect
+
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        paragraph if any(line[:1].isspace() or line.startswith(("- ", "\b"))
+                         for line in paragraph.splitlines())
+        else " ".join(line.strip() for line in paragraph.splitlines())
+        for paragraph in paragraphs)
 
 
 def command_named(argv: list[str]) -> str | None:

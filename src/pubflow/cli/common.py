@@ -102,12 +102,15 @@ def print_error(message: str, hint: str | None = None) -> None:
 
 
 def make_console() -> Any:
-    """A rich console for tables: colour on a terminal only; wide and plain when piped."""
+    """A rich console for tables: colour on a terminal only; plain when piped, as wide as
+    COLUMNS says (else wide: 200)."""
     from rich.console import Console
+
+    from pubflow.cli.terminal import piped_width
 
     color = use_color(sys.stdout)
     return Console(no_color=not color, highlight=False, force_terminal=color or None,
-                   width=None if color else 200, soft_wrap=not color)
+                   width=None if color else piped_width(), soft_wrap=not color)
 
 
 def repo_context(*, needs_git: bool = True) -> tuple[Config, datetime]:

@@ -42,7 +42,7 @@ def diagrams(
 
       pubflow diagrams
 
-      pubflow diagrams docs/flow.mmd patterns/incident-escalation.json --format json
+      pubflow diagrams docs/flow.mmd patterns/incident-escalation.json -f json
     """
     from pubflow.config import find_root, load_config
     from pubflow.diagrams.lint import DIAGRAM_SUFFIXES, lint_targets
@@ -65,9 +65,13 @@ def diagrams(
 
 def _print(results: list[DiagramResult], budgets: DiagramBudgets, *, quiet: bool,
            verbose: bool) -> None:
-    from rich.table import Table
+    from rich.markup import escape
+
+    from pubflow.cli.tables import Col, print_table
 
     console = make_console()
+    columns = [Col("measure"), Col("count", keep=True, justify="right"),
+               Col("budget", keep=True, justify="right"), Col("verdict")]
     for r in results:
         if quiet and r.ok:
             continue
@@ -79,24 +83,19 @@ def _print(results: list[DiagramResult], budgets: DiagramBudgets, *, quiet: bool
                               end="")
                 console.print(e.message, markup=False)
             continue
-        table = Table(title=where, title_justify="left", show_edge=True)
-        table.add_column("measure")
-        table.add_column("count", justify="right")
-        table.add_column("budget", justify="right")
-        table.add_column("verdict")
         rows = [
             ("actors", r.actors or 0, budgets.max_actors),
             ("steps", r.steps or 0, budgets.max_steps),
             ("alt blocks", r.alt_blocks or 0, budgets.max_alt_blocks),
         ]
-        for name, count, limit in rows:
-            verdict = "[green]ok[/green]" if count <= limit else "[red]over budget[/red]"
-            table.add_row(name, str(count), str(limit), verdict)
+        cells = [[name, str(count), str(limit),
+                  "[green]ok[/green]" if count <= limit else "[red]over budget[/red]"]
+                 for name, count, limit in rows]
         nested_ok = not r.nested_alt or budgets.allow_nested_alt
-        table.add_row("nested alt", "yes" if r.nested_alt else "no",
+        cells.append(["nested alt", "yes" if r.nested_alt else "no",
                       "allowed" if budgets.allow_nested_alt else "none",
-                      "[green]ok[/green]" if nested_ok else "[red]not allowed[/red]")
-        console.print(table)
+                      "[green]ok[/green]" if nested_ok else "[red]not allowed[/red]"])
+        print_table(console, escape(where), columns, cells)
         for v in r.violations:
             console.print(f"  {v.message}", style="red", markup=False)
         if verbose and r.actor_ids:

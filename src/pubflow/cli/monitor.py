@@ -153,7 +153,7 @@ def impact(
 
       pubflow report impact --events events.jsonl
 
-      pubflow report impact --events events.jsonl --days 7 --format json -o impact.json
+      pubflow report impact --events events.jsonl --days 7 -f json -o impact.json
     """
     from datetime import timedelta
 

@@ -80,9 +80,10 @@ def promote(
 
     Examples:
 
-      pubflow promote PUB-2026-001 --to staging --release minor --notes "Adds an SLA step"
+      pubflow promote PUB-2026-001 --to staging --release minor --notes "SLA step"
 
-      pubflow promote PUB-2026-001 --to production --canary 10,25,50,100 --health-cmd ./check.sh
+      pubflow promote PUB-2026-001 --to production --canary 10,25,50,100 \\
+          --health-cmd ./check.sh
 
       pubflow promote PUB-2026-001 --to production --health-cmd ./check.sh
     """
@@ -180,11 +181,13 @@ def rollback(
 
     Examples:
 
-      pubflow rollback incident-escalation --env production --reason "broken step 3"
+      pubflow rollback incident-escalation --env production --reason "step 3"
 
-      pubflow rollback incident-escalation --env production --to 1.0.0 --reason "audit"
+      pubflow rollback incident-escalation --env production --to 1.0.0 \\
+          --reason "audit"
 
-      pubflow rollback incident-escalation --env staging --depublish --reason "withdrawn"
+      pubflow rollback incident-escalation --env staging --depublish \\
+          --reason "withdrawn"
     """
     from pubflow.release.rollback import rollback as run_rollback
 

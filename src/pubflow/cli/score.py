@@ -65,23 +65,23 @@ def _as_json(results: list[PatternScore], config: Any) -> dict[str, Any]:
 
 
 def _print_table(results: list[PatternScore], *, quiet: bool, verbose: bool) -> None:
-    from rich.table import Table
-
     from pubflow.checks.scorecard import DIMENSIONS, MAX_TOTAL
+    from pubflow.cli.tables import Col, print_table
+    from pubflow.cli.terminal import shown as safe
 
     console = make_console()
     shown = [r for r in results if not quiet or not r.passed or r.marginal]
     if not shown:
         return
-    table = Table(title="HQO scorecard", title_justify="left")
-    table.add_column("pattern", overflow="fold")
-    for dimension in DIMENSIONS:
-        table.add_column(dimension, justify="right")
-    table.add_column("total", justify="right")
-    table.add_column("verdict")
+    columns = [Col("pattern", keep=True),
+               *(Col(dimension, keep=True, justify="right") for dimension in DIMENSIONS),
+               Col("total", keep=True, justify="right"), Col("verdict")]
+    rows = []
     for r in shown:
+        label = safe(r.label)
         if r.scores is None:
-            table.add_row(r.label, *["–"] * len(DIMENSIONS), "–", f"[red]{r.problem}[/red]")
+            rows.append([label, *["–"] * len(DIMENSIONS), "–",
+                         f"[red]{safe(r.problem or '')}[/red]"])
             continue
         cells = [
             f"[red]{s}[/red]" if dim in r.weak else str(s)
@@ -90,8 +90,8 @@ def _print_table(results: list[PatternScore], *, quiet: bool, verbose: bool) -> 
         verdict = ("[red]fail[/red]" if not r.passed
                    else "[yellow]marginal (priority review)[/yellow]" if r.marginal
                    else "[green]pass[/green]")
-        table.add_row(r.label, *cells, f"{r.total}/{MAX_TOTAL}", verdict)
-    console.print(table)
+        rows.append([label, *cells, f"{r.total}/{MAX_TOTAL}", verdict])
+    print_table(console, "HQO scorecard", columns, rows)
     if verbose or not quiet:
         failed = sum(1 for r in results if not r.passed)
         marginal = sum(1 for r in results if r.marginal)

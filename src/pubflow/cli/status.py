@@ -67,27 +67,27 @@ def status(
 
 
 def _print_status(dashboard: Dashboard) -> None:
-    from rich.table import Table
-
     from pubflow.cli.common import make_console
+    from pubflow.cli.tables import Col, print_table
 
     console = make_console()
     if dashboard.recovered:
         console.print(f"pubflow: {shown(dashboard.recovered)}")
+    columns = [Col("pattern", keep=True), Col("version", keep=True), Col("canary"),
+               Col("ticket", keep=True), Col("release", keep=True), Col("by", keep=True),
+               Col("at", keep=True), Col("notes")]
     for env in dashboard.environments:
-        table = Table(title=f"{shown(env.name)}: {len(env.patterns)} pattern(s)",
-                      title_justify="left")
-        for column in ("pattern", "version", "canary", "ticket", "release", "by", "at", "notes"):
-            table.add_column(column)
+        rows = []
         for row in env.patterns:
             rollout = row.rollout
             canary = (f"{rollout.canary} at {rollout.weight}% (stable "
                       f"{rollout.stable or 'none'})") if rollout else ""
             notes = (row.notes or "").splitlines()
-            table.add_row(*(shown(value) for value in (
+            rows.append([shown(value) for value in (
                 row.pattern, row.version, canary, row.ticket, row.release or "",
-                row.by or "", row.at or "", notes[0][:60] if notes else "")))
-        console.print(table)
+                row.by or "", row.at or "", notes[0][:60] if notes else "")])
+        print_table(console, f"{shown(env.name)}: {len(env.patterns)} pattern(s)", columns,
+                    rows)
     tickets = dashboard.tickets
     states = ", ".join(f"{state} {count}" for state, count in tickets.by_state.items())
     console.print(shown(f"tickets: {tickets.total}" + (f" ({states})" if states else "")))
@@ -95,14 +95,12 @@ def _print_status(dashboard: Dashboard) -> None:
         console.print(shown(f"overdue: {item.id} ({item.pattern}) with {item.reviewer}, "
                             f"due {item.due}"))
     if dashboard.recent_events:
-        table = Table(title="recent events", title_justify="left")
-        for column in ("at", "actor", "kind", "what"):
-            table.add_column(column)
-        for event in reversed(dashboard.recent_events):
-            table.add_row(*(shown(value) for value in (
-                event.get("at"), event.get("actor"), event.get("kind"),
-                _describe_event(event))))
-        console.print(table)
+        rows = [[shown(value) for value in (
+            event.get("at"), event.get("actor"), event.get("kind"), _describe_event(event))]
+            for event in reversed(dashboard.recent_events)]
+        print_table(console, "recent events",
+                    [Col("at", keep=True), Col("actor", keep=True), Col("kind", keep=True),
+                     Col("what")], rows)
 
 
 def _describe_event(event: Mapping[str, Any]) -> str:

@@ -35,6 +35,13 @@ def use_color(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
+def piped_width() -> int:
+    """The width of text written to a pipe or file: COLUMNS when set (a user who asks for
+    80 gets 80), else 200, so tables in logs need not wrap."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 20 else 200
+
+
 def write_output(text: str | Iterable[str], output: Path | None) -> None:
     """Write a report (whole, or in pieces as they are produced) to `--output FILE`
     (atomically) or to stdout."""

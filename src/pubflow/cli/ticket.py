@@ -141,13 +141,13 @@ def show(
     author = ticket.author
     console.print(f"[bold]{shown(ticket.id)}[/bold]  {shown(ticket.state)}  "
                   f"(priority {shown(ticket.priority)})")
-    console.print(f"pattern:  {shown(pinned.id)} {shown(pinned.version or '?')}  "
-                  f"{shown(pinned.path)}")
-    console.print(f"digest:   sha256:{shown(pinned.digest)}")
-    console.print(f"author:   {shown(author.id or '?')} <{shown(author.email or '?')}>")
-    console.print(f"reviewer: {shown(ticket.reviewer or '-')}")
+    _field(console, "pattern:", f"{shown(pinned.id)} {shown(pinned.version or '?')}  "
+                                f"{shown(pinned.path)}")
+    _field(console, "digest:", f"sha256:{shown(pinned.digest)}")
+    _field(console, "author:", f"{shown(author.id or '?')} <{shown(author.email or '?')}>")
+    _field(console, "reviewer:", shown(ticket.reviewer or "-"))
     due = ticket.due or "-"
-    console.print(f"due:      {shown(due)}{'  OVERDUE' if ticket.is_overdue(now) else ''}")
+    _field(console, "due:", f"{shown(due)}{'  OVERDUE' if ticket.is_overdue(now) else ''}")
     for finding in ticket.findings:
         console.print(shown(f"  {finding['file']}:{finding['line']}:{finding['column']}: "
                             f"[{finding['rule']}] {finding['message']}"))
@@ -160,7 +160,7 @@ def show(
                 status = "open" if c.open else f"resolved by {c.resolved_by}"
                 console.print("    " + shown(f"{c.id} [{c.severity}] {c.text} ({c.by}, "
                                                   f"{status})"))
-    console.print(_history_table(ticket))
+    _print_history(console, ticket)
     console.print("next:")
     for step in _next(config, ticket):
         console.print(f"  - {shown(step)}")
@@ -192,6 +192,19 @@ def _review_page(config: Any, ticket: Ticket, now: datetime) -> str:
             live = None
     return render_review_page(ticket, pattern if isinstance(pattern, dict) else {}, live,
                               label, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _field(console: Any, label: str, value: str) -> None:
+    """`label  value` on one line when it fits the terminal, else the value on the lines
+    below, wrapped at spaces: a digest or a path is never split from its start."""
+    from rich.text import Text
+
+    line = Text.from_markup(f"{label:<10}{value}")
+    if line.cell_len <= console.width:
+        console.print(line, soft_wrap=True)
+        return
+    console.print(label)
+    console.print(Text("  ").append_text(Text.from_markup(value)), soft_wrap=False)
 
 
 def _next(config: Any, ticket: Ticket) -> list[str]:
@@ -249,15 +262,17 @@ def list_tickets(
     if not tickets:
         sys.stderr.write("pubflow: no tickets match\n")
         return
-    from rich.table import Table
+    from pubflow.cli.tables import Col, print_table
 
-    table = Table("ticket", "state", "priority", "pattern", "version", "reviewer", "due")
+    cells = []
     for summary in tickets:
         due = (summary.due or "-") + (" OVERDUE" if summary.is_overdue(now) else "")
-        table.add_row(*(shown(value) for value in (
+        cells.append([shown(value) for value in (
             summary.id, summary.state, summary.priority, summary.pattern_id,
-            summary.pattern_version or "?", summary.reviewer or "-", due)))
-    make_console().print(table)
+            summary.pattern_version or "?", summary.reviewer or "-", due)])
+    columns = [Col(name, keep=True) for name in ("ticket", "state", "priority", "pattern",
+                                                 "version", "reviewer")]
+    print_table(make_console(), None, [*columns, Col("due")], cells)
 
 
 @ticket_app.command("history")
@@ -276,7 +291,7 @@ def history(ticket_id: TicketArg, output_format: FormatOpt = Format.text) -> Non
         write_output(json.dumps({"id": ticket.id, "history": ticket.to_plain()["history"]},
                                 indent=2) + "\n", None)
         return
-    make_console().print(_history_table(ticket))
+    _print_history(make_console(), ticket)
 
 
 @ticket_app.command("route")
@@ -416,7 +431,7 @@ def withdraw(
 
     Examples:
 
-      pubflow ticket withdraw PUB-2026-001 --reason "replaced by the new escalation pattern"
+      pubflow ticket withdraw PUB-2026-001 --reason "replaced by a new pattern"
 
       pubflow --actor editor1 ticket withdraw PUB-2026-001 --reason "author left"
     """
@@ -451,17 +466,18 @@ def _summary(ticket: Ticket, now: datetime) -> dict[str, Any]:
     }
 
 
-def _history_table(ticket: Ticket) -> Any:
-    from rich.table import Table
+def _print_history(console: Any, ticket: Ticket) -> None:
+    from pubflow.cli.tables import Col, print_table
 
-    table = Table("at (UTC)", "actor", "event", "from", "to", "reason", title=ticket.id)
+    rows = []
     for event in ticket.history:
         # a bookkeeping event (an escalation, a new id) leaves the state as it was
         same = event.from_state == event.to_state
-        table.add_row(*(shown(value) for value in (
+        rows.append([shown(value) for value in (
             event.at, event.actor, event.event, event.from_state or "-",
-            "(unchanged)" if same else event.to_state, event.reason or "")))
-    return table
+            "(unchanged)" if same else event.to_state, event.reason or "")])
+    columns = [Col(name, keep=True) for name in ("at (UTC)", "actor", "event", "from", "to")]
+    print_table(console, shown(ticket.id), [*columns, Col("reason")], rows)
 
 
 @ticket_app.command("verify")

@@ -90,7 +90,7 @@ def validate(
 
       pubflow validate patterns/incident-escalation.json --format json
 
-      pubflow validate --changed --base origin/main --format sarif -o pubflow.sarif
+      pubflow validate --changed --base origin/main -f sarif -o pubflow.sarif
     """
     from pubflow import __version__
     from pubflow.config import find_root, load_config
