@@ -44,7 +44,9 @@ def artefacts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     work = tmp_path_factory.mktemp("packaging")
     sdist = _backend("build_sdist", PROJECT, work)
     with tarfile.open(sdist) as tar:
-        tar.extractall(work / "unpacked", filter="data")
+        # The "data" filter where Python has it (3.11.4 and later; 3.14 makes it the default).
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        tar.extractall(work / "unpacked", **safe)  # type: ignore[arg-type]
     tree = work / "unpacked" / sdist.name.removesuffix(".tar.gz")
     wheel = _backend("build_wheel", tree, work)
     return sdist, tree, wheel
