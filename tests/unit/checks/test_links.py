@@ -206,3 +206,13 @@ def test_fields_whose_links_all_have_a_scheme_are_not_parsed(
 def test_unreadable_or_invalid_files_are_left_to_the_other_checks(repo: Path) -> None:
     (repo / PATTERN).write_text('{"hookMarkdown": "[a](missing.md)", ')
     assert link_findings(repo) == []
+
+
+@pytest.mark.parametrize("hook", ["[a](missing.md)", "[a]\\u0028missing.md)",
+                                  "[a\\u005d(missing.md)", "[a][r]\\n\\n[r]\\u003a missing.md"])
+def test_links_written_with_escapes_in_the_json_are_found(repo: Path, hook: str) -> None:
+    raw = json.dumps(valid_pattern(hookMarkdown="HOOK"), indent=2).replace("HOOK", hook)
+    (repo / PATTERN).write_text(raw)
+    (finding,) = link_findings(repo)
+    assert finding.rule == "links.missing"
+    assert at(raw, finding).startswith("missing.md")
