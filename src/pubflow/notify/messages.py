@@ -69,7 +69,8 @@ def validation_failed(ticket: str, pattern: str, version: str | None, author: st
         "not in review yet. Fix what the report below lists, commit, and run:\n\n"
         f"    pubflow ticket resubmit {ticket}\n\n{report}",
         _people(author), at,
-        {"ticket": ticket, "pattern": pattern, "version": version, "report": report})
+        {"ticket": ticket, "pattern": pattern, "version": version,
+         "state": "validation_failed", "report": report})
 
 
 def ticket_routed(ticket: str, pattern: str, reviewer: str, reviewer_email: str | None,
