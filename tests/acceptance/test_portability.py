@@ -210,7 +210,6 @@ def test_ticket_commands_init_verify_status_and_validate_run_without_fcntl(
         args = [a.format(year=year) for a in step]
         done = pubflow(env, *args, cwd=repo)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
-    assert "approved" in pubflow(env, "ticket", "list", cwd=repo).stdout or True
     assert git(repo, "status", "--porcelain") == ""
     locks = [line for line in sim_log(tmp_path) if "msvcrt.locking" in line]
     # every writing command took the Windows lock: one byte at 0, released the same way
