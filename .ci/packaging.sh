@@ -116,7 +116,7 @@ problems += [f"sdist: stray file {n}" for n in stray]
 
 print(f"wheel: {len(wheel)} files, {len(schemas)} schemas in pubflow/schemas, licence in {dist_info}/licenses")
 print(f"sdist: {len(sdist)} files: the {len(tracked)} tracked files (the root symlink `schemas` "
-      f"as a copy of src/pubflow/schemas), LICENSE, PKG-INFO" if tracked else
+      f"as a copy of src/pubflow/schemas) and PKG-INFO" if tracked else
       f"sdist: {len(sdist)} files, the required ones among them")
 if problems:
     print("\n".join(problems), file=sys.stderr)
