@@ -39,6 +39,10 @@ import pytest
 from tests.acceptance.tickets_support import setup_repo
 from tests.conftest import PROJECT, git
 
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="simulates Windows on Linux (/proc, POSIX locks, sh); "
+                                       "the CI matrix runs the real thing")
+
 SITECUSTOMIZE = textwrap.dedent('''\
     """pubflow's portability tests: this interpreter lacks what Windows lacks."""
     import errno

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,10 @@ import pytest
 
 from pubflow.release import health
 from pubflow.release.health import run_health
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32",
+                                reason="sh commands; on Windows the real branch runs in "
+                                       "the other tests")
 
 
 @pytest.fixture(autouse=True)
