@@ -58,8 +58,10 @@ def journal_path(root: Path) -> Path:
 
 
 def crash_point(name: str) -> None:
+    """Die here, as a power cut would, when `PUBFLOW_CRASH_AT` names this point (Windows has
+    no SIGKILL: terminating the process is as abrupt there)."""
     if os.environ.get("PUBFLOW_CRASH_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 @contextlib.contextmanager

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,6 +121,7 @@ def test_not_a_ticket_id(tmp_path: Path) -> None:
         TicketStore(tmp_path).path_of("../x")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="the test probes the lock with fcntl")
 def test_worktrees_share_one_lock(tmp_path: Path) -> None:
     """Two worktrees of one repository are serialised by the same lock (issue 15, item 3):
     while a process holds it in one worktree, the other cannot take it."""
