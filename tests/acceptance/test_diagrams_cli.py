@@ -85,3 +85,28 @@ def test_no_diagrams_in_folder_is_usage_error(repo: Path) -> None:
     (repo / "empty").mkdir()
     result = runner.invoke(app, ["diagrams", "empty"])
     assert result.exit_code == 2
+
+
+def test_svg_output_draws_every_diagram(repo: Path,
+                                        write_pattern: Callable[..., Path]) -> None:
+    """Issue 17, item 1: `diagrams --format svg --output DIR`, the review page's drawings."""
+    from xml.etree import ElementTree
+
+    write_pattern()
+    (repo / "docs").mkdir()
+    (repo / "docs" / "flow.mmd").write_text("sequenceDiagram\n  A->>B: <b>hi</b>\n")
+    (repo / "docs" / "broken.mmd").write_text("sequenceDiagram\n  A->>: nothing\n")
+    out = repo.parent / "svg"
+    result = runner.invoke(app, ["diagrams", "patterns", "docs", "--format", "svg",
+                                 "--output", str(out)])
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["broken.svg", "flow.svg", "incident-escalation.asIsDiagramMermaid.svg",
+                     "incident-escalation.orchestratedDiagramMermaid.svg"]
+    assert result.exit_code == 1  # the broken diagram is still a finding
+    for name in names:
+        ElementTree.fromstring((out / name).read_text())
+    flow = (out / "flow.svg").read_text()
+    assert "&lt;b&gt;hi&lt;/b&gt;" in flow or "hi" in flow
+    assert "<script" not in flow
+    result = runner.invoke(app, ["diagrams", "--format", "svg"])
+    assert result.exit_code == 2 and "--format svg needs --output DIR" in result.stderr

@@ -5,13 +5,10 @@ pattern out warns about live patterns that still point at it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-from pubflow.config import load_config
-from pubflow.release.rollback import rollback
 from tests.acceptance.release_support import approved, head, live_in, promote
-from tests.acceptance.tickets_support import setup_repo
+from tests.acceptance.tickets_support import invoke, setup_repo
 from tests.conftest import git, valid_pattern
 
 WritePattern = Callable[..., Path]
@@ -34,7 +31,8 @@ def test_related_patterns_must_be_live_first(repo: Path, write_pattern: WritePat
     code, out, err = promote(first, "--to", "staging")
     assert code == 0, out + err
     # taking the related pattern out warns about the page that still links to it
-    result = rollback(load_config(repo), "on-call-handover", "staging", None, "retired", True,
-                      "releng", datetime(2030, 1, 2, tzinfo=UTC))
-    assert result.warnings == ("incident-escalation 1.0.0 (live in staging) still names "
-                               "on-call-handover in relatedPatterns",)
+    code, out, err = invoke("--actor", "releng", "rollback", "on-call-handover", "--env",
+                            "staging", "--depublish", "--reason", "retired")
+    assert code == 0, out + err
+    assert ("warning: incident-escalation 1.0.0 (live in staging) still names "
+            "on-call-handover in relatedPatterns") in out

@@ -12,7 +12,7 @@ import typer
 
 from pubflow.cli.common import Paths, Quiet, Verbose, handle_errors, make_console
 from pubflow.cli.validate import PatternsDirOnly, in_patterns_dir
-from pubflow.errors import EXIT_FINDINGS, EXIT_OK
+from pubflow.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from pubflow.config import DiagramBudgets
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 class DiagramFormat(enum.StrEnum):
     text = "text"
     json = "json"
+    svg = "svg"
 
 
 @handle_errors
@@ -29,6 +30,9 @@ def diagrams(
     paths: Paths = None,
     output_format: Annotated[DiagramFormat, typer.Option(
         "--format", "-f", help="Output format.")] = DiagramFormat.text,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="The folder for --format svg (one .svg per diagram).",
+        show_default=False, file_okay=False)] = None,
     patterns_dir_only: PatternsDirOnly = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -43,11 +47,15 @@ def diagrams(
       pubflow diagrams
 
       pubflow diagrams docs/flow.mmd patterns/incident-escalation.json -f json
+
+      pubflow diagrams --format svg --output build/diagrams
     """
     from pubflow.config import find_root, load_config
     from pubflow.diagrams.lint import DIAGRAM_SUFFIXES, lint_targets
     from pubflow.storage.discovery import collect_targets
 
+    if output_format is DiagramFormat.svg and output is None:
+        raise UsageError("--format svg needs --output DIR (one .svg file per diagram)")
     config = load_config(find_root(Path.cwd()))
     if patterns_dir_only:
         paths = in_patterns_dir(paths, config, DIAGRAM_SUFFIXES, quiet=quiet)
@@ -55,12 +63,37 @@ def diagrams(
                               suffixes=DIAGRAM_SUFFIXES,
                               what="pattern files (*.json) or diagrams (*.mmd)")
     results = lint_targets(targets, config)
-    if output_format is DiagramFormat.json:
+    if output_format is DiagramFormat.svg and output is not None:
+        _write_svgs(results, output, quiet=quiet)
+    elif output_format is DiagramFormat.json:
         payload = {"schemaVersion": 1, "diagrams": [r.to_dict() for r in results]}
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
         _print(results, config.diagrams, quiet=quiet, verbose=verbose)
     raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS)
+
+
+def _write_svgs(results: list[DiagramResult], folder: Path, *, quiet: bool) -> None:
+    """Each diagram drawn by pubflow (`diagrams.render`): the same SVG the review page shows;
+    one that does not parse is drawn as its error."""
+    from pubflow.cli.terminal import write_output
+    from pubflow.diagrams.lint import svg_name
+    from pubflow.diagrams.render import render_svg
+
+    folder.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    for result in results:
+        if result.source is None:
+            continue
+        name = svg_name(result)
+        stem, number = name[: -len(".svg")], 1
+        while name in taken:  # two files of the same name in different folders
+            number += 1
+            name = f"{stem}-{number}.svg"
+        taken.add(name)
+        write_output(render_svg(result.source, on_error="draw"), folder / name)
+        if not quiet:
+            sys.stdout.write(f"{folder / name}\n")
 
 
 def _print(results: list[DiagramResult], budgets: DiagramBudgets, *, quiet: bool,

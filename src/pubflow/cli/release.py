@@ -203,6 +203,7 @@ def rollback(
     else:
         lines.append(f"{pattern} in {env}: {result.from_version} -> {result.to_version} "
                      f"(commit {result.commit[:10]})")
+    lines += [f"warning: {warning}" for warning in result.warnings]
     write_output(printable("\n".join(lines), keep_newlines=True) + "\n", None)
 
 

@@ -4,6 +4,7 @@ measured against the budgets. Returns data; the CLI prints it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ class DiagramResult:
     actor_ids: tuple[str, ...] = ()
     errors: tuple[DiagramProblem, ...] = ()
     violations: tuple[DiagramProblem, ...] = ()
+    source: str | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The diagram's text (None when it could not be read), for `--format svg`."""
 
     @property
     def ok(self) -> bool:
@@ -66,6 +69,13 @@ class DiagramResult:
             "errors": [e.to_dict() for e in self.errors],
             "violations": [v.to_dict() for v in self.violations],
         }
+
+
+def svg_name(result: DiagramResult) -> str:
+    """The file `pubflow diagrams --format svg` writes a diagram to: `<name>.svg` for a
+    .mmd file, `<pattern>.<field>.svg` for a pattern's diagram field."""
+    stem = Path(result.file).name.rsplit(".", 1)[0]
+    return f"{stem}.{result.field}.svg" if result.field else f"{stem}.svg"
 
 
 def lint_targets(targets: list[Target], config: Config) -> list[DiagramResult]:
@@ -145,7 +155,7 @@ def _lint_text(text: str, file: str, field: str | None, title: str, config: Conf
         file_line, file_column = place(exc.line)
         problem = DiagramProblem(exc.line, exc.message, f"diagram.{exc.kind.replace('_', '-')}",
                                  file_line, file_column)
-        return DiagramResult(file, field, title, False, errors=(problem,))
+        return DiagramResult(file, field, title, False, errors=(problem,), source=text)
     first_line, first_column = place(1)
     violations = tuple(
         DiagramProblem(1, issue.message, issue.rule, first_line, first_column)
@@ -153,4 +163,4 @@ def _lint_text(text: str, file: str, field: str | None, title: str, config: Conf
     )
     return DiagramResult(file, field, title, True, diagram.actor_count, diagram.step_count,
                          diagram.alt_blocks, diagram.nested_alt, diagram.max_alt_depth,
-                         diagram.actor_ids, (), violations)
+                         diagram.actor_ids, (), violations, source=text)
