@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pubflow.checks.diagrams import DiagramCheck
 from pubflow.checks.links import LinkCheck
 from pubflow.checks.locked import TicketLockCheck
+from pubflow.checks.online import OnlineLinkCheck
 from pubflow.checks.repository import CrossFileCheck, IdMatchesFileCheck
 from pubflow.checks.schema import SchemaCheck
 from pubflow.checks.scorecard import ScorecardCheck
@@ -27,6 +28,7 @@ PATTERN_CHECKS: tuple[PatternCheck, ...] = (
 FOLDER_CHECKS: tuple[FolderCheck, ...] = (
     CrossFileCheck(),
     LinkCheck(),
+    OnlineLinkCheck(),
     TicketLockCheck(),
 )
 

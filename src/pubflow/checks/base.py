@@ -46,6 +46,8 @@ class FolderContext(NamedTuple):
     entries: list[RepoEntry]
     covers_folder: bool
     """The run reads every file of the patterns folder (no other file needs a look)."""
+    online: float = 0.0
+    """`validate --online`: fetch http(s) links, each within this many seconds (0: never)."""
 
 
 if TYPE_CHECKING:  # a Protocol class costs a millisecond to create at every start

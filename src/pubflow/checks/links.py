@@ -116,6 +116,11 @@ class LinkCheck:
                 yield entry.file, issue
 
 
+def read_pattern(path: str, limit: int) -> dict[str, Any] | None:
+    """The document of a pattern file that may hold a Markdown link (else None)."""
+    return _read_if_linking(path, limit)
+
+
 def _read_if_linking(path: str, limit: int) -> dict[str, Any] | None:
     """The document, only when its bytes may hold a Markdown link at all."""
     try:
@@ -132,8 +137,14 @@ def _read_if_linking(path: str, limit: int) -> dict[str, Any] | None:
     if not _may_hold_link(raw):
         return None
     try:
+        # too deep or not JSON: the per-file checks report it (with its limit), not this one
+        from pubflow.storage.jsonsource import MAX_DEPTH, depth_exceeded_at
+
+        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and depth_exceeded_at(
+                raw.decode("utf-8", "replace"), MAX_DEPTH) is not None:
+            return None
         data = json.loads(raw)
-    except ValueError:  # the per-file checks report it
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

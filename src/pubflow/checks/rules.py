@@ -44,6 +44,9 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "repo.related-self": "relatedPatterns names the pattern itself.",
     "links.missing": "A relative link or image in the Markdown names no file in the repository "
                      "(or leads out of it).",
+    "links.broken": "An http(s) link or image answers 404 or 410 (`validate --online`).",
+    "links.unreachable": "An http(s) link or image times out, cannot be reached or answers "
+                         "another error (`validate --online`; a warning).",
     "links.anchor": "A link's #anchor names no heading of the Markdown file (or of the "
                     "pattern's own page) it points to.",
     "ticket.locked": "The pattern differs from the content pinned by its open ticket.",

@@ -76,6 +76,10 @@ def validate(
         "--no-cache", help="Check every file again instead of reusing unchanged results.")] = False,
     jobs: Annotated[int, typer.Option(
         "--jobs", "-j", min=0, help="Worker processes (0 = automatic).")] = 0,
+    online: Annotated[bool, typer.Option(
+        "--online", help="Also fetch every http(s) link and image (8 at a time).")] = False,
+    online_timeout: Annotated[float, typer.Option(
+        "--online-timeout", min=0.1, help="Seconds each link may take with --online.")] = 10.0,
     patterns_dir_only: PatternsDirOnly = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -91,6 +95,8 @@ def validate(
       pubflow validate patterns/incident-escalation.json --format json
 
       pubflow validate --changed --base origin/main -f sarif -o pubflow.sarif
+
+      pubflow validate --online            # http(s) links too: 404 is an error
     """
     from pubflow import __version__
     from pubflow.config import find_root, load_config
@@ -106,14 +112,16 @@ def validate(
     if patterns_dir_only:
         paths = in_patterns_dir(paths, config, (".json",), quiet=quiet)
     request = ValidateRequest(config=config, paths=tuple(paths or ()), use_cache=not no_cache,
-                              jobs=jobs, subset=changed)
+                              jobs=jobs, subset=changed,
+                              online=online_timeout if online else 0.0)
     color = output is None and output_format is OutputFormat.text and use_color(sys.stdout)
     # The text report has no timestamp: for an unchanged repository the whole output is
     # remembered and printed again (the hook's common case), keyed on the run and the options.
     from pubflow.cli.remembered import handed_on_key, text_variant
     from pubflow.validation.memo import RunMemo
 
-    memo = RunMemo.for_run(request, handed_on_key(root))
+    # an online run asks the network again: never answered from the memo, never kept in it
+    memo = None if online else RunMemo.for_run(request, handed_on_key(root))
     variant = text_variant(color=color, verbose=verbose, quiet=quiet)
     remembers_text = memo is not None and output_format is OutputFormat.text
     shown = memo.recall_text(variant) if memo is not None and remembers_text else None

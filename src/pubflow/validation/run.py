@@ -66,6 +66,8 @@ class ValidateRequest:
     """Worker processes; 0 picks a number from the file count and the CPUs."""
     subset: bool = False
     """The targets are a selection (`--changed`), not everything under `paths`."""
+    online: float = 0.0
+    """`--online`: fetch every http(s) link, each within this many seconds (0: no network)."""
 
 
 def validate(request: ValidateRequest, progress: ProgressCallback | None = None) -> ValidationReport:
@@ -123,8 +125,8 @@ def validate_targets(targets: list[Target], request: ValidateRequest,
             progress(done, len(targets))
     if cache is not None:
         cache.save()
-    extra = _folder_findings(FolderContext(config, entries, _covers_patterns_folder(request)),
-                             targets)
+    extra = _folder_findings(FolderContext(config, entries, _covers_patterns_folder(request),
+                                           request.online), targets)
     del entries
     for index, target in enumerate(targets) if extra else ():
         more = extra.get(target.display)

@@ -25,7 +25,7 @@ def test_every_check_has_its_own_name() -> None:
     assert all(isinstance(name, str) and name for name in names)
     assert len(set(names)) == len(names)
     assert [c.name for c in PATTERN_CHECKS] == ["schema", "id-filename", "scorecard", "diagrams"]
-    assert [c.name for c in FOLDER_CHECKS] == ["cross-file", "links", "ticket-lock"]
+    assert [c.name for c in FOLDER_CHECKS] == ["cross-file", "links", "links-online", "ticket-lock"]
 
 
 def failing_everything() -> dict[str, object]:
