@@ -170,7 +170,10 @@ git -C "$tree" -c user.name=packaging -c user.email=packaging@localhost -c commi
   commit -q -m "the unpacked sdist"
 
 step "the test suite from the unpacked sdist"
-(cd "$tree" && "$work/sdist-venv/bin/python" -m pytest -q -p no:cacheprovider) \
+# With the environment's bin/ first on PATH, as when it is activated: some tests look for the
+# test extras' commands (check-jsonschema, pre-commit) there.
+(cd "$tree" && PATH="$work/sdist-venv/bin:$PATH" "$work/sdist-venv/bin/python" -m pytest -q \
+  -p no:cacheprovider) \
   || fail "the test suite failed from the unpacked sdist"
 
 step "all packaging checks passed: $(basename "$sdist") and $(basename "$wheel")"
