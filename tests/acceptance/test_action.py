@@ -182,6 +182,10 @@ def test_changed_only_against_a_base_ref(repo: Path, harness: Harness) -> None:
     assert "1 file(s)" in run.stderr
     assert "incident-escalation" not in run.summary
     assert "::error file=patterns/weak-pattern-01.json" in run.stdout
+    # the changed pattern's diagrams, as mermaid fences GitHub draws in the summary
+    assert "### Diagrams" in run.summary
+    assert "(patterns/weak-pattern-01.json)</summary>" in run.summary
+    assert run.summary.count("```mermaid\nsequenceDiagram") == 2
 
 
 def test_clean_repository_passes(repo: Path, harness: Harness) -> None:

@@ -58,7 +58,7 @@ def summary_text(report: ValidationReport, options: ReportOptions, headline: str
     from pubflow.reporters import REPORTER_BY_NAME
 
     body = REPORTER_BY_NAME["markdown"](report, options)
-    text = f"{body.rstrip()}\n\n_{headline}._\n"
+    text = f"{body.rstrip()}\n\n{diagram_fences(report)}_{headline}._\n"
     limit = SUMMARY_LIMIT - SUMMARY_MARGIN
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
@@ -68,6 +68,58 @@ def summary_text(report: ValidationReport, options: ReportOptions, headline: str
             "limits).\n")
     cut = encoded[: limit - len(note.encode("utf-8"))].decode("utf-8", errors="ignore")
     return cut[: cut.rfind("\n") + 1] + note
+
+
+DIAGRAM_FIELDS = (("asIsDiagramMermaid", "As-is"),
+                  ("orchestratedDiagramMermaid", "Orchestrated"))
+MAX_DIAGRAM_PATTERNS = 20
+
+
+def diagram_fences(report: ValidationReport) -> str:
+    """The diagrams of the run's patterns (the changed ones, in a pull request) as `mermaid`
+    fences, which GitHub draws in the job summary; at most `MAX_DIAGRAM_PATTERNS`."""
+    import json
+
+    parts: list[str] = []
+    shown = 0
+    for result in report.files:
+        if shown == MAX_DIAGRAM_PATTERNS:
+            parts.append(f"_Diagrams of the first {MAX_DIAGRAM_PATTERNS} patterns only._\n")
+            break
+        try:
+            data = json.loads((Path(report.root) / result.file).read_bytes())
+        except (OSError, ValueError, RecursionError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        fences = []
+        for field, title in DIAGRAM_FIELDS:
+            source = data.get(field)
+            if isinstance(source, str) and source.strip():
+                fence = "`" * max(3, _longest_backticks(source) + 1)
+                fences.append(f"**{title}**\n\n{fence}mermaid\n{source.rstrip()}\n{fence}\n")
+        if fences:
+            shown += 1
+            name = str(data.get("name") or result.file).replace("\n", " ")
+            parts.append(f"<details><summary>Diagrams of {_plain(name)} "
+                         f"({_plain(result.file)})</summary>\n\n" + "\n".join(fences)
+                         + "\n</details>\n")
+    return ("### Diagrams\n\n" + "\n".join(parts) + "\n") if parts else ""
+
+
+def _longest_backticks(text: str) -> int:
+    import re
+
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+def _plain(text: str) -> str:
+    """Text for the summary's HTML: escaped, control characters shown."""
+    from html import escape
+
+    from pubflow.reporters import printable
+
+    return escape(printable(text))
 
 
 def append_summary(path: Path, text: str) -> None:
