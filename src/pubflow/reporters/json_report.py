@@ -43,11 +43,35 @@ def report_document(report: ValidationReport, options: ReportOptions) -> dict[st
         "readyForReview": summary.ready,
         "marginal": summary.marginal,
     }
-    document["patterns"] = (_pattern(result) for result in report.files)
+    document["patterns"] = (_pattern(result, report.root) for result in report.files)
     return document
 
 
-def _pattern(result: FileResult) -> dict[str, Any]:
+METADATA_MAX_BYTES = 5 * 1024 * 1024
+"""A file larger than this was not read as a pattern (`file.too-large`): no metadata."""
+
+
+def _metadata(root: str, file: str) -> dict[str, Any] | None:
+    """What a ticket records of the pattern (words per section, broken signals, industries,
+    complexity: `checks.metadata`), read again for this report only; None when it cannot
+    be read as a pattern."""
+    import json
+    import os
+
+    from pubflow.checks.metadata import pattern_metadata
+
+    path = os.path.join(root, file)  # noqa: PTH118
+    try:
+        if os.path.getsize(path) > METADATA_MAX_BYTES:  # noqa: PTH202
+            return None
+        with open(path, "rb") as handle:  # noqa: PTH123
+            data = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return pattern_metadata(data).to_json() if isinstance(data, dict) else None
+
+
+def _pattern(result: FileResult, root: str = ".") -> dict[str, Any]:
     facts = result.facts
     return {
         "file": result.file,
@@ -62,4 +86,5 @@ def _pattern(result: FileResult) -> dict[str, Any]:
         "errors": result.errors,
         "warnings": result.warnings,
         "findings": [finding.to_dict() for finding in result.findings],
+        "metadata": _metadata(root, result.file) if result.errors == 0 or facts.id else None,
     }

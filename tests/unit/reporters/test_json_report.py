@@ -60,14 +60,15 @@ def test_pattern_entries(report: ValidationReport) -> None:
     assert list(patterns) == [r.file for r in report.files]
     failing = patterns[FAILING]
     assert list(failing) == ["file", "id", "name", "version", "readyForReview", "status",
-                             "marginal", "scoreTotal", "checks", "errors", "warnings", "findings"]
-    assert failing | {"findings": None} == {
+                             "marginal", "scoreTotal", "checks", "errors", "warnings", "findings",
+                             "metadata"]
+    assert failing | {"findings": None, "metadata": None} == {
         "file": FAILING, "id": "incident-escalation", "name": "Incident | Escalation",
         "version": "1.2.0", "readyForReview": False, "status": "validation_failed",
         "marginal": False, "scoreTotal": 28,
         "checks": {"schema": "pass", "scorecard": "fail", "diagrams": "fail",
                    "repository": "pass"},
-        "errors": 3, "warnings": 0, "findings": None,
+        "errors": 3, "warnings": 0, "findings": None, "metadata": None,
     }
     marginal = patterns[MARGINAL]
     assert (marginal["readyForReview"], marginal["status"], marginal["marginal"]) == (

@@ -23,6 +23,7 @@ from tests.unit.reporters.conftest import OPTIONS
 REPORTERS_DIR = Path(pubflow.reporters.__file__).parent
 ALLOWED_PUBFLOW_IMPORTS = {"pubflow.findings", "pubflow.reporters", "pubflow.reporters._common",
                            "pubflow.checks.scorecard", "pubflow.checks.rules",
+                           "pubflow.checks.metadata",
                            "pubflow.reporters.github"}
 ALL_OPTIONS = [
     ReportOptions(),
