@@ -265,3 +265,15 @@ def test_the_install_step_uses_bin_on_posix(tmp_path: Path) -> None:
                           text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert github_path.read_text() == f"{tmp_path}/pubflow-venv/bin\n"
+
+
+def test_a_trimmed_sarif_names_the_runs_job_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pubflow.cli.action import _job_log
+
+    for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    assert _job_log() == ""
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/patterns")
+    monkeypatch.setenv("GITHUB_RUN_ID", "42")
+    assert _job_log() == "the job log of https://github.com/acme/patterns/actions/runs/42"

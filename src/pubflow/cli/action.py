@@ -58,7 +58,8 @@ def action(
     report = (run_with_progress(targets, request, quiet=True) if targets
               else ValidationReport((), root=str(config.root)))
     options = ReportOptions(tool_version=__version__,
-                            generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                            generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            full_report=_job_log())
     log = REPORTER_BY_NAME[output_format.value](report, options)
     result = build(report, options)
     write_output(log + result.commands, None)
@@ -77,3 +78,15 @@ def action(
                      f"{report.warning_count} warning(s); {result.shown} of {result.total} "
                      f"annotated; SARIF in {sarif_path}\n")
     raise typer.Exit(EXIT_FINDINGS if fail and not report.passed else EXIT_OK)
+
+
+def _job_log() -> str:
+    """Where every finding can be read when SARIF must leave some out: this run's log on
+    GitHub (its URL from the runner's environment), else "" (the JSON report is named)."""
+    import os
+
+    server, repository, run = (os.environ.get(name, "") for name in (
+        "GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    if not (server and repository and run):
+        return ""
+    return f"the job log of {server}/{repository}/actions/runs/{run}"
