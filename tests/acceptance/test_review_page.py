@@ -74,6 +74,25 @@ def test_the_review_page_holds_everything_and_fetches_nothing(
     assert f"{ticket_id}: " in page and "changes_requested" in page
 
 
+def test_the_review_page_shows_what_readers_said_of_each_version(
+        repo: Path, write_pattern: WritePattern) -> None:
+    import json
+
+    ticket_id, target = second_version_in_review(repo, write_pattern)
+    events = repo.parent / "events.jsonl"
+    lines = [{"type": "rating", "pattern": PATTERN, "version": "1.0.0", "visitor": f"v{n}",
+              "at": f"2030-01-01T10:0{n}:00Z", "rating": rating, "comment": comment}
+             for n, (rating, comment) in enumerate([(4, "Clear"), (2, "<i>Vague</i> step 3")])]
+    events.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    code, out, err = invoke("ticket", "show", ticket_id, "--format", "html", "--output",
+                            str(target), "--events", str(events))
+    assert code == 0, out + err
+    page = target.read_text()
+    assert 'id="ratings"' in page
+    assert "<tr><td>1.0.0</td><td>2</td><td>3.00</td>" in page
+    assert "&lt;i&gt;Vague&lt;/i&gt; step 3" in page
+
+
 def test_html_needs_an_output_file(repo: Path, write_pattern: WritePattern) -> None:
     ticket_id = approved_repo(repo, write_pattern)
     code, _out, err = invoke("ticket", "show", ticket_id, "--format", "html")

@@ -104,6 +104,9 @@ def show(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file (html needs it).", show_default=False,
         dir_okay=False)] = None,
+    events: Annotated[Path | None, typer.Option(
+        "--events", help="The platform's events (JSON Lines): the review page shows the "
+        "ratings of each version.", show_default=False, dir_okay=False)] = None,
 ) -> None:
     """Show a ticket: state, pinned pattern, reviewer, due date, findings and history.
 
@@ -125,7 +128,7 @@ def show(
     if output_format is ShowFormat.html:
         if output is None:
             raise UsageError("--format html needs --output FILE (the review page)")
-        write_output(_review_page(config, ticket, now), output)
+        write_output(_review_page(config, ticket, now, events), output)
         sys.stdout.write(f"{output}: the review page of {ticket.id}\n")
         return
     if output_format is ShowFormat.json:
@@ -166,7 +169,7 @@ def show(
         console.print(f"  - {shown(step)}")
 
 
-def _review_page(config: Any, ticket: Ticket, now: datetime) -> str:
+def _review_page(config: Any, ticket: Ticket, now: datetime, events: Path | None) -> str:
     """The review page: the pinned content (as the package of the version live in the last
     environment is compared with it)."""
     from pubflow.errors import InputError
@@ -191,7 +194,29 @@ def _review_page(config: Any, ticket: Ticket, now: datetime) -> str:
         except (OSError, ValueError):
             live = None
     return render_review_page(ticket, pattern if isinstance(pattern, dict) else {}, live,
-                              label, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+                              label, now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              None if events is None else _ratings(config, ticket, events, now))
+
+
+def _ratings(config: Any, ticket: Ticket, events: Path,
+             now: datetime) -> list[tuple[str, int, float | None, list[str]]]:
+    """Readers' ratings of each version of the ticket's pattern, from the events."""
+    from pubflow.errors import InputError
+    from pubflow.monitoring.engagement import LivePattern
+    from pubflow.monitoring.engagement import monitor as run_monitor
+
+    pattern_id = ticket.pattern.id
+    live = {pattern_id: LivePattern(pattern_id, ticket.pattern.version or "", now, "")}
+    try:
+        with events.open(encoding="utf-8", errors="replace") as stream:
+            result = run_monitor(stream, live)
+    except OSError as exc:
+        raise InputError(f"{events}: cannot read the events: {exc.strerror or exc}") from exc
+    figures = result.patterns.get(pattern_id)
+    if figures is None:
+        return []
+    return [(version or "unknown", per.ratings, per.average, list(per.comments))
+            for version, per in figures.by_version if per.ratings]
 
 
 def _field(console: Any, label: str, value: str) -> None:

@@ -32,6 +32,8 @@ class ImpactRow:
     """Views divided by the category median (None when the median is 0)."""
     trend: str
     """Views in the second half of the window against the first: `+25%`, `new` or `none`."""
+    ratings_by_version: tuple[tuple[str, int, float | None, tuple[str, ...]], ...] = ()
+    """(version, ratings, average, comments) of every rated version."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,10 @@ class ImpactRow:
             "comments": list(self.comments),
             "categoryMedianViews": self.category_median_views,
             "versusSimilar": self.versus_similar, "trend": self.trend,
+            "ratingsByVersion": {version: {"ratings": count, "averageRating": average,
+                                           "comments": list(comments)}
+                                 for version, count, average, comments in
+                                 self.ratings_by_version},
         }
 
 
@@ -94,6 +100,9 @@ def impact_report(result: MonitorResult, live: dict[str, LivePattern], environme
             category_median_views=median,
             versus_similar=None if not median else round(count / median, 2),
             trend=_trend(early, late),
+            ratings_by_version=tuple(
+                (version or "unknown", per.ratings, per.average, tuple(per.comments[:5]))
+                for version, per in (stats.by_version if stats else ()) if per.ratings),
         ))
     return ImpactReport(environment, days, since, until, result.events, result.bad_events,
                         tuple(rows))
@@ -122,6 +131,13 @@ def impact_markdown(report: ImpactReport) -> str:
         lines.append(f"| {row.pattern} | {row.version} | {row.views} | "
                      f"{row.unique_users} | {row.downloads} | {rating} | {row.reports} "
                      f"| {versus} | {row.trend} |")
+    versions = [(row.pattern, v) for row in report.patterns for v in row.ratings_by_version]
+    if versions:
+        lines += ["", "## Ratings per version", "", "| pattern | version | ratings | average |",
+                  "|---|---|---:|---:|"]
+        lines += [f"| {pid} | {version} | {count} | "
+                  f"{'–' if average is None else f'{average:.2f}'} |"
+                  for pid, (version, count, average, _c) in versions]
     comments = [(row.pattern, c) for row in report.patterns for c in row.comments]
     if comments:
         lines += ["", "## Comments", ""]

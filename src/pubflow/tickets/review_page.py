@@ -46,9 +46,13 @@ pre{background:#f6f8fa;padding:.5rem;overflow:auto}.add{background:#dafbe1}.del{
 
 
 def render_review_page(ticket: Ticket, pattern: dict[str, Any], live: dict[str, Any] | None,
-                       live_label: str | None, generated_at: str) -> str:
+                       live_label: str | None, generated_at: str,
+                       ratings: list[tuple[str, int, float | None, list[str]]] | None = None
+                       ) -> str:
     """The page. `pattern`: the pinned content; `live`: the version live in the last
-    environment (None: nothing is live there), named by `live_label`."""
+    environment (None: nothing is live there), named by `live_label`; `ratings`: what
+    readers said of each earlier version (version, count, average, comments), when the
+    platform's events were given."""
     comments = ticket.comments()
     pinned = ticket.pattern
     parts = [
@@ -70,6 +74,8 @@ def render_review_page(ticket: Ticket, pattern: dict[str, Any], live: dict[str, 
         parts.append(_section(pattern.get(field)))
         parts.append(_comments_of(field, comments))
     parts.append(_diff(pattern, live, live_label))
+    if ratings is not None:
+        parts.append(_ratings(ratings))
     others = [c for c in comments if c.field not in {f for f, _t in SECTIONS}]
     if others:
         parts.append("<h2>Comments on other fields</h2>")
@@ -208,6 +214,19 @@ def _lines(value: Any) -> list[str]:
     if isinstance(value, str):
         return value.splitlines()
     return json.dumps(value, indent=2, ensure_ascii=False).splitlines()
+
+
+def _ratings(ratings: list[tuple[str, int, float | None, list[str]]]) -> str:
+    head = '<h2 id="ratings">What readers said</h2>'
+    if not ratings:
+        return head + '\n<p class="meta">No ratings in the events given.</p>'
+    rows = "".join(
+        f"<tr><td>{_h(version)}</td><td>{count}</td><td>"
+        f"{'-' if average is None else f'{average:.2f}'}</td><td>"
+        + "".join(f"<div>“{_h(comment)}”</div>" for comment in comments[:10]) + "</td></tr>"
+        for version, count, average, comments in ratings)
+    return (head + "\n<table><thead><tr><th>version</th><th>ratings</th><th>average</th>"
+            f"<th>comments</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _history(ticket: Ticket) -> str:

@@ -90,7 +90,9 @@ def test_figures_per_pattern_against_similar_ones(repo: Path) -> None:
         pattern="alpha-one", version="1.2.0", category="saas", views=6, unique_users=6,
         downloads=1, ratings=6, average_rating=4.5,
         reports=0, comments=("Clear", "Saved us\na week", "Good", "Fine", "Useful"),
-        category_median_views=4, versus_similar=1.5, trend="+100%")
+        category_median_views=4, versus_similar=1.5, trend="+100%",
+        ratings_by_version=(("1.0.0", 6, 4.5, ("Clear", "Saved us\na week", "Good", "Fine",
+                                               "Useful")),))
     beta = rows["beta-two"]
     assert (beta.views, beta.reports, beta.versus_similar, beta.trend) == (4, 1, 1.0, "-67%")
     gamma = rows["gamma-three"]
@@ -113,7 +115,7 @@ def test_json_keeps_its_keys_and_number_types(repo: Path) -> None:
     assert list(data["patterns"][0]) == [
         "pattern", "version", "category", "views", "uniqueUsers", "downloads", "ratings",
         "averageRating", "reports", "comments", "categoryMedianViews", "versusSimilar",
-        "trend"]
+        "trend", "ratingsByVersion"]
     text = json.dumps(data)
     # an odd number of saas patterns has a whole median, an even number of telecom ones not
     assert '"category": "saas", "views": 6' in text and '"categoryMedianViews": 4,' in text
@@ -140,6 +142,12 @@ def test_markdown_report(repo: Path) -> None:
         "| gamma-three | 2.0.0 | 0 | 0 | 0 | – | 0 | 0.00× | none |",
         "| omega-seven | 1.0.0 | 0 | 0 | 0 | – | 0 | – | none |",
         "| zeta-six | 1.1.0 | 2 | 2 | 0 | – | 0 | 1.33× | +0% |",
+        "",
+        "## Ratings per version",
+        "",
+        "| pattern | version | ratings | average |",
+        "|---|---|---:|---:|",
+        "| alpha-one | 1.0.0 | 6 | 4.50 |",
         "",
         "## Comments",
         "",
