@@ -265,3 +265,27 @@ def test_create_records_metadata_and_demand_decides_priority(repo: Path,
     assert metadata["complexity"] in ("low", "medium", "high")
     assert metadata["totalWords"] > 0 and metadata["brokenSignals"] > 0
     assert ticket["history"][-1]["metadata"] == metadata
+
+
+def test_views_per_industry_from_the_events_decide_the_priority(
+        repo: Path, write_pattern: WritePattern) -> None:
+    """Beat 3: 'assign priority based on pattern topic demand', measured from the platform's
+    events when they are given: telecom is the most viewed industry, mining barely."""
+    mining = valid_pattern(id="mine-safety", name="Mine safety", industries=["mining"])
+    setup_repo(repo, write_pattern, patterns=(valid_pattern(), mining))
+    views = [{"type": "view", "pattern": pattern, "visitor": f"v{n}",
+              "at": f"2030-01-01T10:{n:02d}:00Z"}
+             for n, pattern in enumerate(["incident-escalation"] * 20 + ["mine-safety"])]
+    events = repo.parent / "events.jsonl"
+    events.write_text("\n".join(json.dumps(v) for v in views) + "\n")
+    code, out, err = invoke("--actor", "jdoe", "ticket", "create", "incident-escalation",
+                            "--events", str(events))
+    assert code == 0, err
+    assert ticket_json(out.splitlines()[-1])["priority"] == "high"
+    code, out, err = invoke("--actor", "jdoe", "ticket", "create", "mine-safety",
+                            "--events", str(events))
+    assert code == 0, err
+    assert ticket_json(out.splitlines()[-1])["priority"] == "low"
+    code, _out, err = invoke("--actor", "jdoe", "ticket", "create", "mine-safety",
+                             "--events", str(repo / "missing.jsonl"))
+    assert code == 2 and "cannot read the events" in err

@@ -60,11 +60,31 @@ class ShowFormat(enum.StrEnum):
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
+EventsForDemand = Annotated[Path | None, typer.Option(
+    "--events", help="The platform's events (JSON Lines): views per industry set the topic "
+    "demand the priority weighs.", show_default=False, dir_okay=False)]
+
+
+def _demand(config: Any, events: Path | None) -> dict[str, float] | None:
+    """Industry weights from the views in `events` (None without events)."""
+    if events is None:
+        return None
+    from pubflow.errors import InputError
+    from pubflow.monitoring.demand import demand_from_events, industries_of_patterns
+
+    try:
+        with events.open(encoding="utf-8", errors="replace") as stream:
+            return demand_from_events(stream, industries_of_patterns(config.patterns_path))
+    except OSError as exc:
+        raise InputError(f"{events}: cannot read the events: {exc.strerror or exc}") from exc
+
+
 @ticket_app.command("create")
 @handle_errors
 def create(
     pattern: Annotated[str, typer.Argument(help="Pattern id or path of its .json file.",
                                            metavar="PATTERN", show_default=False)],
+    events: EventsForDemand = None,
 ) -> None:
     """Submit a pattern: open a ticket, run every validate check, pin the content's sha256.
 
@@ -80,7 +100,7 @@ def create(
     from pubflow.tickets import service
 
     config, now = repo_context()
-    outcome = service.create(config, pattern, acting_actor(config), now)
+    outcome = service.create(config, pattern, acting_actor(config), now, _demand(config, events))
     _say_recovered(outcome.recovered)
     report_deliveries(outcome.deliveries)
     ticket = outcome.ticket
@@ -419,7 +439,7 @@ def _on_pairs(extra: list[str]) -> list[tuple[str, str]]:
 
 @ticket_app.command("resubmit")
 @handle_errors
-def resubmit(ticket_id: TicketArg) -> None:
+def resubmit(ticket_id: TicketArg, events: EventsForDemand = None) -> None:
     """After changes: validate again, pin the new content, return to the same reviewer.
 
     Example: pubflow ticket resubmit PUB-2026-001
@@ -427,7 +447,8 @@ def resubmit(ticket_id: TicketArg) -> None:
     from pubflow.tickets import service
 
     config, now = repo_context()
-    outcome = service.resubmit(config, ticket_id, acting_actor(config), now)
+    outcome = service.resubmit(config, ticket_id, acting_actor(config), now,
+                               _demand(config, events))
     _say_recovered(outcome.recovered)
     report_deliveries(outcome.deliveries)
     ticket = outcome.ticket

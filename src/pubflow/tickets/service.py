@@ -74,7 +74,10 @@ def resolve_pattern(config: Config, given: str) -> Path:
     return path
 
 
-def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
+def create(config: Config, given: str, actor: str, now: datetime,
+           demand: dict[str, float] | None = None) -> Outcome:
+    """Submit a pattern. `demand`: topic weights measured from the platform's events, over
+    the `demand` of pubflow.yaml (which wins where both name a topic)."""
     from pubflow.storage import git as gitrepo
 
     path = resolve_pattern(config, given)
@@ -95,7 +98,8 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
         ticket_id = store.next_id(now)
         doc = new_document(ticket_id)
         doc["state"] = State.SUBMISSION_RECEIVED.value
-        doc["priority"] = priority(result.facts.marginal, data, config.demand_weights())
+        weights = {**(demand or {}), **config.demand_weights()}
+        doc["priority"] = priority(result.facts.marginal, data, weights)
         doc["pattern"] = {}
         doc["author"] = {"id": author.id, "email": author.email, "name": author.name}
         doc["reviewer"] = None
@@ -111,7 +115,8 @@ def create(config: Config, given: str, actor: str, now: datetime) -> Outcome:
         by = f" by {author.id}" if author.id else ""
         submitted = _change(config, ticket, f"{ticket_id}: submission_received "
                                             f"({pinned.id} {pinned.version or '?'}{by})")
-        validated = _record_validation(config, ticket, result, actor, now, "validated", data)
+        validated = _record_validation(config, ticket, result, actor, now, "validated", data,
+                                       weights)
         commits = _apply(config, submitted, validated)
     from pubflow.notify import events
 
@@ -308,7 +313,8 @@ def _require_committed(config: Config, path: Path) -> None:
                                f"\"{path.stem}: ready for review\"")
 
 
-def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outcome:
+def resubmit(config: Config, ticket_id: str, actor: str, now: datetime,
+             demand: dict[str, float] | None = None) -> Outcome:
     store = TicketStore(config.root)
     with transaction.locked(config.root) as recovered:
         ticket = store.load(ticket_id)
@@ -332,8 +338,9 @@ def resubmit(config: Config, ticket_id: str, actor: str, now: datetime) -> Outco
             raise GateRefused(f"{ticket.id}: {ticket.pattern.path} now has id '{pinned.id}', "
                               f"but the ticket is for '{ticket.pattern.id}'")
         ticket.pin(pinned)
-        commits = _apply(config, _record_validation(config, ticket, result, actor, now,
-                                                    "resubmitted", data))
+        commits = _apply(config, _record_validation(
+            config, ticket, result, actor, now, "resubmitted", data,
+            {**(demand or {}), **config.demand_weights()}))
     report = _failed_report(config, ticket, result)
     sent = []
     if report is not None:
@@ -356,7 +363,8 @@ def _failed_report(config: Config, ticket: Ticket, result: FileResult) -> str | 
 
 
 def _record_validation(config: Config, ticket: Ticket, result: FileResult, actor: str,
-                       now: datetime, event: str, data: dict[str, Any]) -> transaction.Change:
+                       now: datetime, event: str, data: dict[str, Any],
+                       demand: dict[str, float]) -> transaction.Change:
     """The validation's outcome, the pattern's metadata (words per section, broken signals,
     industries, complexity) and its priority (marginal score, topic demand)."""
     pinned = ticket.pattern
@@ -366,7 +374,7 @@ def _record_validation(config: Config, ticket: Ticket, result: FileResult, actor
          "severity": f.severity.value, "message": f.message}
         for f in result.findings if f.severity is not Severity.NOTE
     ]
-    ticket.doc["priority"] = priority(result.facts.marginal, data, config.demand_weights())
+    ticket.doc["priority"] = priority(result.facts.marginal, data, demand)
     ticket.doc["metadata"] = pattern_metadata(data).to_json()  # its own copy: no YAML alias
     if result.ready_for_review:
         target = State.IN_REVIEW if ticket.reviewer else State.READY_FOR_REVIEW
