@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "notify": ("notify", "notify_app"),
     "monitor": ("monitor", "monitor"),
     "report": ("monitor", "report_app"),
+    "env": ("env", "env_app"),
 }
 """Every subcommand, in the order `--help` lists them."""
 # Global options that take a value (the command name comes after them).
