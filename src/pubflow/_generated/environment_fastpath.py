@@ -178,6 +178,17 @@ def validate_https___pubflow_dev_schemas_environment_schema_json__definitions_re
             data__package = data['package']
             if not isinstance(data__package, str):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.package must be string', value=data__package, name='' + (name_prefix or 'data') + '.package', definition=None, rule='type')
+        if 'name' in data_keys:
+            data_keys.remove('name')
+            data__name = data['name']
+            if not isinstance(data__name, str):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be string', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='type')
+            if isinstance(data__name, str):
+                data__name_len = len(data__name)
+                if data__name_len < 1:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be longer than or equal to 1 characters', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='minLength')
+                if data__name_len > 100:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.name must be shorter than or equal to 100 characters', value=data__name, name='' + (name_prefix or 'data') + '.name', definition=None, rule='maxLength')
         if 'until' in data_keys:
             data_keys.remove('until')
             data__until = data['until']

@@ -53,6 +53,9 @@ def promote(
         show_default=False)] = None,
     notes: Annotated[str | None, typer.Option("--notes", help="Release notes for the package.",
                                               show_default=False)] = None,
+    name: Annotated[str | None, typer.Option(
+        "--name", help="Name the release (e.g. Production-Release-Jan2024); rollback --to "
+        "takes it.", show_default=False)] = None,
     canary: Annotated[str | None, typer.Option(
         "--canary", help="Gradual rollout weights, e.g. 10,25,50,100.", show_default=False)] = None,
     health_cmd: Annotated[str | None, typer.Option(
@@ -92,7 +95,7 @@ def promote(
 
     config, now = repo_context()
     request = PromoteRequest(ticket_id, to, release.value if release else None, notes,
-                             _weights(canary), health_cmd, health_timeout, dry_run)
+                             _weights(canary), health_cmd, health_timeout, dry_run, name)
     actor = _dry_run_actor(config) if dry_run else acting_actor(config)
     result = run_promote(config, request, actor, now,
                          _progress if output_format == "text" else None)
@@ -136,7 +139,8 @@ def _result_text(result: PromoteResult, dry_run: bool) -> str:
         lines.append(f"{back}; {plan.ticket} is rolled_back "
                      f"(commit {(result.rollback_commit or '')[:10]})")
         return "\n".join(lines) + "\n"
-    lines.append(f"{plan.pattern} {plan.version} is live in {plan.environment} "
+    named = f" as {plan.name}" if plan.name else ""
+    lines.append(f"{plan.pattern} {plan.version} is live in {plan.environment}{named} "
                  f"({plan.release}, {plan.ticket} {plan.ticket_to}); tag {plan.tag}; "
                  f"commit {result.commits[-1][:10]}")
     return "\n".join(lines) + "\n"
@@ -147,6 +151,7 @@ def _plan_json(plan: PromotePlan) -> dict[str, Any]:
             "environment": plan.environment, "release": plan.release,
             "previous": plan.previous, "package": plan.package, "ticketTo": plan.ticket_to,
             "tag": plan.tag, "canary": list(plan.canary), "files": plan.files,
+            "name": plan.name,
             "gates": [{"gate": n, "detail": d} for n, d in plan.gates]}
 
 
@@ -168,7 +173,8 @@ def rollback(
     env: Annotated[str, typer.Option("--env", help="The environment to roll back in.",
                                      show_default=False)],
     to: Annotated[str | None, typer.Option(
-        "--to", help="The version to go back to (default: the previous release).",
+        "--to", help="The version (or the release name) to go to (default: the previous "
+        "release).",
         show_default=False)] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why; recorded everywhere.",
                                                show_default=False)] = None,

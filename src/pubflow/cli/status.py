@@ -84,7 +84,8 @@ def _print_status(dashboard: Dashboard) -> None:
                       f"{rollout.stable or 'none'})") if rollout else ""
             notes = (row.notes or "").splitlines()
             rows.append([shown(value) for value in (
-                row.pattern, row.version, canary, row.ticket, row.release or "",
+                row.pattern, row.version + (f" ({row.name})" if row.name else ""), canary,
+                row.ticket, row.release or "",
                 row.by or "", row.at or "", notes[0][:60] if notes else "")])
         print_table(console, f"{shown(env.name)}: {len(env.patterns)} pattern(s)", columns,
                     rows)

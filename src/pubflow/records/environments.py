@@ -134,10 +134,12 @@ class LiveEntry:
 
     @classmethod
     def released(cls, *, version: str, digest: str, ticket: str, release: str, by: str,
-                 at: str, package: str, history: Iterable[PastRelease] = ()) -> LiveEntry:
-        """A release going live, with the releases live before it."""
+                 at: str, package: str, history: Iterable[PastRelease] = (),
+                 name: str | None = None) -> LiveEntry:
+        """A release going live (`name`: what `promote --name` called it), with the releases
+        live before it."""
         return cls({"version": version, "digest": digest, "ticket": ticket, "release": release,
-                    "by": by, "at": at, "package": package,
+                    "by": by, "at": at, "package": package, **({"name": name} if name else {}),
                     "history": [dict(past.document) for past in history]})
 
     @property

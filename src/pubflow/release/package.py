@@ -49,6 +49,8 @@ class ReleaseInfo:
     approved_by: str | None
     approved_at: str | None
     notes: str
+    release_name: str | None = None
+    """`promote --name`: a name for the release (e.g. Production-Release-Jan2024)."""
 
 
 def build_files(pattern: dict[str, Any], info: ReleaseInfo) -> dict[str, bytes]:
@@ -71,6 +73,7 @@ def build_files(pattern: dict[str, Any], info: ReleaseInfo) -> dict[str, bytes]:
         "approvedBy": info.approved_by,
         "approvedAt": info.approved_at,
         "notes": info.notes.strip(),
+        **({"releaseName": info.release_name} if info.release_name else {}),
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     files[MANIFEST_FILE] = canonical_json(manifest)

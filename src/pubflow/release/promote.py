@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pubflow.config import Config
-from pubflow.errors import GateRefused, UsageError
+from pubflow.errors import GateRefused, InputError, UsageError
 from pubflow.records.environments import (
     Environment,
     LiveEntry,
@@ -47,6 +47,9 @@ class PromoteRequest:
     health_cmd: str | None = None
     health_timeout: float = 300.0
     dry_run: bool = False
+    name: str | None = None
+    """`--name`: what this release is called (in the environment file, the manifest of a
+    package built now, the tag's annotation, `status`); `rollback --to` takes it."""
 
 
 @dataclass(slots=True)
@@ -68,6 +71,7 @@ class PromotePlan:
     canary: tuple[int, ...] = ()
     files: list[str] = field(default_factory=list)
     notes: str = ""
+    name: str | None = None
 
 
 @dataclass(slots=True)
@@ -176,6 +180,25 @@ def _check_request(request: PromoteRequest) -> None:
             raise UsageError("--canary needs --health-cmd: the check run between steps")
     if request.health_timeout <= 0:
         raise UsageError("--health-timeout must be a positive number of seconds")
+    if request.name is not None:
+        check_release_name(request.name)
+
+
+def check_release_name(name: str) -> None:
+    """A release name is one printable line of at most 100 characters, not a version (so
+    `rollback --to` can tell them apart)."""
+    from pubflow.release.versions import parse
+
+    if not name.strip() or name != name.strip() or len(name) > 100 or not name.isprintable():
+        raise UsageError(f"--name {name!r}: a release name is one line of 1 to 100 printable "
+                         "characters without leading or trailing spaces, e.g. "
+                         "Production-Release-Jan2024")
+    try:
+        parse(name)
+    except InputError:  # not a version: a name
+        return
+    raise UsageError(f"--name {name}: looks like a version; name the release with words, "
+                     "e.g. Production-Release-Jan2024")
 
 
 def _already_done(ticket: Ticket, env: Environment) -> str | None:
@@ -341,6 +364,9 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
         f".pubflow/environments/{env.name}.yaml", f".pubflow/catalog/{env.name}.json",
         store_rel(ticket), ".pubflow/audit.jsonl"]
     plan.notes = request.notes or ""
+    plan.name = request.name
+    if request.name:
+        plan.message += f" [{request.name}]"
     return plan, pattern
 
 
@@ -402,7 +428,7 @@ def _package_files(plan: PromotePlan, pattern: dict[str, Any],
                    ticket: Ticket) -> dict[str, bytes]:
     by, at = _approval(ticket)
     info = pkg.ReleaseInfo(plan.pattern, plan.version, plan.ticket, plan.release,
-                           ticket.pattern.digest, by, at, plan.notes)
+                           ticket.pattern.digest, by, at, plan.notes, plan.name)
     return {f"{plan.package}/{name}": data
             for name, data in pkg.build_files(pattern, info).items()}
 
@@ -411,7 +437,8 @@ def _release_entry(plan: PromotePlan, ticket: Ticket, actor: str, now: datetime,
                    history: list[PastRelease]) -> LiveEntry:
     return LiveEntry.released(version=plan.version, digest=ticket.pattern.digest,
                               ticket=plan.ticket, release=plan.release, by=actor,
-                              at=utc_text(now), package=plan.package, history=history)
+                              at=utc_text(now), package=plan.package, history=history,
+                              name=plan.name)
 
 
 def _env_files(config: Config, env: Environment, pattern: dict[str, Any],
@@ -452,7 +479,8 @@ def _full_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], tic
               "release": plan.release, "previous": plan.previous}]
     return Change("promotion", files, plan.message, audit,
                   [(plan.tag, f"{plan.pattern} {plan.version} released to {plan.environment} "
-                              f"({plan.release}, {plan.ticket})")])
+                              f"({plan.release}, {plan.ticket})"
+                              + (f": {plan.name}" if plan.name else ""))])
 
 
 def _canary_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], ticket: Ticket,

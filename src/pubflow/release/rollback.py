@@ -48,7 +48,8 @@ class RollbackResult:
 def rollback(config: Config, pattern_id: str, environment: str, to_version: str | None,
              reason: str | None, depublish: bool, actor: str, now: datetime) -> RollbackResult:
     check_environment_name(environment, config.environments)
-    if to_version is not None:
+    named = to_version is not None and not _is_version(to_version)
+    if to_version is not None and not named:
         _check_version(to_version)
     refused = refuse_actor(config, actor, environment, "roll back in")
     if refused is not None:
@@ -65,6 +66,8 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
             raise GateRefused(f"{pattern_id} is not live in {environment}",
                               hint="`pubflow status` shows what runs where.")
         current = str(live.version)
+        if named and to_version is not None:
+            to_version = _version_named(live, environment, to_version)
         ticket = _ticket(root, str(live.ticket))
         warnings: tuple[str, ...] = ()
         if depublish:
@@ -139,6 +142,34 @@ def _ticket(root: Path, ticket_id: str) -> Ticket | None:
                           hint=f"Run `pubflow ticket verify {ticket.id}` and restore the "
                                "ticket file from git before rolling back.")
     return ticket
+
+
+def _is_version(text: str) -> bool:
+    from pubflow.release.versions import parse
+
+    try:
+        parse(text)
+    except InputError:
+        return False
+    return True
+
+
+def _version_named(live: LiveEntry, environment: str, name: str) -> str:
+    """The version of the release `promote --name` called `name` in this environment (the
+    newest, when a name was used twice); refused for a name no release has, or for text that
+    could be a path."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        _check_version(name)  # a path: the same refusal as before names existed
+    releases: list[tuple[str, Any]] = [(str(live.version), live.document.get("name")),
+                                        *((str(p.version), p.document.get("name"))
+                                          for p in live.history)]
+    for version, called in (releases[0], *reversed(releases[1:])):
+        if called == name:
+            return str(version)
+    known = [str(called) for _v, called in releases if called]
+    raise GateRefused(f"--to {name}: no release in {environment} is called that",
+                      hint=f"Named releases there: {', '.join(known)}." if known else
+                      "Give a version, e.g. --to 1.2.0; `promote --name` names a release.")
 
 
 def _check_version(to_version: str) -> None:

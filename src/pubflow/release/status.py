@@ -35,6 +35,8 @@ class PatternStatus:
     notes: str | None
     """The release notes of the live version's package (None: none, or no package)."""
     earlier_versions: int
+    name: str | None = None
+    """What `promote --name` called the release."""
 
     def to_json(self) -> dict[str, Any]:
         rollout = self.rollout
@@ -43,7 +45,8 @@ class PatternStatus:
                 "rollout": None if rollout is None else {
                     "stable": rollout.stable, "canary": rollout.canary,
                     "weight": rollout.weight},
-                "notes": self.notes, "earlierVersions": self.earlier_versions}
+                "notes": self.notes, "earlierVersions": self.earlier_versions,
+                "name": self.name}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,9 @@ def collect_status(config: Config, now: datetime) -> Dashboard:
                 pattern=pattern_id, version=live.version, ticket=live.ticket,
                 release=live.release, by=live.by, at=live.at, rollout=live.rollout,
                 notes=_notes(root, pattern_id, str(live.version)),
-                earlier_versions=len(live.history)))
+                earlier_versions=len(live.history),
+                name=None if live.document.get("name") is None
+                else str(live.document.get("name"))))
         environments.append(EnvironmentStatus(name, tuple(rows)))
     tickets = summaries(store)  # a broken ticket file stops the page: never wrong counts
     states = Counter(t.state for t in tickets)

@@ -67,7 +67,8 @@ def _environment(env: EnvironmentStatus) -> str:
                       f'{_h(str(rollout.stable or "none"))})')
         notes = (row.notes or "").splitlines()
         out.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in (
-            _h(str(row.pattern)), _h(str(row.version)), canary,
+            _h(str(row.pattern)), _h(str(row.version))
+            + (f" <small>({_h(row.name)})</small>" if row.name else ""), canary,
             _h(str(row.ticket or "")), _h(str(row.release or "")),
             _h(str(row.by or "")), _h(str(row.at or "")),
             _h(notes[0]) if notes else "")) + "</tr>")

@@ -31,7 +31,7 @@ from tests.conftest import git, valid_pattern
 WritePattern = Callable[..., Path]
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 ROW_KEYS = ["pattern", "version", "ticket", "release", "by", "at", "rollout", "notes",
-            "earlierVersions"]
+            "earlierVersions", "name"]
 
 
 def dashboard(repo: Path) -> Dashboard:
