@@ -74,7 +74,7 @@ def test_named_releases(repo: Path, write_pattern: WritePattern) -> None:
                              "--to", "Never-Released")
     assert code == 1 and "no release in production is called that" in err
     assert "Feb2030" in err
-    for bad in ("1.2.3", " padded", "two\nlines"):
+    for bad in ("1.2.3", " padded", "two\nlines", "../x", ".hidden"):
         code, _out, err = promote(second, "--to", "production", "--name", bad)
         assert code == 2, (bad, err)
     assert run_pubflow(repo, "verify").returncode == 0

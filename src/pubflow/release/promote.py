@@ -189,10 +189,11 @@ def check_release_name(name: str) -> None:
     `rollback --to` can tell them apart)."""
     from pubflow.release.versions import parse
 
-    if not name.strip() or name != name.strip() or len(name) > 100 or not name.isprintable():
+    if (not name.strip() or name != name.strip() or len(name) > 100 or not name.isprintable()
+            or "/" in name or "\\" in name or name.startswith(".")):
         raise UsageError(f"--name {name!r}: a release name is one line of 1 to 100 printable "
-                         "characters without leading or trailing spaces, e.g. "
-                         "Production-Release-Jan2024")
+                         "characters without leading or trailing spaces, slashes or a leading "
+                         "dot, e.g. Production-Release-Jan2024")
     try:
         parse(name)
     except InputError:  # not a version: a name

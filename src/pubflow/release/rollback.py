@@ -49,8 +49,8 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
              reason: str | None, depublish: bool, actor: str, now: datetime) -> RollbackResult:
     check_environment_name(environment, config.environments)
     named = to_version is not None and not _is_version(to_version)
-    if to_version is not None and not named:
-        _check_version(to_version)
+    if to_version is not None and (not named or _path_like(to_version)):
+        _check_version(to_version)  # a version, never a path (a name has no / or leading .)
     refused = refuse_actor(config, actor, environment, "roll back in")
     if refused is not None:
         raise GateRefused(f"{pattern_id}: rollback in {environment} refused: {refused}",
@@ -144,6 +144,10 @@ def _ticket(root: Path, ticket_id: str) -> Ticket | None:
     return ticket
 
 
+def _path_like(text: str) -> bool:
+    return "/" in text or "\\" in text or text.startswith(".")
+
+
 def _is_version(text: str) -> bool:
     from pubflow.release.versions import parse
 
@@ -158,8 +162,6 @@ def _version_named(live: LiveEntry, environment: str, name: str) -> str:
     """The version of the release `promote --name` called `name` in this environment (the
     newest, when a name was used twice); refused for a name no release has, or for text that
     could be a path."""
-    if "/" in name or "\\" in name or name.startswith("."):
-        _check_version(name)  # a path: the same refusal as before names existed
     releases: list[tuple[str, Any]] = [(str(live.version), live.document.get("name")),
                                         *((str(p.version), p.document.get("name"))
                                           for p in live.history)]
