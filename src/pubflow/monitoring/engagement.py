@@ -27,7 +27,7 @@ import math
 import re
 import statistics
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -303,59 +303,95 @@ def parse_time(text: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+class EventReader:
+    """The one reader of the platform's events (`monitor`, `report impact`, `metrics`): the
+    lines in, good events out, one at a time, so a caller's memory never grows with the
+    stream. A bad line is counted by reason (the first `KEEP_BAD_LINES` kept with their line
+    numbers) and skipped; `latest` is the time of the last good event, inside the window or
+    not. With `since`, good events before it are skipped (not bad: outside the window)."""
+
+    __slots__ = ("bad", "bad_lines", "known", "latest", "since")
+
+    def __init__(self, known: Container[str], since: datetime | None = None) -> None:
+        self.known = known
+        """Pattern ids the events may name; any other is an unknown pattern."""
+        self.since = since
+        self.bad: dict[str, int] = {}
+        self.bad_lines: list[BadLine] = []
+        self.latest: datetime | None = None
+
+    def _count_bad(self, line: int, reason: str) -> None:
+        self.bad[reason] = self.bad.get(reason, 0) + 1
+        if len(self.bad_lines) < KEEP_BAD_LINES:
+            self.bad_lines.append(BadLine(line, reason))
+
+    def read(self, lines: Iterable[str]
+             ) -> Iterator[tuple[str, str, str, datetime, dict[str, Any]]]:
+        """(type, pattern, visitor, time, the event) of every good event: a rating's
+        `rating` is 1-5 and a report's `version`, when it has one, looks like a version."""
+        known, since, count_bad = self.known, self.since, self._count_bad
+        loads = json.loads
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            if line.count("[") + line.count("{") > MAX_DEPTH and (
+                    depth_exceeded_at(line, MAX_DEPTH) is not None):
+                count_bad(number, f"nested more than {MAX_DEPTH} levels deep")
+                continue
+            try:
+                event = loads(line)
+            except ValueError:
+                count_bad(number, "not JSON")
+                continue
+            if not isinstance(event, dict):
+                count_bad(number, "not an object")
+                continue
+            kind, pattern, visitor = (event.get("type"), event.get("pattern"),
+                                      event.get("visitor"))
+            if kind not in EVENT_TYPES:
+                count_bad(number, "unknown type")
+                continue
+            if not isinstance(pattern, str) or not isinstance(visitor, str) or not visitor:
+                count_bad(number, "missing pattern or visitor")
+                continue
+            at = parse_time(event.get("at"))
+            if at is None:
+                count_bad(number, "bad time")
+                continue
+            if pattern not in known:
+                count_bad(number, "unknown pattern")
+                continue
+            latest = self.latest
+            if latest is not None and at < latest:
+                count_bad(number, "clock out of order")
+                continue
+            self.latest = at
+            if since is not None and at < since:
+                continue
+            if kind == "rating":
+                rating = event.get("rating")
+                if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+                    count_bad(number, "rating not 1-5")
+                    continue
+            elif kind == "report":
+                version = event.get("version")
+                if version is not None and (not isinstance(version, str)
+                                            or not VERSION_TEXT.fullmatch(version)):
+                    count_bad(number, "bad version")
+                    continue
+            yield kind, pattern, visitor, at, event
+
+
 def monitor(lines: Iterable[str], live: dict[str, LivePattern],
             now: datetime | None = None, since: datetime | None = None) -> MonitorResult:
     """Read the events once; figures per pattern, escalations as they happen, then alerts.
     With `since`, events before it are skipped (not bad: outside the window)."""
     midpoint = since + (now - since) / 2 if since is not None and now is not None else None
     stats: dict[str, PatternStats] = {}
-    bad: dict[str, int] = {}
-    bad_lines: list[BadLine] = []
     incidents: list[Incident] = []
     events = 0
-    latest: datetime | None = None
-    loads = json.loads
-
-    def count_bad(line: int, reason: str) -> None:
-        bad[reason] = bad.get(reason, 0) + 1
-        if len(bad_lines) < KEEP_BAD_LINES:
-            bad_lines.append(BadLine(line, reason))
-
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        if line.count("[") + line.count("{") > MAX_DEPTH and (
-                depth_exceeded_at(line, MAX_DEPTH) is not None):
-            count_bad(number, f"nested more than {MAX_DEPTH} levels deep")
-            continue
-        try:
-            event = loads(line)
-        except ValueError:
-            count_bad(number, "not JSON")
-            continue
-        if not isinstance(event, dict):
-            count_bad(number, "not an object")
-            continue
-        kind, pattern, visitor = event.get("type"), event.get("pattern"), event.get("visitor")
-        if kind not in EVENT_TYPES:
-            count_bad(number, "unknown type")
-            continue
-        if not isinstance(pattern, str) or not isinstance(visitor, str) or not visitor:
-            count_bad(number, "missing pattern or visitor")
-            continue
-        at = parse_time(event.get("at"))
-        if at is None:
-            count_bad(number, "bad time")
-            continue
-        if pattern not in live:
-            count_bad(number, "unknown pattern")
-            continue
-        if latest is not None and at < latest:
-            count_bad(number, "clock out of order")
-            continue
-        latest = at
-        if since is not None and at < since:
-            continue
+    reader = EventReader(live, since)
+    for kind, pattern, visitor, at, event in reader.read(lines):
         entry = stats.get(pattern)
         if entry is None:
             entry = stats[pattern] = PatternStats()
@@ -368,10 +404,7 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
             entry.downloads += 1
             entry.visitors.add(visitor)
         elif kind == "rating":
-            rating = event.get("rating")
-            if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-                count_bad(number, "rating not 1-5")
-                continue
+            rating: int = event["rating"]
             rated = event.get("version")
             rated = rated if isinstance(rated, str) and VERSION_TEXT.fullmatch(rated) else None
             entry.ratings += 1
@@ -388,21 +421,16 @@ def monitor(lines: Iterable[str], live: dict[str, LivePattern],
                 if len(per.comments) < 50:
                     per.comments.append(comment.strip())
         else:
-            version = event.get("version")
-            if version is not None and (not isinstance(version, str)
-                                        or not VERSION_TEXT.fullmatch(version)):
-                count_bad(number, "bad version")
-                continue
             entry.reports += 1
-            opened = _watch_reports(pattern, version, entry, at, visitor)
+            opened = _watch_reports(pattern, event.get("version"), entry, at, visitor)
             if opened is not None:
                 incidents.append(opened)
         events += 1
     return MonitorResult(
-        events=events, bad=bad, bad_lines=tuple(bad_lines),
+        events=events, bad=reader.bad, bad_lines=tuple(reader.bad_lines),
         patterns={pid: entry.figures() for pid, entry in stats.items()},
         escalations=tuple(incident.escalation() for incident in incidents),
-        alerts=tuple(_alerts(stats, live, now or latest)), latest=latest)
+        alerts=tuple(_alerts(stats, live, now or reader.latest)), latest=reader.latest)
 
 
 def _watch_reports(pattern: str, version: str | None, entry: PatternStats, at: datetime,
