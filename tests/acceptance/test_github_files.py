@@ -1,5 +1,5 @@
-"""What pubflow hands to GitHub Actions: `action.yml`, the workflow `pubflow init` writes (and
-the README shows), and the project's own `.github/workflows/ci.yml`.
+"""What pubflow hands to GitHub Actions: `action.yml`, the workflows `pubflow init` writes (and
+the README shows: validation, and promotion), and the project's own `.github/workflows/ci.yml`.
 
 Always: third-party actions pinned by full commit SHA with the version in a comment (the same
 pin everywhere), `timeout-minutes` on every job, the whole history fetched where `--changed
@@ -30,6 +30,7 @@ PINS = {
     "actions/checkout": ("08c6903cd8c0fde910a37f88322edcfb5dd907a8", "v5.0.0"),
     "actions/setup-python": ("e797f83bcb11b83ae66e0230d6156d7c80228e7c", "v6.0.0"),
     "actions/cache": ("0057852bfaa89a56745cba8c7296529d2fc39830", "v4.3.0"),
+    "actions/upload-artifact": ("b7c566a772e6b6bfb58ed0dc250532a479d7789f", "v6.0.0"),
     "github/codeql-action": ("5d4e8d1aca955e8d8589aabd499c5cae939e33c7", "v4.31.9"),
 }
 """The one commit each third-party action is pinned to, and the release tag it carries."""
@@ -39,7 +40,8 @@ USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?
 def _texts() -> dict[str, str]:
     return {"action.yml": ACTION.read_text(encoding="utf-8"),
             "ci.yml": CI.read_text(encoding="utf-8"),
-            "init's pubflow.yml": template("workflow.yml")}
+            "init's pubflow.yml": template("workflow.yml"),
+            "init's pubflow-promote.yml": template("promote-workflow.yml")}
 
 
 def test_every_third_party_action_is_pinned_by_commit_with_its_version() -> None:
@@ -60,7 +62,7 @@ def test_every_third_party_action_is_pinned_by_commit_with_its_version() -> None
             assert found["comment"] == tag, f"{name}: {ref} says '{found['comment']}', not {tag}"
             seen.add(action)
     assert seen == {"actions/checkout", "actions/setup-python", "actions/cache",
-                    "github/codeql-action/upload-sarif"}
+                    "github/codeql-action/upload-sarif", "actions/upload-artifact"}
 
 
 def _jobs(text: str) -> dict[str, Any]:
@@ -117,8 +119,11 @@ def test_the_workflows_follow_githubs_schema(tmp_path: Path) -> None:
         pytest.skip("check-jsonschema is not installed")
     init = tmp_path / "pubflow.yml"
     init.write_text(template("workflow.yml"), encoding="utf-8")
+    promote = tmp_path / "pubflow-promote.yml"
+    promote.write_text(template("promote-workflow.yml"), encoding="utf-8")
     done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", str(CI),
-                           str(init)], capture_output=True, text=True, check=False)
+                           str(init), str(promote)], capture_output=True, text=True,
+                          check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -127,18 +132,27 @@ def test_actionlint_finds_nothing(tmp_path: Path) -> None:
     workflows.mkdir(parents=True)
     (workflows / "pubflow.yml").write_text(template("workflow.yml"), encoding="utf-8")
     (workflows / "ci.yml").write_text(CI.read_text(encoding="utf-8"), encoding="utf-8")
-    assert actionlint(workflows / "pubflow.yml", workflows / "ci.yml") == []
+    (workflows / "pubflow-promote.yml").write_text(template("promote-workflow.yml"),
+                                                   encoding="utf-8")
+    assert actionlint(workflows / "pubflow.yml", workflows / "ci.yml",
+                      workflows / "pubflow-promote.yml") == []
     # ...and it does read them: a mistake is found.
     broken = workflows / "broken.yml"
     broken.write_text(CI.read_text(encoding="utf-8").replace("matrix.python", "matrix.pyton"),
                       encoding="utf-8")
     assert any("pyton" in line for line in actionlint(broken))
+    broken.write_text(template("promote-workflow.yml").replace(
+        "group: pubflow-promote-${{ inputs.environment }}",
+        "group: pubflow-promote-${{ inputs.enviroment }}"), encoding="utf-8")
+    assert any("enviroment" in line for line in actionlint(broken))
 
 
 def _run_scripts() -> list[tuple[str, str]]:
     scripts = []
-    for name, path in (("action.yml", ACTION), ("ci.yml", CI)):
-        document = yaml.load(path.read_text(encoding="utf-8"))
+    for name, text in (("action.yml", ACTION.read_text(encoding="utf-8")),
+                       ("ci.yml", CI.read_text(encoding="utf-8")),
+                       ("init's pubflow-promote.yml", template("promote-workflow.yml"))):
+        document = yaml.load(text)
         steps = (document["runs"]["steps"] if "runs" in document
                  else [s for job in document["jobs"].values() for s in job["steps"]])
         for index, step in enumerate(steps):

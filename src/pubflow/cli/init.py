@@ -20,8 +20,9 @@ def init(
 ) -> None:
     """Scaffold a pattern repository.
 
-    pubflow.yaml, one example pattern that passes, the pre-commit config, a GitHub workflow
-    using the action, .gitattributes and a README.
+    pubflow.yaml, one example pattern that passes, the pre-commit config, two GitHub
+    workflows (validation of every pull request with the action; promotion of a ticket on
+    demand, its environment choice being those of pubflow.yaml), .gitattributes and a README.
 
     Existing files are kept unless --force; running it twice changes nothing. Creates a git
     repository when there is none and registers the ticket merge driver.

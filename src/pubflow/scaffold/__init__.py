@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -11,6 +12,7 @@ FILES: dict[str, str] = {
     "patterns/incident-escalation.json": "incident-escalation.json",
     ".pre-commit-config.yaml": "pre-commit-config.yaml",
     ".github/workflows/pubflow.yml": "workflow.yml",
+    ".github/workflows/pubflow-promote.yml": "promote-workflow.yml",
     ".gitattributes": "gitattributes",
     "README.md": "README.md",
 }
@@ -26,11 +28,53 @@ class InitResult:
     merge_driver: bool = False
 
 
-def template(name: str) -> str:
+DEFAULT_ENVIRONMENTS = ("staging", "production")
+"""The environments of the `pubflow.yaml` template (and pubflow's default)."""
+
+_ENVIRONMENT_LINE = re.compile(r"^(?P<indent> *)- @ENVIRONMENT@$", re.M)
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+
+
+def template(name: str, environments: tuple[str, ...] = DEFAULT_ENVIRONMENTS) -> str:
+    """The template `name` for this version of pubflow; the promotion workflow's choice of
+    environments lists `environments`, in promotion order."""
     from pubflow import __version__
 
     text = resources.files("pubflow.scaffold").joinpath(name).read_text(encoding="utf-8")
-    return text.replace("@VERSION@", __version__)
+    text = text.replace("@VERSION@", __version__)
+    if "@ENVIRONMENT@" in text:
+        words = [_yaml_word(env) for env in environments]
+        text = _ENVIRONMENT_LINE.sub(
+            lambda found: "\n".join(f"{found['indent']}- {word}" for word in words), text)
+        text = text.replace("@FIRST_ENVIRONMENT@", words[0])
+    return text
+
+
+def _yaml_word(name: str) -> str:
+    """`name` as a YAML string: plain when it starts with a letter and is no YAML 1.1
+    keyword (an environment name is lower-case letters, digits and hyphens), else quoted."""
+    if re.fullmatch(r"[a-z][a-z0-9-]*", name) and name not in _YAML_WORDS:
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _environments(target: Path, *, force: bool) -> tuple[str, ...]:
+    """The environments of the `pubflow.yaml` this run leaves in `target`: the one there
+    (kept unless `force`), else the template's. A file that cannot be read stops `init`
+    before it writes anything (ConfigError)."""
+    from pubflow.config import load_config
+    from pubflow.errors import ConfigError
+    from pubflow.storage.diskstate import CONFIG_FILE
+
+    if force or not (target / CONFIG_FILE).exists():
+        return DEFAULT_ENVIRONMENTS
+    try:
+        return load_config(target).environments
+    except ConfigError as error:
+        hint = " ".join(filter(None, (error.hint, "The promotion workflow lists its "
+                                      f"environments: fix {CONFIG_FILE}, or `pubflow init "
+                                      "--force` replaces it with the template.")))
+        raise ConfigError(error.message, hint=hint) from error
 
 
 def init_repository(target: Path, *, force: bool) -> InitResult:
@@ -41,13 +85,14 @@ def init_repository(target: Path, *, force: bool) -> InitResult:
     from pubflow.storage.files import atomic_write_text
 
     result = InitResult()
+    environments = _environments(target, force=force)
     target.mkdir(parents=True, exist_ok=True)
     if not gitrepo.is_repository(target):
         gitrepo.init_repository(target)
         result.git_initialized = True
     for rel, name in FILES.items():
         path = target / rel
-        text = template(name)
+        text = template(name, environments)
         if path.exists():
             if not force or path.read_text(encoding="utf-8", errors="replace") == text:
                 result.kept.append(rel)

@@ -122,3 +122,28 @@ def test_a_driver_set_to_something_else_is_set_again(tmp_path: Path) -> None:
     assert result.merge_driver
     assert git(tmp_path, "config", f"merge.{DRIVER_NAME}.driver").strip() == driver_command()
     assert not init_repository(tmp_path, force=False).merge_driver
+
+
+def test_the_promotion_workflow_offers_the_environments_of_the_config_it_leaves(
+        tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    def choice(target: Path) -> list[str]:
+        workflow = YAML(typ="safe").load(
+            (target / ".github/workflows/pubflow-promote.yml").read_text(encoding="utf-8"))
+        options: list[str] = workflow["on"]["workflow_dispatch"]["inputs"]["environment"][
+            "options"]
+        return options
+
+    fresh = tmp_path / "fresh"
+    init_repository(fresh, force=False)
+    assert choice(fresh) == list(load_config(fresh).environments) == ["staging", "production"]
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    (ours / "pubflow.yaml").write_text("environments: [dev, {name: live, approvals: 2}]\n")
+    init_repository(ours, force=False)
+    assert choice(ours) == ["dev", "live"]
+    assert (ours / ".github/workflows/pubflow-promote.yml").read_text() == template(
+        "promote-workflow.yml", ("dev", "live"))
+    init_repository(ours, force=True)  # the template's pubflow.yaml, and its environments
+    assert choice(ours) == list(load_config(ours).environments) == ["staging", "production"]
