@@ -1,6 +1,7 @@
 """Every snippet of the README's "Three ways in" is exercised: the YAML blocks are what
 `pubflow init` writes, the workflow follows GitHub's schema and uses only inputs and outputs
-the action declares, the hooks exist, and shell completion answers."""
+the action declares, the hooks exist, and shell completion answers. So is the promotion
+workflow of "Promoting from GitHub Actions"."""
 
 from __future__ import annotations
 
@@ -51,6 +52,21 @@ def test_workflow_snippet_follows_githubs_schema_and_the_actions_interface(
     assert set(ours["with"]) <= set(action["inputs"])
     for output in re.findall(r"steps\.pubflow\.outputs\.([\w-]+)", text):
         assert output in action["outputs"]
+
+
+def test_promote_workflow_snippet_is_what_init_writes(tmp_path: Path) -> None:
+    text = snippet("promote-workflow")
+    assert text == template("promote-workflow.yml")
+    workflow = tmp_path / "pubflow-promote.yml"
+    workflow.write_text(text)
+    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert checker is not None
+    done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", str(workflow)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    inputs = yaml.load(text)["on"]["workflow_dispatch"]["inputs"]
+    section = README.partition("### Promoting from GitHub Actions")[2].partition("\n## ")[0]
+    assert all(f"`{name}`" in section for name in inputs)
 
 
 def test_cli_snippet_commands_exist(tmp_path: Path) -> None:
