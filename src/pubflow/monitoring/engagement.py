@@ -73,6 +73,25 @@ class UniqueCounter:
             return
         self._add_hashed(visitor)
 
+    def merge(self, other: UniqueCounter) -> None:
+        """Count `other`'s visitors too: the union, as if each had been added here (the
+        registers' maximum), so per-week counters give the window's count without adding
+        every visitor twice."""
+        if other._exact is not None:
+            for item in other._exact:
+                self.add(item)
+            return
+        assert other._registers is not None
+        exact = self._exact
+        if exact is not None:
+            self._registers = bytearray(other._registers)
+            self._exact = None
+            for item in exact:
+                self._add_hashed(item)
+            return
+        assert self._registers is not None
+        self._registers = bytearray(map(max, self._registers, other._registers))
+
     def _add_hashed(self, visitor: str) -> None:
         assert self._registers is not None
         value = int.from_bytes(hashlib.blake2b(visitor.encode(), digest_size=8).digest())
