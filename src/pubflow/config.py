@@ -86,6 +86,19 @@ class Reviewer(Person):
 
 
 @dataclass(frozen=True, slots=True)
+class HealthScoreGate:
+    """Seed 001's deployment gates on a health score from 0 to 100: at `promote` and above a
+    release may go anywhere; from `canary` it reaches the last environment only as a canary;
+    from `earlier` only the environments before the last; below `earlier` nowhere.
+    `required`: a health check that prints no score fails."""
+
+    promote: float = 95
+    canary: float = 85
+    earlier: float = 70
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentRule:
     """An `environments` entry: the name, and who may release there under what conditions."""
 
@@ -95,6 +108,8 @@ class EnvironmentRule:
     the top-level `promoters` or `admins`)."""
     approvals: int = 1
     require_canary: bool = False
+    health_score: HealthScoreGate | None = None
+    """This environment's own score gates (None: the top-level `health_score`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +141,11 @@ class Config:
     signs the commits it makes (`records/trust.py`)."""
     environment_rules: tuple[EnvironmentRule, ...] = ()
     """One per environment that was given as a mapping; `rule()` answers for every name."""
+    health_score: HealthScoreGate = field(default_factory=HealthScoreGate)
+    """`health_score`: the score gates of every environment without its own."""
+
+    def health_gate(self, environment: str) -> HealthScoreGate:
+        return self.rule(environment).health_score or self.health_score
 
     def rule(self, environment: str) -> EnvironmentRule:
         for rule in self.environment_rules:
@@ -313,6 +333,19 @@ def _validate(raw: Any, path: Path) -> None:
         line, col = _yaml_position(raw, ["scorecard", "marginal_max"])
         raise ConfigError(f"{path.name}:{line}:{col}: key 'scorecard.marginal_max' must be at "
                           f"least scorecard.total_min ({total_min})")
+    gates: list[tuple[list[str | int], Any, HealthScoreGate]] = [
+        (["health_score"], raw.get("health_score") or {}, HealthScoreGate())]
+    gates += [(["environments", i, "health_score"], e["health_score"], _health_gate(
+                  raw.get("health_score") or {}, HealthScoreGate()))
+              for i, e in enumerate(raw.get("environments") or ())
+              if isinstance(e, dict) and isinstance(e.get("health_score"), dict)]
+    for keys, given, base in gates:
+        gate = _health_gate(given, base)
+        if not gate.promote >= gate.canary >= gate.earlier:
+            line, col = _yaml_position(raw, keys)
+            raise ConfigError(f"{path.name}:{line}:{col}: key '{_dotted(keys)}': the thresholds "
+                              f"must not cross: promote ({gate.promote:g}) >= canary "
+                              f"({gate.canary:g}) >= earlier ({gate.earlier:g})")
 
 
 def _config_message(error: Any) -> str:
@@ -400,9 +433,20 @@ def _build(root: Path, path: Path, raw: Any) -> Config:
             EnvironmentRule(str(e["name"]),
                             None if e.get("promoters") is None
                             else tuple(str(p).strip() for p in e["promoters"]),
-                            int(e.get("approvals", 1)), bool(e.get("require_canary", False)))
+                            int(e.get("approvals", 1)), bool(e.get("require_canary", False)),
+                            None if e.get("health_score") is None
+                            else _health_gate(e["health_score"], defaults.health_score))
             for e in raw.get("environments") or () if isinstance(e, dict)),
+        health_score=_health_gate(raw.get("health_score") or {}, defaults.health_score),
     )
+
+
+def _health_gate(raw: Any, base: HealthScoreGate) -> HealthScoreGate:
+    """Thresholds given override `base`'s; they must not cross (checked when loading)."""
+    return HealthScoreGate(float(raw.get("promote", base.promote)),
+                           float(raw.get("canary", base.canary)),
+                           float(raw.get("earlier", base.earlier)),
+                           bool(raw.get("required", base.required)))
 
 
 def _names(actor: str, name: str) -> bool:

@@ -66,7 +66,8 @@ def test_status_shows_an_interrupted_canary_and_overdue_reviews(
     data = json.loads(out)
     production = {row["pattern"]: row for row in
                   next(e for e in data["environments"] if e["name"] == "production")["patterns"]}
-    assert production[PATTERN]["rollout"] == {"stable": "1.0.0", "canary": "1.1.0", "weight": 25}
+    assert production[PATTERN]["rollout"] == {"stable": "1.0.0", "canary": "1.1.0", "weight": 25,
+                                          "held": False}
     assert [item["id"] for item in data["tickets"]["overdue"]] == [late]
     code, out, _ = invoke("status")
     assert "1.1.0 at 25% (stable 1.0.0)" in out

@@ -203,6 +203,96 @@ def validate_https___pubflow_dev_schemas_environment_schema_json__definitions_re
             data__reason = data['reason']
             if not isinstance(data__reason, (str, NoneType)):
                 raise JsonSchemaValueException('' + (name_prefix or 'data') + '.reason must be string or null', value=data__reason, name='' + (name_prefix or 'data') + '.reason', definition=None, rule='type')
+        if 'health' in data_keys:
+            data_keys.remove('health')
+            data__health = data['health']
+            validate_https___pubflow_dev_schemas_environment_schema_json__definitions_healthcheck(data__health, custom_formats, None)
+        if 'watched' in data_keys:
+            data_keys.remove('watched')
+            data__watched = data['watched']
+            if not isinstance(data__watched, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watched must be object', value=data__watched, name='' + (name_prefix or 'data') + '.watched', definition=None, rule='type')
+            data__watched_is_dict = isinstance(data__watched, dict)
+            if data__watched_is_dict:
+                data__watched__missing_keys = set(['result', 'checks', 'at']) - data__watched.keys()
+                if data__watched__missing_keys:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watched must contain ' + (str(sorted(data__watched__missing_keys)) + ' properties'), value=data__watched, name='' + (name_prefix or 'data') + '.watched', definition=None, rule='required')
+                data__watched_keys = set(data__watched.keys())
+                if 'result' in data__watched_keys:
+                    data__watched_keys.remove('result')
+                    data__watched__result = data__watched['result']
+                    if not (isinstance(data__watched__result, str) and data__watched__result == 'passed' or (isinstance(data__watched__result, str) and data__watched__result == 'interrupted') or (isinstance(data__watched__result, str) and data__watched__result == 'superseded')):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + ".watched.result must be one of ['passed', 'interrupted', 'superseded']", value=data__watched__result, name='' + (name_prefix or 'data') + '.watched.result', definition=None, rule='enum')
+                if 'checks' in data__watched_keys:
+                    data__watched_keys.remove('checks')
+                    data__watched__checks = data__watched['checks']
+                    if not isinstance(data__watched__checks, int) and (not (isinstance(data__watched__checks, float) and data__watched__checks.is_integer())) or isinstance(data__watched__checks, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watched.checks must be integer', value=data__watched__checks, name='' + (name_prefix or 'data') + '.watched.checks', definition=None, rule='type')
+                    if isinstance(data__watched__checks, (int, float, Decimal)) and (not isinstance(data__watched__checks, bool)):
+                        if data__watched__checks < 0:
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watched.checks must be bigger than or equal to 0', value=data__watched__checks, name='' + (name_prefix or 'data') + '.watched.checks', definition=None, rule='minimum')
+                if 'at' in data__watched_keys:
+                    data__watched_keys.remove('at')
+                    data__watched__at = data__watched['at']
+                    validate_https___pubflow_dev_schemas_environment_schema_json__definitions_time(data__watched__at, custom_formats, None)
+                if 'started' in data__watched_keys:
+                    data__watched_keys.remove('started')
+                    data__watched__started = data__watched['started']
+                    validate_https___pubflow_dev_schemas_environment_schema_json__definitions_time(data__watched__started, custom_formats, None)
+                if 'until' in data__watched_keys:
+                    data__watched_keys.remove('until')
+                    data__watched__until = data__watched['until']
+                    validate_https___pubflow_dev_schemas_environment_schema_json__definitions_time(data__watched__until, custom_formats, None)
+    return data
+
+def validate_https___pubflow_dev_schemas_environment_schema_json__definitions_healthcheck(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, dict):
+        raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must be object', value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='type')
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data__missing_keys = set(['at', 'ok']) - data.keys()
+        if data__missing_keys:
+            raise JsonSchemaValueException('' + (name_prefix or 'data') + ' must contain ' + (str(sorted(data__missing_keys)) + ' properties'), value=data, name='' + (name_prefix or 'data') + '', definition=None, rule='required')
+        data_keys = set(data.keys())
+        if 'at' in data_keys:
+            data_keys.remove('at')
+            data__at = data['at']
+            validate_https___pubflow_dev_schemas_environment_schema_json__definitions_time(data__at, custom_formats, None)
+        if 'phase' in data_keys:
+            data_keys.remove('phase')
+            data__phase = data['phase']
+            if not (isinstance(data__phase, str) and data__phase == 'canary' or (isinstance(data__phase, str) and data__phase == 'watch')):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + ".phase must be one of ['canary', 'watch']", value=data__phase, name='' + (name_prefix or 'data') + '.phase', definition=None, rule='enum')
+        if 'weight' in data_keys:
+            data_keys.remove('weight')
+            data__weight = data['weight']
+            if not isinstance(data__weight, int) and (not (isinstance(data__weight, float) and data__weight.is_integer())) or isinstance(data__weight, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.weight must be integer', value=data__weight, name='' + (name_prefix or 'data') + '.weight', definition=None, rule='type')
+            if isinstance(data__weight, (int, float, Decimal)) and (not isinstance(data__weight, bool)):
+                if data__weight < 1:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.weight must be bigger than or equal to 1', value=data__weight, name='' + (name_prefix or 'data') + '.weight', definition=None, rule='minimum')
+                if data__weight > 100:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.weight must be smaller than or equal to 100', value=data__weight, name='' + (name_prefix or 'data') + '.weight', definition=None, rule='maximum')
+        if 'ok' in data_keys:
+            data_keys.remove('ok')
+            data__ok = data['ok']
+            if not isinstance(data__ok, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.ok must be boolean', value=data__ok, name='' + (name_prefix or 'data') + '.ok', definition=None, rule='type')
+        if 'score' in data_keys:
+            data_keys.remove('score')
+            data__score = data['score']
+            if not isinstance(data__score, (int, float, Decimal, NoneType)) or isinstance(data__score, bool):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.score must be number or null', value=data__score, name='' + (name_prefix or 'data') + '.score', definition=None, rule='type')
+            if isinstance(data__score, (int, float, Decimal)) and (not isinstance(data__score, bool)):
+                if data__score < 0:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.score must be bigger than or equal to 0', value=data__score, name='' + (name_prefix or 'data') + '.score', definition=None, rule='minimum')
+                if data__score > 100:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.score must be smaller than or equal to 100', value=data__score, name='' + (name_prefix or 'data') + '.score', definition=None, rule='maximum')
+        if 'components' in data_keys:
+            data_keys.remove('components')
+            data__components = data['components']
+            if not isinstance(data__components, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.components must be object', value=data__components, name='' + (name_prefix or 'data') + '.components', definition=None, rule='type')
     return data
 
 def validate_https___pubflow_dev_schemas_environment_schema_json__definitions_time(data, custom_formats={}, name_prefix=None):
@@ -274,6 +364,56 @@ def validate_https___pubflow_dev_schemas_environment_schema_json__definitions_li
                     data__rollout__digest = data__rollout['digest']
                     if not isinstance(data__rollout__digest, str):
                         raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rollout.digest must be string', value=data__rollout__digest, name='' + (name_prefix or 'data') + '.rollout.digest', definition=None, rule='type')
+                if 'held' in data__rollout_keys:
+                    data__rollout_keys.remove('held')
+                    data__rollout__held = data__rollout['held']
+                    if not isinstance(data__rollout__held, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.rollout.held must be boolean', value=data__rollout__held, name='' + (name_prefix or 'data') + '.rollout.held', definition=None, rule='type')
+                if 'health' in data__rollout_keys:
+                    data__rollout_keys.remove('health')
+                    data__rollout__health = data__rollout['health']
+                    validate_https___pubflow_dev_schemas_environment_schema_json__definitions_healthcheck(data__rollout__health, custom_formats, None)
+        if 'watch' in data_keys:
+            data_keys.remove('watch')
+            data__watch = data['watch']
+            if not isinstance(data__watch, dict):
+                raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watch must be object', value=data__watch, name='' + (name_prefix or 'data') + '.watch', definition=None, rule='type')
+            data__watch_is_dict = isinstance(data__watch, dict)
+            if data__watch_is_dict:
+                data__watch__missing_keys = set(['started', 'until', 'interval']) - data__watch.keys()
+                if data__watch__missing_keys:
+                    raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watch must contain ' + (str(sorted(data__watch__missing_keys)) + ' properties'), value=data__watch, name='' + (name_prefix or 'data') + '.watch', definition=None, rule='required')
+                data__watch_keys = set(data__watch.keys())
+                if 'started' in data__watch_keys:
+                    data__watch_keys.remove('started')
+                    data__watch__started = data__watch['started']
+                    validate_https___pubflow_dev_schemas_environment_schema_json__definitions_time(data__watch__started, custom_formats, None)
+                if 'until' in data__watch_keys:
+                    data__watch_keys.remove('until')
+                    data__watch__until = data__watch['until']
+                    validate_https___pubflow_dev_schemas_environment_schema_json__definitions_time(data__watch__until, custom_formats, None)
+                if 'interval' in data__watch_keys:
+                    data__watch_keys.remove('interval')
+                    data__watch__interval = data__watch['interval']
+                    if not isinstance(data__watch__interval, (int, float, Decimal)) or isinstance(data__watch__interval, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watch.interval must be number', value=data__watch__interval, name='' + (name_prefix or 'data') + '.watch.interval', definition=None, rule='type')
+                    if isinstance(data__watch__interval, (int, float, Decimal)) and (not isinstance(data__watch__interval, bool)):
+                        if data__watch__interval <= 0:
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watch.interval must be bigger than 0', value=data__watch__interval, name='' + (name_prefix or 'data') + '.watch.interval', definition=None, rule='exclusiveMinimum')
+                if 'host' in data__watch_keys:
+                    data__watch_keys.remove('host')
+                    data__watch__host = data__watch['host']
+                    if not isinstance(data__watch__host, str):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watch.host must be string', value=data__watch__host, name='' + (name_prefix or 'data') + '.watch.host', definition=None, rule='type')
+                    if isinstance(data__watch__host, str):
+                        data__watch__host_len = len(data__watch__host)
+                        if data__watch__host_len > 100:
+                            raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watch.host must be shorter than or equal to 100 characters', value=data__watch__host, name='' + (name_prefix or 'data') + '.watch.host', definition=None, rule='maxLength')
+                if 'pid' in data__watch_keys:
+                    data__watch_keys.remove('pid')
+                    data__watch__pid = data__watch['pid']
+                    if not isinstance(data__watch__pid, int) and (not (isinstance(data__watch__pid, float) and data__watch__pid.is_integer())) or isinstance(data__watch__pid, bool):
+                        raise JsonSchemaValueException('' + (name_prefix or 'data') + '.watch.pid must be integer', value=data__watch__pid, name='' + (name_prefix or 'data') + '.watch.pid', definition=None, rule='type')
         if 'history' in data_keys:
             data_keys.remove('history')
             data__history = data['history']

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -42,12 +43,28 @@ def _weights(text: str | None) -> tuple[int, ...]:
                          "e.g. 10,25,50,100") from None
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)", re.IGNORECASE)
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str | None, option: str) -> float | None:
+    """`90`, `90s`, `10m`, `2h`, `1h30m`: seconds."""
+    if text is None:
+        return None
+    compact = text.strip().replace(" ", "")
+    parts = list(_DURATION.finditer(compact))
+    if not compact or "".join(m.group(0) for m in parts) != compact:
+        raise UsageError(f"{option} {text!r}: give a duration such as 90s, 10m, 2h or 1h30m")
+    return sum(float(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()] for m in parts)
+
+
 @handle_errors
 def promote(
     ticket_id: Annotated[str, typer.Argument(help="The approved ticket, e.g. PUB-2026-001.",
                                              metavar="TICKET", show_default=False)],
-    to: Annotated[str, typer.Option("--to", help="Target environment (staging, production...).",
-                                    show_default=False)],
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Target environment (staging, production...); --resume and --weight "
+        "find the canary's own.", show_default=False)] = None,
     release: Annotated[Release | None, typer.Option(
         "--release", help="The kind of version bump; hotfix may skip staging (needs --notes).",
         show_default=False)] = None,
@@ -65,6 +82,19 @@ def promote(
         show_default=False)] = None,
     health_timeout: Annotated[float, typer.Option(
         "--health-timeout", help="Seconds before a health check counts as failed.")] = 300.0,
+    hold: Annotated[bool, typer.Option(
+        "--hold", help="Stop at the last --canary weight with both versions live (A/B); "
+        "then --resume, --weight N or rollback.")] = False,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Go on from a held canary (to 100 %, or through --canary).")] = False,
+    weight: Annotated[int | None, typer.Option(
+        "--weight", help="Set a held canary's share of traffic (1-99) and keep holding.",
+        show_default=False)] = None,
+    watch: Annotated[str | None, typer.Option(
+        "--watch", help="Keep running --health-cmd for this long after the last step (e.g. "
+        "10m); the first failure rolls back.", show_default=False)] = None,
+    watch_interval: Annotated[float, typer.Option(
+        "--watch-interval", help="Seconds between the checks of --watch.")] = 30.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the gates, print the plan, "
                                                             "write nothing.")] = False,
     output_format: Annotated[TextOrJson, typer.Option("--format", "-f",
@@ -88,14 +118,21 @@ def promote(
       pubflow promote PUB-2026-001 --to production --canary 10,25,50,100 \\
           --health-cmd ./check.sh
 
-      pubflow promote PUB-2026-001 --to production --health-cmd ./check.sh
+      pubflow promote PUB-2026-001 --to production --health-cmd ./check.sh \\
+          --watch 10m
+
+      pubflow promote PUB-2026-001 --to production --canary 10,50 --hold
+
+      pubflow promote PUB-2026-001 --resume
     """
     from pubflow.release.promote import PromoteRequest
     from pubflow.release.promote import promote as run_promote
 
     config, now = repo_context()
-    request = PromoteRequest(ticket_id, to, release.value if release else None, notes,
-                             _weights(canary), health_cmd, health_timeout, dry_run, name)
+    request = PromoteRequest(ticket_id, to or "", release.value if release else None, notes,
+                             _weights(canary), health_cmd, health_timeout, dry_run, name,
+                             hold=hold, resume=resume, weight=weight,
+                             watch=_duration(watch, "--watch"), watch_interval=watch_interval)
     actor = _dry_run_actor(config) if dry_run else acting_actor(config)
     result = run_promote(config, request, actor, now,
                          _progress if output_format == "text" else None)
@@ -105,7 +142,8 @@ def promote(
     else:
         # Health-check output, notes and reasons are anyone's text: no escape sequences.
         write_output(printable(_result_text(result, dry_run), keep_newlines=True), None)
-    if result.failed_health is not None:
+    if result.failed_health is not None or (
+            result.watch is not None and result.watch.result != "passed"):
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -140,9 +178,26 @@ def _result_text(result: PromoteResult, dry_run: bool) -> str:
                      f"(commit {(result.rollback_commit or '')[:10]})")
         return "\n".join(lines) + "\n"
     named = f" as {plan.name}" if plan.name else ""
-    lines.append(f"{plan.pattern} {plan.version} is live in {plan.environment}{named} "
-                 f"({plan.release}, {plan.ticket} {plan.ticket_to}); tag {plan.tag}; "
-                 f"commit {result.commits[-1][:10]}")
+    if plan.hold:
+        weight = plan.canary[-1] if plan.canary else "?"
+        rest = (f"{plan.previous} takes the rest" if plan.previous
+                else "the rest sees nothing of it")
+        lines.append(f"canary {plan.pattern} {plan.version} held at {weight}% in "
+                     f"{plan.environment} ({rest}); commit {result.commits[-1][:10]}")
+        lines.append(f"  go on: pubflow promote {plan.ticket} --resume; change: --weight N; "
+                     f"end: pubflow rollback {plan.pattern} --env {plan.environment}")
+    else:
+        lines.append(f"{plan.pattern} {plan.version} is live in {plan.environment}{named} "
+                     f"({plan.release}, {plan.ticket} {plan.ticket_to}); tag {plan.tag}; "
+                     f"commit {result.commits[-1][:10]}")
+    if result.checks and "score" in result.checks[-1]:
+        lines.append(f"  health score {result.checks[-1]['score']} at "
+                     f"{result.checks[-1]['weight']}%")
+    if result.watch is not None:
+        lines.append(result.watch.detail)
+        failed = result.watch.failed
+        if failed is not None:
+            lines += [f"  {line}" for line in failed.output.rstrip().splitlines()[-40:]]
     return "\n".join(lines) + "\n"
 
 
@@ -151,7 +206,7 @@ def _plan_json(plan: PromotePlan) -> dict[str, Any]:
             "environment": plan.environment, "release": plan.release,
             "previous": plan.previous, "package": plan.package, "ticketTo": plan.ticket_to,
             "tag": plan.tag, "canary": list(plan.canary), "files": plan.files,
-            "name": plan.name,
+            "name": plan.name, "hold": plan.hold,
             "gates": [{"gate": n, "detail": d} for n, d in plan.gates]}
 
 
@@ -161,8 +216,12 @@ def _result_json(result: PromoteResult) -> dict[str, Any]:
         "plan": None if result.plan is None else _plan_json(result.plan),
         "noop": result.noop, "recovered": result.recovered, "commits": result.commits,
         "healthCheck": None if health is None else {
-            "exitCode": health.exit_code, "timedOut": health.timed_out, "output": health.output},
+            "exitCode": health.exit_code, "timedOut": health.timed_out, "output": health.output,
+            "problem": health.problem,
+            "score": None if health.score is None else health.score.to_json()},
         "rollbackCommit": result.rollback_commit,
+        "checks": result.checks,
+        "watch": None if result.watch is None else result.watch.to_json(),
     }
 
 

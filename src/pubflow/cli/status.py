@@ -57,9 +57,11 @@ def status(
                      output)
         return
     if output_format is StatusFormat.html:
+        from pubflow.cli.metrics import status_panel
         from pubflow.release.status_html import render
 
-        write_output(render(dashboard, now.strftime("%Y-%m-%d %H:%M UTC")), output)
+        write_output(render(dashboard, now.strftime("%Y-%m-%d %H:%M UTC"),
+                            status_panel(config, now)), output)
         return
     if output is not None:
         raise UsageError("--output needs --format json or html")
@@ -73,19 +75,22 @@ def _print_status(dashboard: Dashboard) -> None:
     console = make_console()
     if dashboard.recovered:
         console.print(f"pubflow: {shown(dashboard.recovered)}")
-    columns = [Col("pattern", keep=True), Col("version", keep=True), Col("canary"),
-               Col("ticket", keep=True), Col("release", keep=True), Col("by", keep=True),
-               Col("at", keep=True), Col("notes")]
     for env in dashboard.environments:
+        # the health column only where a score or a watch is recorded: 80 columns are few
+        health = any(row.health_text() for row in env.patterns)
+        columns = [Col("pattern", keep=True), Col("version", keep=True), Col("canary"),
+                   *([Col("health")] if health else []), Col("ticket", keep=True),
+                   Col("release", keep=True), Col("by", keep=True), Col("at", keep=True),
+                   Col("notes")]
         rows = []
         for row in env.patterns:
             rollout = row.rollout
-            canary = (f"{rollout.canary} at {rollout.weight}% (stable "
-                      f"{rollout.stable or 'none'})") if rollout else ""
+            canary = (f"{rollout.canary} {'held ' if rollout.held else ''}at "
+                      f"{rollout.weight}% (stable {rollout.stable or 'none'})") if rollout else ""
             notes = (row.notes or "").splitlines()
             rows.append([shown(value) for value in (
                 row.pattern, row.version + (f" ({row.name})" if row.name else ""), canary,
-                row.ticket, row.release or "",
+                *([row.health_text()] if health else []), row.ticket, row.release or "",
                 row.by or "", row.at or "", notes[0][:60] if notes else "")])
         print_table(console, f"{shown(env.name)}: {len(env.patterns)} pattern(s)", columns,
                     rows)

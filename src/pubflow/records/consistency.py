@@ -308,8 +308,7 @@ def check_catalog(env: Environment, catalog: Mapping[str, Any]) -> list[str]:
             problems.append(f"{shown}: {pattern} is at {row.get('version')}, but "
                             f"{env.name} runs {live.version}")
         else:
-            want = (None if live.rollout is None else
-                    {"canary": live.rollout.canary, "weight": live.rollout.weight})
+            want = None if live.rollout is None else live.rollout.catalog_row()
             if row.get("rollout") != want:
                 problems.append(f"{shown}: {pattern}: rollout {row.get('rollout')}, but "
                                 f"{env.name} has {want}")

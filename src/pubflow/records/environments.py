@@ -77,9 +77,26 @@ class Rollout:
 
     @classmethod
     def new(cls, stable: str | None, canary: str, weight: int, ticket: str,
-            digest: str) -> Rollout:
+            digest: str, *, held: bool = False,
+            health: Mapping[str, Any] | None = None) -> Rollout:
+        """`held`: it stays at `weight` until resumed, reweighted or rolled back; `health`:
+        the last health check before this step."""
         return cls({"stable": stable, "canary": canary, "weight": weight, "ticket": ticket,
-                    "digest": digest})
+                    "digest": digest, **({"held": True} if held else {}),
+                    **({"health": dict(health)} if health else {})})
+
+    @property
+    def held(self) -> bool:
+        return self.document.get("held") is True
+
+    def catalog_row(self) -> dict[str, Any]:
+        """What the catalog says of it: both versions live and the share of each."""
+        row: dict[str, Any] = {"canary": self.canary, "weight": self.weight}
+        if self.stable is not None:
+            row.update({"stable": self.stable, "stableWeight": 100 - int(self.weight)})
+        if self.held:
+            row["held"] = True
+        return row
 
     def to_dict(self) -> dict[str, Any]:
         return copy.deepcopy(dict(self.document))
@@ -150,7 +167,8 @@ class LiveEntry:
     def ended(self, until: str, how: str, reason: str | None = None) -> PastRelease:
         """This release as a history item: its own keys (not its history, not a canary), with
         when and how it ended (and why, when `reason` is given)."""
-        stable = {k: v for k, v in self.document.items() if k not in ("history", "rollout")}
+        stable = {k: v for k, v in self.document.items()
+                  if k not in ("history", "rollout", "watch")}
         record = {**stable, "until": until, "ended": how}
         if reason is not None:
             record["reason"] = reason
@@ -297,7 +315,7 @@ def catalog_entry(pattern: dict[str, Any],
         "tags": list(pattern.get("tags") or []),
     }
     if live.rollout is not None:
-        entry["rollout"] = {"canary": live.rollout.canary, "weight": live.rollout.weight}
+        entry["rollout"] = live.rollout.catalog_row()
     return entry
 
 

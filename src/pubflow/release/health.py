@@ -26,8 +26,9 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MAX_OUTPUT = 20_000
 """Characters of the check's output kept for the message (the tail, where errors are)."""
@@ -42,16 +43,54 @@ still read (what they printed before they died)."""
 
 
 @dataclass(frozen=True, slots=True)
+class HealthScore:
+    """A score the health command printed, with its named components (numbers, or groups
+    of numbers), or why what it printed is not a score."""
+
+    score: float | None
+    components: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"score": score_number(self.score), "components": self.components}
+
+    def shown(self) -> str:
+        return "no score" if self.score is None else f"score {score_number(self.score)}"
+
+
+def score_number(value: float | None) -> float | int | None:
+    """A score as JSON shows it: 97, not 97.0."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+@dataclass(frozen=True, slots=True)
 class HealthResult:
     ok: bool
     exit_code: int | None
     output: str
     timed_out: bool = False
+    score: HealthScore | None = None
+    """The score the command printed (`health_score.parse_score`), if any."""
+    problem: str | None = None
+    """Why a check that exited 0 still failed: its score, by the environment's gates."""
 
     def summary(self) -> str:
         if self.timed_out:
             return "timed out"
-        return f"exit {self.exit_code}"
+        if self.problem is not None:
+            return self.problem
+        shown = f"exit {self.exit_code}"
+        return shown if self.score is None else f"{shown}, {self.score.shown()}"
+
+    def record(self, at: str, weight: int, phase: str) -> dict[str, object]:
+        """What the environment file and the audit log keep of this check."""
+        record: dict[str, object] = {"at": at, "phase": phase, "weight": weight,
+                                     "ok": self.ok}
+        if self.score is not None:
+            record.update(self.score.to_json())
+        return record
 
 
 def run_health(command: str, variables: dict[str, str], timeout: float, cwd: Path) -> HealthResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,8 @@ from pubflow.records.store import TicketStore
 from pubflow.records.tickets import Approval, Author, Ticket, is_person, utc_text
 from pubflow.records.transaction import Change, apply, recover
 from pubflow.release import package as pkg
-from pubflow.release.health import HealthResult, run_health
+from pubflow.release.health import HealthResult
+from pubflow.release.health_score import health_variables, scored_check
 from pubflow.release.versions import RELEASE_TYPES, bump_kind
 from pubflow.storage.yaml import dump_yaml
 
@@ -50,6 +51,15 @@ class PromoteRequest:
     name: str | None = None
     """`--name`: what this release is called (in the environment file, the manifest of a
     package built now, the tag's annotation, `status`); `rollback --to` takes it."""
+    hold: bool = False
+    """`--hold`: stop at the last canary weight with both versions live (an A/B period)."""
+    resume: bool = False
+    """`--resume`: go on from a canary under way (held) to its full rollout."""
+    weight: int | None = None
+    """`--weight N`: set a held canary's weight, and keep holding."""
+    watch: float | None = None
+    """`--watch`: seconds to keep running the health command after the last step."""
+    watch_interval: float = 30.0
 
 
 @dataclass(slots=True)
@@ -72,6 +82,8 @@ class PromotePlan:
     files: list[str] = field(default_factory=list)
     notes: str = ""
     name: str | None = None
+    hold: bool = False
+    """The canary stops at its last weight, both versions live; the ticket keeps its state."""
 
 
 @dataclass(slots=True)
@@ -84,15 +96,22 @@ class PromoteResult:
     rollback_commit: str | None = None
     deliveries: list[Any] = field(default_factory=list)
     """Notifications sent (`notify.outbox.Delivery`); a failed one is queued in the outbox."""
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    """Every health check run, as the environment file records it (with its score)."""
+    watch: Any = None
+    """`release.watch.WatchOutcome` after `--watch`."""
 
 
 StepCallback = Callable[[str], None]
 
 
 def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
-            on_step: StepCallback | None = None) -> PromoteResult:
-    check_environment_name(request.environment, config.environments)
+            on_step: StepCallback | None = None,
+            clock: Callable[[], datetime] | None = None) -> PromoteResult:
+    """`clock` tells the time of the health checks after `now` (default: the system's)."""
     _check_request(request)
+    if request.environment:
+        check_environment_name(request.environment, config.environments)
     root = config.root
     store = TicketStore(root)
     with store.locked():
@@ -100,15 +119,19 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
         # crash left half-written (finishing or undoing them is not the dry run's change)
         recovered = recover(root)
         ticket = store.load(request.ticket_id)
+        if not request.environment:
+            request = replace(request, environment=_held_in(config, ticket))
         env = load_environment(root, request.environment)
-        noop = _already_done(ticket, env)
-        if noop is not None:
-            return PromoteResult(None, noop=noop, recovered=recovered)
+        if not (request.resume or request.weight):
+            noop = _already_done(ticket, env)
+            if noop is not None:
+                return PromoteResult(None, noop=noop, recovered=recovered)
         plan, pattern = _plan(config, request, ticket, env, now, actor)
         if request.dry_run:
             return PromoteResult(plan)
         result = PromoteResult(plan, recovered=recovered)
-        _run(config, request, plan, pattern, ticket, env, actor, now, on_step, result)
+        _run(config, request, plan, pattern, ticket, env, actor, now, on_step, result,
+             clock or _system_clock)
     # Told after the lock is released: a slow webhook never holds up other commands.
     from pubflow.notify import events
 
@@ -116,70 +139,173 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
         result.deliveries += events.rolled_back(
             config, plan.pattern, plan.environment, plan.version, plan.previous,
             f"canary failed its health check ({result.failed_health.summary()})", ticket, now)
-    elif plan.ticket_to == State.LIVE.value:
+    elif plan.ticket_to == State.LIVE.value and not plan.hold:
         live = load_environment(root, plan.environment).live(plan.pattern)
         result.deliveries += events.published(config, ticket, plan.version, plan.environment,
                                               catalog_entry(pattern, live or {}), now)
+    if request.watch and result.failed_health is None:
+        from pubflow.release.watch import WatchTarget, watch_release
+
+        target = WatchTarget(plan.pattern, plan.version, plan.environment, plan.ticket,
+                             request.health_cmd or "", request.health_timeout, request.watch,
+                             request.watch_interval)
+        result.watch = watch_release(config, target, actor, on_step, clock or _system_clock)
     return result
+
+
+def _system_clock() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+def _held_in(config: Config, ticket: Ticket) -> str:
+    """The environment where `ticket`'s canary is under way (`--resume`/`--weight` without
+    `--to`): there must be exactly one."""
+    found = [name for name in config.environments
+             if (live := load_environment(config.root, name).live(ticket.pattern.id)) is not None
+             and live.rollout is not None and live.rollout.ticket == ticket.id]
+    if len(found) != 1:
+        where = ("no environment" if not found else
+                 f"{', '.join(found)}; say which with --to")
+        raise GateRefused(f"{ticket.id}: a canary of {ticket.pattern.id} {ticket.pattern.version} "
+                          f"is under way in {where}",
+                          hint="`pubflow status` shows the canaries under way; start one with "
+                               "--canary 10,50 --hold.")
+    return found[0]
 
 
 def _run(config: Config, request: PromoteRequest, plan: PromotePlan, pattern: dict[str, Any],
          ticket: Ticket, env: Environment, actor: str, now: datetime,
-         on_step: StepCallback | None, result: PromoteResult) -> None:
-    """The canary steps (with health checks between them), then the full promotion.
+         on_step: StepCallback | None, result: PromoteResult,
+         clock: Callable[[], datetime]) -> None:
+    """The canary steps (with health checks between them), then the full promotion, or a
+    stop at the last weight (`--hold`, `--weight`).
 
     `--health-cmd` without `--canary` is a one-step canary at 100 %: the switch is committed
     as a rollout at weight 100, the check runs once, and a failure rolls back to the stable
     version exactly as a failed canary step does; the promotion (and its tag) follows a pass.
+    Each check's record (its score, if it printed one) goes into the next commit: the next
+    step, the promotion, or the rollback.
     """
     root = config.root
     say = on_step or (lambda _text: None)
-    weights = _canary_weights(request)
+    weights = _canary_weights(request, env.live(plan.pattern))
+    last_check: dict[str, Any] | None = None
     for step, weight in enumerate(weights):
+        held = plan.hold and step == len(weights) - 1
         change = _canary_change(config, plan, pattern, ticket, env, weight, actor, now,
-                                build_package=plan.build_package and step == 0)
+                                build_package=plan.build_package and step == 0,
+                                health=last_check, held=held,
+                                watch=_watch_marker(request, now) if held else None)
         result.commits.append(apply(root, change, _smoke(root, plan),
                                     sign=config.signed_commits))
         env = load_environment(root, request.environment)
+        if not request.health_cmd:
+            continue
         say(f"canary {plan.pattern} {plan.version}: {weight}% of traffic in "
             f"{plan.environment}; running the health check")
-        health = run_health(request.health_cmd or "", _health_env(plan, env, weight),
-                            request.health_timeout, root)
+        health = check_health(config, request, plan, env, weight,
+                              canary_step=weight < 100, phase="canary")
+        last_check = health.record(utc_text(clock()), weight, "canary")
+        result.checks.append(last_check)
         if not health.ok:
             result.failed_health = health
             result.rollback_commit = _abort_canary(config, plan, ticket, env, weight,
-                                                   health, actor, now)
+                                                   health, actor, now, last_check)
             return
-        say(f"health check passed at {weight}%")
+        say(f"health check passed at {weight}%"
+            + (f" ({health.score.shown()})" if health.score is not None else ""))
+    if plan.hold:
+        if last_check is not None and "score" in last_check:
+            result.commits.append(apply(root, _held_check(root, env, plan, last_check, actor, now),
+                                        sign=config.signed_commits))
+        return
     change = _full_change(config, plan, pattern, ticket, env, actor, now,
-                          build_package=plan.build_package and not weights)
+                          build_package=plan.build_package and not weights, health=last_check,
+                          watch=_watch_marker(request, now))
     result.commits.append(apply(root, change, _smoke(root, plan), sign=config.signed_commits))
 
 
-def _canary_weights(request: PromoteRequest) -> list[int]:
+def check_health(config: Config, request: PromoteRequest, plan: PromotePlan, env: Environment,
+                 weight: int, *, canary_step: bool, phase: str) -> HealthResult:
+    """Run the health command; a check that exits 0 still fails on a score the environment's
+    gates do not let through (`health_score`)."""
+    live = env.live(plan.pattern)
+    stable = live.rollout.stable if live is not None and live.rollout is not None else None
+    return scored_check(config, request.health_cmd or "", request.health_timeout,
+                        health_variables(plan.pattern, plan.version, plan.environment,
+                                         plan.ticket, weight, stable, phase),
+                        plan.environment, canary_step=canary_step)
+
+
+def _watch_marker(request: PromoteRequest, now: datetime) -> dict[str, Any] | None:
+    """What the environment file says of a watch under way (`--watch`), committed with the
+    last step so that `status` anywhere shows it, and an interrupted one is never taken for
+    a watch that passed."""
+    if not request.watch:
+        return None
+    import os
+    import socket
+    from datetime import timedelta
+
+    return {"started": utc_text(now), "until": utc_text(now + timedelta(seconds=request.watch)),
+            "interval": request.watch_interval, "host": socket.gethostname()[:100],
+            "pid": os.getpid()}
+
+
+def _canary_weights(request: PromoteRequest, live: LiveEntry | None) -> list[int]:
     """The weights committed as canary steps, each followed by the health check. `--canary
     100` alone is the one-step canary `--health-cmd` alone gives: checked once after the
-    switch, not skipped."""
+    switch, not skipped. `--resume` goes on from the weight a canary is held at."""
+    if request.weight is not None:
+        return [request.weight]
+    held = (live.rollout.weight if request.resume and live is not None
+            and live.rollout is not None else 0)
     if not request.canary or request.canary == (100,):
         return [100] if request.health_cmd else []
-    return [w for w in request.canary if w < 100]
+    return [w for w in request.canary if held < w < 100 or (request.hold and w > held)]
 
 
 def _check_request(request: PromoteRequest) -> None:
     if request.release is not None and request.release not in RELEASE_TYPES:
         raise UsageError(f"unknown release type '{request.release}'; choose one of "
                          f"{', '.join(RELEASE_TYPES)}")
+    if request.weight is not None:
+        if request.canary or request.hold or request.resume:
+            raise UsageError("--weight N sets a held canary's weight by itself: leave out "
+                             "--canary, --hold and --resume")
+        if not 1 <= request.weight <= 99:
+            raise UsageError(f"--weight {request.weight}: a held canary takes 1 to 99 % of the "
+                             "traffic (--resume goes to 100)")
+    if request.hold and not request.canary:
+        raise UsageError("--hold needs --canary with the weights to go through, e.g. "
+                         "--canary 10,50 --hold")
     if request.canary:
         weights = list(request.canary)
         if any(not 1 <= w <= 100 for w in weights) or weights != sorted(set(weights)):
             raise UsageError(f"--canary {','.join(map(str, weights))}: weights must rise "
                              "strictly between 1 and 100, e.g. 10,25,50,100")
-        if weights[-1] != 100:
-            raise UsageError("--canary must end at 100 (the full rollout)")
-        if not request.health_cmd:
+        if request.hold and weights[-1] == 100:
+            raise UsageError("--hold stops before 100: give the weights up to the one to hold "
+                             "at, e.g. --canary 10,50 --hold")
+        if not request.hold and weights[-1] != 100:
+            raise UsageError("--canary must end at 100 (the full rollout), or stop at its last "
+                             "weight with --hold")
+        if not request.health_cmd and not request.hold:
             raise UsageError("--canary needs --health-cmd: the check run between steps")
     if request.health_timeout <= 0:
         raise UsageError("--health-timeout must be a positive number of seconds")
+    if request.watch is not None:
+        if request.watch <= 0:
+            raise UsageError("--watch must be a positive duration, e.g. 10m")
+        if not request.health_cmd:
+            raise UsageError("--watch needs --health-cmd: the check it keeps running")
+    if request.watch_interval <= 0:
+        raise UsageError("--watch-interval must be a positive number of seconds")
+    if not request.environment and not (request.resume or request.weight is not None):
+        raise UsageError("--to is needed (only --resume and --weight find the environment of "
+                         "a canary under way by themselves)")
     if request.name is not None:
         check_release_name(request.name)
 
@@ -234,7 +360,18 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
         raise refuse("promoter", why, "Ask a promoter of this environment, or have an admin "
                      "add you to its `promoters` in pubflow.yaml.")
     gates.append(("promoter", actor))
-    if rule.require_canary and not request.canary:
+    live_now = env.live(pinned.id)
+    under_way = (live_now.rollout if live_now is not None and live_now.rollout is not None
+                 and live_now.rollout.ticket == ticket.id else None)
+    if (request.resume or request.weight is not None) and under_way is None:
+        raise refuse("canary under way", f"no canary of {pinned.id} {pinned.version} from "
+                     f"{ticket.id} is under way in {env.name}: nothing to "
+                     f"{'resume' if request.resume else 'reweight'}",
+                     "Start one: pubflow promote TICKET --to ENV --canary 10,50 --hold")
+    if under_way is not None and request.resume:
+        gates.append(("canary under way", f"{under_way.weight}% of traffic on "
+                                          f"{under_way.canary}"))
+    if rule.require_canary and not (request.canary or under_way is not None):
         raise refuse("canary", f"{env.name} requires a canary rollout",
                      "Pass --canary 10,50,100 --health-cmd CMD.")
     from pubflow.records.verify import history_problems
@@ -350,15 +487,21 @@ def _plan(config: Config, request: PromoteRequest, ticket: Ticket, env: Environm
         gates.append(("package", "exists and its checksums verify"))
     else:
         gates.append(("package", "will be built"))
-    ticket_to = State.LIVE if last else State.STAGED
+    hold = request.hold or request.weight is not None
+    ticket_to = state if hold else State.LIVE if last else State.STAGED
     tag = _tag_name(root, env.name, pinned.id, version)
-    how = f"canary {','.join(map(str, request.canary))}" if request.canary else "promote"
+    how = (f"canary {','.join(map(str, request.canary))}" if request.canary
+           else f"canary at {request.weight}%" if request.weight is not None
+           else "resume canary" if request.resume and under_way is not None else "promote")
+    if hold:
+        how += " held"
     plan = PromotePlan(
         ticket=ticket.id, pattern=pinned.id, version=version, environment=env.name,
         release=kind, previous=current, package=pkg.package_rel(pinned.id, version),
         build_package=build, ticket_to=ticket_to.value, tag=tag,
         message=f"{how} {pinned.id} {version} to {env.name} ({ticket.id}, {kind})",
-        gates=gates, canary=request.canary or tuple(_canary_weights(request)))
+        gates=gates, canary=request.canary or tuple(_canary_weights(request, live)),
+        hold=hold)
     plan.files = ([f"{plan.package}/{n}" for n in (pkg.MANIFEST_FILE, pkg.NOTES_FILE,
                                                     pkg.PAGE_FILE, pkg.PATTERN_FILE)]
                   if build else []) + [
@@ -462,22 +605,33 @@ def _live_pattern(root: Path, pattern_id: str, live: LiveEntry) -> dict[str, Any
 
 
 def _full_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], ticket: Ticket,
-                 env: Environment, actor: str, now: datetime, *, build_package: bool) -> Change:
+                 env: Environment, actor: str, now: datetime, *, build_package: bool,
+                 health: dict[str, Any] | None = None,
+                 watch: dict[str, Any] | None = None) -> Change:
     files = _package_files(plan, pattern, ticket) if build_package else {}
     live = env.live(plan.pattern)
     history = list(live.history) if live is not None else []
     if live is not None and live.version != plan.version:
         history.append(live.ended(utc_text(now), "superseded"))
-    env = env.with_live(plan.pattern, _release_entry(plan, ticket, actor, now, history))
+    entry = _release_entry(plan, ticket, actor, now, history)
+    extra = {**({"health": health} if health else {}), **({"watch": watch} if watch else {})}
+    if extra:
+        entry = LiveEntry({**entry.document, **extra})
+    env = env.with_live(plan.pattern, entry)
     files.update(_env_files(config, env, pattern, plan))
     target = State(plan.ticket_to)
     ticket.transition(target, actor=actor, event="promoted", now=now,
                       reason=f"{plan.version} promoted to {plan.environment} ({plan.release})",
                       environment=plan.environment, version=plan.version, release=plan.release)
     files[store_rel(ticket)] = _ticket_bytes(ticket)
-    audit = [{"at": utc_text(now), "actor": actor, "kind": "promote", "ticket": plan.ticket,
-              "pattern": plan.pattern, "version": plan.version, "environment": plan.environment,
-              "release": plan.release, "previous": plan.previous}]
+    audit: list[dict[str, Any]] = [{
+        "at": utc_text(now), "actor": actor, "kind": "promote", "ticket": plan.ticket,
+        "pattern": plan.pattern, "version": plan.version, "environment": plan.environment,
+        "release": plan.release, "previous": plan.previous}]
+    if health:
+        audit[0]["health"] = health
+    if watch:
+        audit[0]["watch"] = {"until": watch["until"], "interval": watch["interval"]}
     return Change("promotion", files, plan.message, audit,
                   [(plan.tag, f"{plan.pattern} {plan.version} released to {plan.environment} "
                               f"({plan.release}, {plan.ticket})"
@@ -486,31 +640,61 @@ def _full_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], tic
 
 def _canary_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], ticket: Ticket,
                    env: Environment, weight: int, actor: str, now: datetime, *,
-                   build_package: bool) -> Change:
+                   build_package: bool, health: dict[str, Any] | None = None,
+                   held: bool = False, watch: dict[str, Any] | None = None) -> Change:
+    """One canary step; `held`: the canary stays at this weight (`--hold`, `--weight`), both
+    versions live, until `--resume`, another `--weight` or `rollback`."""
     files = _package_files(plan, pattern, ticket) if build_package else {}
     live = env.live(plan.pattern)
     stable = (None if live is None else live.rollout.stable if live.rollout is not None
               else live.version)
-    rollout = Rollout.new(stable, plan.version, weight, plan.ticket, ticket.pattern.digest)
+    rollout = Rollout.new(stable, plan.version, weight, plan.ticket, ticket.pattern.digest,
+                          held=held, health=health)
     entry = _release_entry(plan, ticket, actor, now, []) if live is None else live
+    entry = LiveEntry({k: v for k, v in entry.document.items() if k != "watch"}
+                      | ({"watch": watch} if watch else {}))
     env = env.with_live(plan.pattern, entry.with_rollout(rollout))
     files.update(_env_files(config, env, pattern, plan))
-    audit = [{"at": utc_text(now), "actor": actor, "kind": "canary", "ticket": plan.ticket,
-              "pattern": plan.pattern, "version": plan.version, "environment": plan.environment,
-              "weight": weight, "stable": rollout.stable}]
+    audit: list[dict[str, Any]] = [{
+        "at": utc_text(now), "actor": actor, "kind": "canary", "ticket": plan.ticket,
+        "pattern": plan.pattern, "version": plan.version, "environment": plan.environment,
+        "weight": weight, "stable": rollout.stable}]
+    if held:
+        audit[0]["held"] = True
+    if health:
+        audit[0]["health"] = health
+    shown = "held " if held else ""
     return Change("canary step", files,
-                  f"canary {plan.pattern} {plan.version} at {weight}% in {plan.environment} "
-                  f"({plan.ticket})", audit)
+                  f"canary {plan.pattern} {plan.version} {shown}at {weight}% in "
+                  f"{plan.environment} ({plan.ticket})", audit)
+
+
+def _held_check(root: Path, env: Environment, plan: PromotePlan, check: dict[str, Any], actor: str,
+                now: datetime) -> Change:
+    """The score of the check after the last step of a held canary, recorded (the step was
+    committed before the check ran)."""
+    live = env.patterns[plan.pattern]
+    assert live.rollout is not None
+    rollout = Rollout({**live.rollout.document, "health": check})
+    env = env.with_live(plan.pattern, live.with_rollout(rollout))
+    audit = [{"at": utc_text(now), "actor": actor, "kind": "health", "ticket": plan.ticket,
+              "pattern": plan.pattern, "version": plan.version, "environment": plan.environment,
+              "weight": rollout.weight, "health": check}]
+    return Change("health check", {env.path.relative_to(root).as_posix(): env.serialize()},
+                  f"health of canary {plan.pattern} {plan.version} at {rollout.weight}% in "
+                  f"{plan.environment}: {check.get('score')}", audit)
 
 
 def _abort_canary(config: Config, plan: PromotePlan, ticket: Ticket, env: Environment,
-                  weight: int, health: HealthResult, actor: str, now: datetime) -> str:
+                  weight: int, health: HealthResult, actor: str, now: datetime,
+                  check: dict[str, Any]) -> str:
     """Back to the stable version; the ticket is marked rolled_back."""
     from pubflow.release.rollback import restore_stable
 
     reason = (f"canary {plan.version} failed its health check at {weight}%: "
               f"{health.summary()}")
     change = restore_stable(config, env, plan.pattern, ticket, actor, now, reason)
+    change.audit[0]["health"] = check
     return apply(config.root, change, sign=config.signed_commits)
 
 
@@ -519,14 +703,6 @@ def _ticket_bytes(ticket: Ticket) -> bytes:
 
     check_schema(ticket.doc, store_rel(ticket))
     return dump_yaml(ticket.doc)
-
-
-def _health_env(plan: PromotePlan, env: Environment, weight: int) -> dict[str, str]:
-    live = env.live(plan.pattern)
-    stable = live.rollout.stable if live is not None and live.rollout is not None else None
-    return {"PUBFLOW_PATTERN": plan.pattern, "PUBFLOW_VERSION": plan.version,
-            "PUBFLOW_ENVIRONMENT": plan.environment, "PUBFLOW_WEIGHT": str(weight),
-            "PUBFLOW_TICKET": plan.ticket, "PUBFLOW_STABLE_VERSION": stable or ""}
 
 
 def _smoke(root: Path, plan: PromotePlan) -> Callable[[], None]:

@@ -46,7 +46,10 @@ class RollbackResult:
 
 
 def rollback(config: Config, pattern_id: str, environment: str, to_version: str | None,
-             reason: str | None, depublish: bool, actor: str, now: datetime) -> RollbackResult:
+             reason: str | None, depublish: bool, actor: str, now: datetime, *,
+             expect: str | None = None) -> RollbackResult:
+    """`expect`: roll back only while this version is what runs (a canary's version while
+    one is under way); a watch uses it, so it never rolls back a release that came after."""
     check_environment_name(environment, config.environments)
     named = to_version is not None and not _is_version(to_version)
     if to_version is not None and (not named or _path_like(to_version)):
@@ -66,6 +69,10 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
             raise GateRefused(f"{pattern_id} is not live in {environment}",
                               hint="`pubflow status` shows what runs where.")
         current = str(live.version)
+        running = str(live.rollout.canary) if live.rollout is not None else current
+        if expect is not None and running != expect:
+            raise GateRefused(f"{pattern_id}: {environment} runs {running} now, not {expect}: "
+                              "not rolled back")
         if named and to_version is not None:
             to_version = _version_named(live, environment, to_version)
         ticket = _ticket(root, str(live.ticket))
@@ -87,7 +94,7 @@ def rollback(config: Config, pattern_id: str, environment: str, to_version: str 
                                     f"canary {rollout.canary} stopped: {why}")
             current, target = str(rollout.canary), rollout.stable
         else:
-            target = to_version or _previous(live)
+            target = to_version or previous_release(live)
             if target is None:
                 raise GateRefused(f"{pattern_id}: no earlier release in {environment} to roll "
                                   "back to", hint="Use --depublish to take it out instead.")
@@ -187,7 +194,7 @@ def _check_version(to_version: str) -> None:
                               "environment file lists the earlier ones.") from None
 
 
-def _previous(live: LiveEntry) -> str | None:
+def previous_release(live: LiveEntry) -> str | None:
     """The release before this one: the newest earlier version whose last time live did not
     end in a rollback (a version rolled back once and brought back later counts by its later
     record), so rollbacks in a row walk back through the releases and never return to one

@@ -17,6 +17,7 @@ from typing import Any
 from pubflow.config import Config
 from pubflow.records.environments import Rollout, load_environment
 from pubflow.release import package as pkg
+from pubflow.release.watch import WatchState, watch_state
 
 RECENT_EVENTS = 10
 
@@ -37,6 +38,10 @@ class PatternStatus:
     earlier_versions: int
     name: str | None = None
     """What `promote --name` called the release."""
+    health: Mapping[str, Any] | None = None
+    """The last health check recorded (its score and components, when one was printed)."""
+    watch: WatchState | None = None
+    """A watch under way after the release, or how the last one ended."""
 
     def to_json(self) -> dict[str, Any]:
         rollout = self.rollout
@@ -44,9 +49,20 @@ class PatternStatus:
                 "release": self.release, "by": self.by, "at": self.at,
                 "rollout": None if rollout is None else {
                     "stable": rollout.stable, "canary": rollout.canary,
-                    "weight": rollout.weight},
+                    "weight": rollout.weight, "held": rollout.held},
                 "notes": self.notes, "earlierVersions": self.earlier_versions,
-                "name": self.name}
+                "name": self.name,
+                "health": None if self.health is None else dict(self.health),
+                "watch": None if self.watch is None else self.watch.to_json()}
+
+    def health_text(self) -> str:
+        """`score 97` (the last recorded), and the watch: `watching until ...`, ..."""
+        parts = []
+        if self.health is not None and self.health.get("score") is not None:
+            parts.append(f"score {self.health['score']}")
+        if self.watch is not None:
+            parts.append(self.watch.text())
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +159,9 @@ def collect_status(config: Config, now: datetime) -> Dashboard:
                 notes=_notes(root, pattern_id, str(live.version)),
                 earlier_versions=len(live.history),
                 name=None if live.document.get("name") is None
-                else str(live.document.get("name"))))
+                else str(live.document.get("name")),
+                health=_last_health(live.document),
+                watch=watch_state(live, now)))
         environments.append(EnvironmentStatus(name, tuple(rows)))
     tickets = summaries(store)  # a broken ticket file stops the page: never wrong counts
     states = Counter(t.state for t in tickets)
@@ -187,6 +205,14 @@ def describe_ticket_event(entry: Mapping[str, Any]) -> str:
     if not moves(entry):
         return f"{named} (state: {entry.get('to')})"
     return f"{named}: {entry.get('from') or '-'} -> {entry.get('to')}"
+
+
+def _last_health(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The newer of the release's and its canary's last health check."""
+    found = [record for record in (document.get("health"),
+                                   (document.get("rollout") or {}).get("health"))
+             if isinstance(record, dict)]
+    return max(found, key=lambda record: str(record.get("at"))) if found else None
 
 
 def _notes(root: Path, pattern_id: str, version: str) -> str | None:

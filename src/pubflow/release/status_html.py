@@ -55,21 +55,21 @@ def _environment(env: EnvironmentStatus) -> str:
     if not rows:
         return out[0] + '\n<p class="empty">Nothing is live here yet.</p>'
     out.append("<table><thead><tr><th>pattern</th><th>version</th><th>canary</th>"
-               "<th>ticket</th><th>release</th><th>promoted by</th><th>at</th><th>notes</th>"
+               "<th>health</th><th>ticket</th><th>release</th><th>promoted by</th><th>at</th><th>notes</th>"
                "</tr></thead><tbody>")
     for row in rows:
         rollout = row.rollout
         canary = ""
         if rollout:
             weight = int(rollout.weight or 0)
-            canary = (f'{_h(str(rollout.canary))} at {weight}% '
-                      f'<span class="bar" style="width:{weight}px"></span> (stable '
+            canary = (f'{_h(str(rollout.canary))} {"held " if rollout.held else ""}at '
+                      f'{weight}% <span class="bar" style="width:{weight}px"></span> (stable '
                       f'{_h(str(rollout.stable or "none"))})')
         notes = (row.notes or "").splitlines()
         out.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in (
             _h(str(row.pattern)), _h(str(row.version))
             + (f" <small>({_h(row.name)})</small>" if row.name else ""), canary,
-            _h(str(row.ticket or "")), _h(str(row.release or "")),
+            _h(row.health_text()), _h(str(row.ticket or "")), _h(str(row.release or "")),
             _h(str(row.by or "")), _h(str(row.at or "")),
             _h(notes[0]) if notes else "")) + "</tr>")
     out.append("</tbody></table>")

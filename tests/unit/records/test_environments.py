@@ -217,7 +217,7 @@ def test_catalog_rows_and_state_files(repo: Path) -> None:
     row = catalog_entry(pattern, canary)
     assert row == {"id": "incident-escalation", "name": "Incident", "version": "1.0.0",
                    "industries": ["saas"], "tags": ["sla"],
-                   "rollout": {"canary": "1.1.0", "weight": 25}}
+                   "rollout": {"canary": "1.1.0", "weight": 25, "stable": "1.0.0", "stableWeight": 75}}
     # an entry's plain document, as bench/bench_rollback.py builds it, reads the same way
     assert catalog_entry(pattern, canary.to_dict()) == row
     env = Environment("staging", {"apiVersion": "pubflow.dev/v1", "kind": "Environment",

@@ -31,7 +31,7 @@ from tests.conftest import git, valid_pattern
 WritePattern = Callable[..., Path]
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 ROW_KEYS = ["pattern", "version", "ticket", "release", "by", "at", "rollout", "notes",
-            "earlierVersions", "name"]
+            "earlierVersions", "name", "health", "watch"]
 
 
 def dashboard(repo: Path) -> Dashboard:
@@ -117,7 +117,8 @@ def test_a_rollback_and_a_canary_under_way(repo: Path, write_pattern: WritePatte
     assert row.rollout is not None
     assert (row.rollout.stable, row.rollout.canary, row.rollout.weight) == ("1.0.0", "1.1.0",
                                                                           25)
-    assert row.to_json()["rollout"] == {"stable": "1.0.0", "canary": "1.1.0", "weight": 25}
+    assert row.to_json()["rollout"] == {"stable": "1.0.0", "canary": "1.1.0", "weight": 25,
+                                        "held": False}
     page = render(dashboard(repo), "2030-01-01 00:00 UTC")
     assert ('<td>1.1.0 at 25% <span class="bar" style="width:25px"></span> (stable 1.0.0)'
             '</td>') in page
