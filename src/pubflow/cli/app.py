@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "monitor": ("monitor", "monitor"),
     "report": ("monitor", "report_app"),
     "env": ("env", "env_app"),
+    "metrics": ("metrics", "metrics"),
 }
 """Every subcommand, in the order `--help` lists them."""
 # Global options that take a value (the command name comes after them).
