@@ -9,6 +9,7 @@ visible escapes (`\x1b`, `\u202e`) first.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +28,27 @@ th{background:#f6f8fa;font-weight:600}td:first-child{white-space:nowrap}.num{tex
 .bar{display:inline-block;height:.6rem;background:#bf8700;border-radius:2px;vertical-align:middle}
 .chips span{display:inline-block;margin:0 .4rem .4rem 0;padding:.15rem .55rem;border-radius:1rem;
 background:#ddf4ff}.warn{color:#9a6700;font-weight:600}svg text{font:11px system-ui,sans-serif}
+.trends{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem}.trends figure{margin:0}
+.trends figcaption{font-weight:600;font-size:.85rem}
 """
 
 
-def render(dashboard: Dashboard, generated_at: str) -> str:
+@dataclass(frozen=True, slots=True)
+class MetricsPanel:
+    """The governance metrics as the page shows them, in plain text and numbers: release/
+    does not import monitoring/, which computes them, so `cli/status.py` hands them over."""
+
+    title: str
+    rows: tuple[tuple[str, str, str], ...]
+    """(metric, value, what the value is made of)."""
+    weeks: tuple[str, ...]
+    """The Monday of each week of the trend, oldest first."""
+    trends: tuple[tuple[str, str, tuple[float | None, ...]], ...]
+    """(metric, unit: `%`, `h` or `min`, one value per week; None: nothing measured)."""
+
+
+def render(dashboard: Dashboard, generated_at: str,
+           metrics: MetricsPanel | None = None) -> str:
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -43,6 +61,8 @@ def render(dashboard: Dashboard, generated_at: str) -> str:
         parts.append(_environment(env))
     parts.append(_tickets(dashboard.tickets))
     parts.append(_chart(dashboard.timeline))
+    if metrics is not None:
+        parts.append(_metrics(metrics))
     parts.append(_events(dashboard.recent_events))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
@@ -123,6 +143,54 @@ def _chart(timeline: tuple[DayActivity, ...]) -> str:
     return (f'{title}\n<svg role="img" aria-label="publications and rollbacks per day" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
             f'xmlns="http://www.w3.org/2000/svg">{axis}{"".join(bars)}{legend}</svg>')
+
+
+def _metrics(panel: MetricsPanel) -> str:
+    """The metrics as a table, then one small weekly bar chart per metric (inline SVG)."""
+    out = ["<h2>Governance metrics</h2>", f'<p class="meta">{_h(panel.title)}</p>',
+           "<table><thead><tr><th>metric</th><th>value</th><th>made of</th></tr></thead>"
+           "<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{_h(cell)}</td>" for cell in row) + "</tr>"
+            for row in panel.rows]
+    out.append("</tbody></table>")
+    charts = [_trend(name, unit, values, panel.weeks) for name, unit, values in panel.trends]
+    out.append('<div class="trends">' + "".join(charts) + "</div>")
+    return "\n".join(out)
+
+
+def _trend(name: str, unit: str, values: tuple[float | None, ...],
+           weeks: tuple[str, ...]) -> str:
+    """Weekly bars of one metric; a week with nothing measured is a grey tick. Rates are
+    drawn on 0-100 %, times on 0 to the highest week."""
+    known = [v for v in values if v is not None]
+    top = 100.0 if unit == "%" else max(known, default=0.0) or 1.0
+    slot, left, base = 14, 34, 80
+    width = left + slot * max(len(values), 1) + 6
+    shapes = [f'<line x1="{left - 2}" y1="{base}" x2="{width}" y2="{base}" stroke="#57606a"/>',
+              f'<text x="2" y="14">{_h(_number(top))}{_h(unit)}</text>',
+              f'<text x="2" y="{base}">0</text>']
+    for index, (week, value) in enumerate(zip(weeks, values, strict=True)):
+        x = left + index * slot
+        if value is None:
+            shapes.append(f'<rect x="{x + 2}" y="{base - 2}" width="9" height="2" '
+                          f'fill="#afb8c1"><title>{_h(week)}: no data</title></rect>')
+            continue
+        size = max(1, round(70 * min(value, top) / top))
+        shapes.append(f'<rect x="{x + 2}" y="{base - size}" width="9" height="{size}" '
+                      f'fill="#0969da"><title>{_h(week)}: {_h(_number(value))} {_h(unit)}'
+                      "</title></rect>")
+    if weeks:
+        shapes.append(f'<text x="{left}" y="{base + 14}">{_h(weeks[0][5:])}</text>')
+        if len(weeks) > 3:
+            shapes.append(f'<text x="{width - 36}" y="{base + 14}">{_h(weeks[-1][5:])}</text>')
+    return (f"<figure><figcaption>{_h(name)}</figcaption>"
+            f'<svg role="img" aria-label="{_h(name)} per week" width="{width}" height="100" '
+            f'viewBox="0 0 {width} 100" xmlns="http://www.w3.org/2000/svg">'
+            f'{"".join(shapes)}</svg></figure>')
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
 def _events(events: tuple[Mapping[str, Any], ...]) -> str:
