@@ -640,6 +640,31 @@ def _fixes(record: _Record, weeks: _Weeks) -> Metric:
     return Metric("timeToFirstFix", overall, weekly, (("unfixed", unfixed),))
 
 
+class _Visitors:
+    """One week's distinct visitors: a `UniqueCounter` (flat memory) fed through a bounded
+    set, so a visitor seen again that week costs a set lookup rather than a hash."""
+
+    __slots__ = ("counter", "recent")
+    LIMIT = 65_536
+
+    def __init__(self) -> None:
+        self.counter = UniqueCounter()
+        self.recent: set[str] = set()
+
+    def add(self, visitor: str) -> None:
+        recent = self.recent
+        if visitor not in recent:
+            if len(recent) >= self.LIMIT:
+                self.flush()
+            recent.add(visitor)
+
+    def flush(self) -> None:
+        add = self.counter.add
+        for visitor in self.recent:
+            add(visitor)
+        self.recent = set()
+
+
 def _adoption(lines: Iterable[str], record: _Record, weeks: _Weeks,
               known_patterns: Iterable[str]) -> tuple[Metric, EventsRead]:
     """One pass over the events: the distinct users of each week and those of them who
@@ -648,8 +673,8 @@ def _adoption(lines: Iterable[str], record: _Record, weeks: _Weeks,
         pattern: (items[0].at, items[0].at + NEW_FOR)
         for pattern, items in record.publications.items() if items}
     known = set(record.publications) | set(known_patterns)
-    users = [UniqueCounter() for _ in range(weeks.count)]
-    adopters = [UniqueCounter() for _ in range(weeks.count)]
+    users = [_Visitors() for _ in range(weeks.count)]
+    adopters = [_Visitors() for _ in range(weeks.count)]
     reader = EventReader(known, weeks.since)
     until = weeks.until
     week, week_end = 0, weeks.start + WEEK
@@ -659,24 +684,29 @@ def _adoption(lines: Iterable[str], record: _Record, weeks: _Weeks,
         if at > until:
             continue
         if at >= week_end:  # the events are in time order (the reader sees to that)
+            week_users.flush()
+            week_adopters.flush()
             week = (at - weeks.start) // WEEK
             week_end = weeks.start + (week + 1) * WEEK
             week_users, week_adopters = users[week], adopters[week]
         counted += 1
-        week_users.add(visitor)
+        if visitor not in week_users.recent:  # most events are of a visitor seen this week
+            week_users.add(visitor)
         if kind == "view":
             span = new.get(pattern)
             if span is not None and span[0] <= at < span[1]:
                 week_adopters.add(visitor)
+    week_users.flush()
+    week_adopters.flush()
     spans = tuple(new.values())
     open_weeks = [_new_during(spans, max(day_start(d), weeks.since),
                               min(day_start(d) + WEEK, until)) for d in weeks.days]
     weekly: list[Rate | None] = []
     all_users, all_adopters = UniqueCounter(), UniqueCounter()
     for index in range(weeks.count):
-        total, count = len(users[index]), len(adopters[index])
-        all_users.merge(users[index])
-        all_adopters.merge(adopters[index])
+        total, count = len(users[index].counter), len(adopters[index].counter)
+        all_users.merge(users[index].counter)
+        all_adopters.merge(adopters[index].counter)
         weekly.append(Rate(min(count, total), total) if open_weeks[index] and total else None)
     any_new = _new_during(spans, weeks.since, until)
     total, count = len(all_users), len(all_adopters)
