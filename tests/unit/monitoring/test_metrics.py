@@ -314,3 +314,12 @@ def test_unique_counters_merge_into_their_union(left: int, right: int) -> None:
     assert len(a) == len(whole)
     exact = len(set(range(left)) | set(range(left // 2, left // 2 + right)))
     assert abs(len(a) - exact) <= 0.05 * exact
+
+
+def test_the_readme_defines_each_metric() -> None:
+    from tests.conftest import PROJECT
+
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Governance metrics\n", 1)[1].split("\n## ", 1)[0]
+    for name, _definition in DEFINITIONS.values():
+        assert f"- **{name[0].upper()}{name[1:]}**" in section, name
