@@ -150,9 +150,8 @@ def status_panel(config: Config, now: datetime) -> MetricsPanel:
                        (100 * item.value if rate else item.value) for item in metric.weekly)
         trends.append((metric.name, unit, values))
     return MetricsPanel(
-        title=(f"{environment}, the last {STATUS_WEEKS} weeks "
-               f"(`pubflow metrics --since {STATUS_WEEKS}w`); weekly bars are rates and "
-               "median times; the adoption rate needs the platform's events "
-               "(`pubflow metrics --events FILE`)."),
+        title=(f"{environment}, the last {STATUS_WEEKS} weeks (pubflow metrics --since "
+               f"{STATUS_WEEKS}w). Bars: each week's rate or median time. The adoption "
+               "rate needs the platform's events (pubflow metrics --events FILE)."),
         rows=tuple((m.name, m.shown(), m.detail()) for m in report.metrics),
         weeks=tuple(week.isoformat() for week in report.weeks), trends=tuple(trends))

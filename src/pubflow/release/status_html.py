@@ -28,7 +28,7 @@ th{background:#f6f8fa;font-weight:600}td:first-child{white-space:nowrap}.num{tex
 .bar{display:inline-block;height:.6rem;background:#bf8700;border-radius:2px;vertical-align:middle}
 .chips span{display:inline-block;margin:0 .4rem .4rem 0;padding:.15rem .55rem;border-radius:1rem;
 background:#ddf4ff}.warn{color:#9a6700;font-weight:600}svg text{font:11px system-ui,sans-serif}
-.trends{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem}.trends figure{margin:0}
+.trends{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin-top:1rem}.trends figure{margin:0}
 .trends figcaption{font-weight:600;font-size:.85rem}
 """
 
@@ -167,7 +167,7 @@ def _trend(name: str, unit: str, values: tuple[float | None, ...],
     slot, left, base = 14, 34, 80
     width = left + slot * max(len(values), 1) + 6
     shapes = [f'<line x1="{left - 2}" y1="{base}" x2="{width}" y2="{base}" stroke="#57606a"/>',
-              f'<text x="2" y="14">{_h(_number(top))}{_h(unit)}</text>',
+              f'<text x="2" y="14">{_h(_number(top))}</text>',
               f'<text x="2" y="{base}">0</text>']
     for index, (week, value) in enumerate(zip(weeks, values, strict=True)):
         x = left + index * slot
@@ -183,7 +183,7 @@ def _trend(name: str, unit: str, values: tuple[float | None, ...],
         shapes.append(f'<text x="{left}" y="{base + 14}">{_h(weeks[0][5:])}</text>')
         if len(weeks) > 3:
             shapes.append(f'<text x="{width - 36}" y="{base + 14}">{_h(weeks[-1][5:])}</text>')
-    return (f"<figure><figcaption>{_h(name)}</figcaption>"
+    return (f"<figure><figcaption>{_h(name)} ({_h(unit)})</figcaption>"
             f'<svg role="img" aria-label="{_h(name)} per week" width="{width}" height="100" '
             f'viewBox="0 0 {width} 100" xmlns="http://www.w3.org/2000/svg">'
             f'{"".join(shapes)}</svg></figure>')
