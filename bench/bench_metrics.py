@@ -12,7 +12,8 @@ reads only the escalated ones) and an events file of the last 30 days (views, do
 ratings, reports; 50 000 visitors; 0.1 % bad lines). Then runs the real CLI in subprocesses
 and prints wall time and the peak RSS of each: `metrics` without and with the events, and
 the floor: a Python process that only reads and `json.loads` every line of the same audit
-log and events file. Target (issue 18, item 8): a few seconds, with flat memory.
+log and events file; and, to show that memory does not grow with the events, `metrics` over
+the first tenth of them. Target (issue 18, item 8): a few seconds, with flat memory.
 """
 
 from __future__ import annotations
@@ -103,20 +104,22 @@ def ticket_story(rng: random.Random, number: int, start: datetime
     if roll < 0.08:
         event(t, "withdrawn", "withdrawn")
         return audit, history
-    if roll < 0.30:
+    if roll < 0.38:
         event(t, "reviewed", "changes_requested")
         t += timedelta(hours=rng.uniform(2, 72))
         event(t, "resubmitted", "in_review")
         t += timedelta(hours=rng.expovariate(1 / 12))
     event(t, "reviewed", "approved")
+    if rng.random() < 0.85:  # a second approval (production asks for two)
+        t += timedelta(hours=rng.uniform(0.5, 8))
+        event(t, "reviewed", "approved")
     t += timedelta(hours=rng.uniform(0.5, 24))
     entry(t, "promote", version=version, environment="staging", release="minor")
     t += timedelta(hours=rng.uniform(1, 72))
-    if rng.random() < 0.8:
-        for weight in (10, 25, 50):
-            entry(t, "canary", version=version, environment="production", weight=weight,
-                  stable=None)
-            t += timedelta(minutes=rng.uniform(10, 120))
+    for weight in (10, 25, 50):  # canary steps before the full release
+        entry(t, "canary", version=version, environment="production", weight=weight,
+              stable=None)
+        t += timedelta(minutes=rng.uniform(10, 120))
     entry(t, "promote", version=version, environment="production", release="minor")
     went_live = t
     if rng.random() < 0.03:
@@ -228,6 +231,10 @@ def main() -> None:
                                 "--events", str(options.events), "--build-into", tmp],
                                check=True, capture_output=True, text=True)
         print(f"{built.stdout} in {time.perf_counter() - started:.1f} s")
+        tenth = Path(tmp) / "events-tenth.jsonl"
+        with events.open(encoding="utf-8") as source, tenth.open("w", encoding="utf-8") as out_:
+            for _n, line in zip(range(options.events // 10), source, strict=False):
+                out_.write(line)
         out = Path(tmp) / "out.txt"
         audit = folder / ".pubflow" / "audit.jsonl"
         now = ["--now", utc(NOW)]
@@ -239,6 +246,9 @@ def main() -> None:
              ["-m", "pubflow", "metrics", "--since", "26w", *now, "--format", "json"]),
             ("floor: read + json.loads audit log and events",
              ["-c", FLOOR, str(audit), str(events)]),
+            ("metrics --since 30d --events (the first tenth: memory is flat)",
+             ["-m", "pubflow", "metrics", "--since", "30d", "--events", str(tenth), *now,
+              "--format", "json"]),
             ("metrics --since 30d --events",
              ["-m", "pubflow", "metrics", "--since", "30d", "--events", str(events), *now,
               "--format", "json"]),
