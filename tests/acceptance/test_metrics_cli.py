@@ -138,6 +138,16 @@ def test_a_repository_without_history_says_n_a(repo: Path, write_pattern: WriteP
     assert code == 0 and out.count("n/a") >= 7
 
 
+def test_a_damaged_audit_log_stops_it_naming_the_line(repo: Path,
+                                                      write_pattern: WritePattern) -> None:
+    approved_repo(repo, write_pattern)
+    log = repo / ".pubflow" / "audit.jsonl"
+    lines = log.read_text().splitlines()
+    log.write_text("\n".join([lines[0], "{damaged", *lines[1:]]) + "\n")
+    code, _out, err = invoke("metrics")
+    assert code == 2 and ".pubflow/audit.jsonl:2: not a JSON object" in err
+
+
 @pytest.mark.parametrize("args, message", [
     (("--since", "30"), "not a duration or an ISO date"),
     (("--since", "30x"), "not a duration or an ISO date"),
