@@ -1,39 +1,79 @@
-"""Remember per-file verdicts so an unchanged repository re-validates in a blink.
+"""Remember per-file verdicts so an unchanged file is not checked again.
 
 Keyed on content: an entry is reused when the file's size and mtime are unchanged (as git's
 index does) or, when they changed, when its sha256 is unchanged. Entries whose mtime is too
 close to the moment they were checked are "racy" (`statefile.is_racy`) and are always
-re-hashed. The whole cache is dropped when pubflow's version, the schema or the relevant
-configuration changes (`verdict_key`). It is one of pubflow's state files (`storage.statefile`).
+re-hashed. Every verdict is dropped when pubflow's version, the schema or the relevant
+configuration changes (`verdict_key`). It is one of pubflow's state files (`storage.statefile`),
+in `.git/pubflow/`, so it never makes `git status` dirty.
+
+**One row per file.** The verdicts live in an SQLite database (the standard library's
+`sqlite3`), keyed by the file's display name: a lookup is one probe of a B-tree, so it costs
+the same with ten entries or a million, and a run naming one file reads one row. (The JSON
+document this replaced was loaded and written whole, 3.8 MB at 10 000 patterns: a warm cache
+made the pre-commit hook slower than `--no-cache`.) `sqlite3` is imported when the cache is
+first used, never by the start-up shortcut.
+
+**Two processes at once** (a pre-commit hook and an editor integration, say) share the file
+safely. The database is in WAL mode: a reader never waits for a writer, nor a writer for
+readers; writers take the write lock up front (`BEGIN IMMEDIATE`) and wait for each other up
+to `BUSY_TIMEOUT`. A run's new verdicts are written in one transaction when it saves (every
+`SAVE_EVERY` verdicts in a big run, so memory stays flat), never one commit per file, with
+`synchronous=NORMAL` (no fsync per commit: a cache may lose its last writes to a power cut,
+never its consistency). Each row records the generation (a digest of `verdict_key`) it was
+checked under and a row of another generation is a miss, so a process with another
+configuration writing at the same time never lends its verdicts to this one.
+
+**A cache never fails a run.** Any SQLite error (locked past the timeout, a full disk, a
+read-only folder, no sqlite3 at all) leaves the rest of the run uncached; a damaged file
+(garbage, cut short, tables of another shape) is deleted with its `-wal` and `-shm` and built
+again on save. The old JSON cache (`LEGACY_JSON`) is deleted when the database is created.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
-from dataclasses import dataclass
 
-from pubflow.storage.statefile import RESULT_CACHE, is_racy, read_json, state_path, write_json
+from pubflow.storage.statefile import RESULT_CACHE, is_racy, state_path
 
 TYPE_CHECKING = False  # not from typing: this module is on the start-up path
 if TYPE_CHECKING:
+    import sqlite3
     from pathlib import Path
     from typing import Any
 
     from pubflow.config import Config
     from pubflow.findings import FileResult
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+"""The database's `user_version`; a file of another format is rebuilt (1 was the JSON file)."""
+LEGACY_JSON = "validate-cache.json"
+"""The JSON cache of earlier versions, deleted when the database is created (while the database
+still bears that name, `statefile.RESULT_CACHE`, an old JSON file there is simply not a
+database: it is discarded and rebuilt)."""
+BUSY_TIMEOUT = 5.0
+"""Seconds a write waits for another process's write before the run goes on without saving."""
+SAVE_EVERY = 10_000
+"""A big run writes its new verdicts in transactions of this many."""
 
+_SCHEMA = (
+    "CREATE TABLE verdicts (file TEXT PRIMARY KEY NOT NULL, generation INTEGER NOT NULL,"
+    " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 BLOB NOT NULL,"
+    " checked_ns INTEGER NOT NULL, result TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE meta (generation INTEGER NOT NULL)",
+)
+_SELECT = ("SELECT generation, size, mtime_ns, sha256, checked_ns, result FROM verdicts"
+           " WHERE file = ?")
+_INSERT = "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?)"
+_DAMAGED = frozenset({1, 11, 20, 24, 26})
+"""SQLite's primary result codes that mean the file is not a cache of this shape: ERROR (no
+such table or column), CORRUPT, MISMATCH, FORMAT, NOTADB. Any other (BUSY, READONLY, FULL,
+IOERR, CANTOPEN...) leaves the file alone."""
 
-@dataclass(slots=True)
-class _Entry:
-    size: int
-    mtime_ns: int
-    sha256: str
-    checked_ns: int
-    result: dict[str, Any]
+_Row = tuple[str, int, int, int, bytes, int, str]
 
 
 def verdict_key(config: Config) -> str:
@@ -45,7 +85,7 @@ def verdict_key(config: Config) -> str:
     return f"{__version__}:{schema_digest}:{config.check_fingerprint()}"
 
 
-def cache_path(root: Path) -> str:
+def cache_path(root: Path | str) -> str:
     return state_path(root, RESULT_CACHE)
 
 
@@ -53,78 +93,213 @@ def file_sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-class ResultCache:
-    """Load once, look up per file, save once if anything changed."""
+def generation_of(key: str) -> int:
+    """The 64-bit number each row carries for `key` (a signed SQLite integer)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
-    def __init__(self, path: str, key: str) -> None:
+
+class ResultCache:
+    """Look up per file, remember new verdicts, write them in one transaction on `save()`.
+
+    The database is opened on the first lookup (or save) and closed by `save()`; a missing
+    file is an empty cache, and nothing is written until there is something to remember."""
+
+    def __init__(self, path: str, key: str, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.path = path
         self.key = key
-        self._entries: dict[str, _Entry] = {}
-        self._dirty = False
-        self._load()
+        self.generation = generation_of(key)
+        self.busy_timeout = busy_timeout
+        self._conn: sqlite3.Connection | None = None
+        self._absent = False  # no database yet: every lookup misses
+        self._readable = False  # the database has this format's tables
+        self._off = False  # an error: the rest of the run goes on uncached
+        self._damaged = False  # not a cache of this shape: rebuilt on save
+        self._pending: list[_Row] = []
 
-    def _load(self) -> None:
-        raw = read_json(self.path)
-        if not isinstance(raw, dict) or raw.get("format") != CACHE_FORMAT or raw.get("key") != self.key:
-            return
-        try:
-            self._entries = {name: _Entry(*values) for name, values in raw["entries"].items()}
-        except (TypeError, KeyError, AttributeError):
-            self._entries = {}
+    # --- looking up -------------------------------------------------------------------------
 
     def lookup(self, display: str, file: str) -> FileResult | None:
         """The remembered result for `file`, or None (also for an entry of the wrong shape: a
         cache file is never trusted to be well formed, only to be a cache)."""
-        entry = self._entries.get(display)
-        if entry is None:
+        row = self._row(display)
+        if row is None:
             return None
         try:
-            return self._recall(display, file, entry)
-        except (TypeError, ValueError, KeyError, AttributeError):
-            del self._entries[display]
-            return None
+            return self._recall(display, file, row)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError):
+            return None  # replaced when the file is checked again
 
-    def _recall(self, display: str, file: str, entry: _Entry) -> FileResult | None:
+    def _row(self, display: str) -> tuple[Any, ...] | None:
+        if self._off or self._damaged or self._absent:
+            return None
+        try:
+            conn = self._connection(create=False)
+            if conn is None or not self._readable:
+                return None
+            rows = conn.execute(_SELECT, (display,)).fetchall()  # all: the read ends here
+        except Exception as exc:  # sqlite3.Error, or no sqlite3 at all
+            self._failed(exc)
+            return None
+        return rows[0] if rows and rows[0][0] == self.generation else None
+
+    def _recall(self, display: str, file: str, row: tuple[Any, ...]) -> FileResult | None:
+        _generation, size, mtime_ns, sha256, checked_ns, text = row
         try:
             st = os.stat(file)
         except OSError:
             return None
-        if (not is_racy(st.st_mtime_ns, entry.checked_ns) and st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns):
-            return result_from_dict(display, entry.result)
+        if (not is_racy(st.st_mtime_ns, checked_ns) and st.st_size == size
+                and st.st_mtime_ns == mtime_ns):
+            return result_from_dict(display, json.loads(text))
         try:
             with open(file, "rb") as handle:
-                digest = file_sha256(handle.read())
+                digest = hashlib.sha256(handle.read()).digest()
         except OSError:
             return None
-        if digest != entry.sha256:
+        if digest != sha256:
             return None
-        entry.size, entry.mtime_ns = st.st_size, st.st_mtime_ns
-        entry.checked_ns = time.time_ns()
-        self._dirty = True
-        return result_from_dict(display, entry.result)
+        result = result_from_dict(display, json.loads(text))
+        # the same bytes under a new stat (or no longer racy): remember the stat
+        self._add((display, self.generation, st.st_size, st.st_mtime_ns, digest,
+                   time.time_ns(), text))
+        return result
+
+    # --- remembering ------------------------------------------------------------------------
 
     def store(self, display: str, stamp: tuple[str, int, int], result: FileResult) -> None:
         """Remember `result` for the bytes `stamp` (sha256, size, mtime: `run.FileStamp`)
         describes; size and mtime were taken before the read, so a change during the check
         shows as a different size or mtime next time."""
         sha256, size, mtime_ns = stamp
-        self._entries[display] = _Entry(size, mtime_ns, sha256, time.time_ns(),
-                                        result_to_dict(result))
-        self._dirty = True
+        text = json.dumps(result_to_dict(result), separators=(",", ":"))
+        self._add((display, self.generation, size, mtime_ns, bytes.fromhex(sha256),
+                   time.time_ns(), text))
+
+    def _add(self, row: _Row) -> None:
+        if self._off:
+            return
+        self._pending.append(row)
+        if len(self._pending) >= SAVE_EVERY:
+            self._write()
 
     def save(self) -> None:
-        if not self._dirty:
+        """Write what this run learnt (nothing when it learnt nothing) and close the file."""
+        try:
+            if self._pending or self._damaged:
+                self._write()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _write(self) -> None:
+        """The pending rows in one transaction; a damaged file is rebuilt first (once)."""
+        rows, self._pending = self._pending, []
+        if self._off:
             return
-        payload = {
-            "format": CACHE_FORMAT,
-            "key": self.key,
-            "entries": {
-                name: [e.size, e.mtime_ns, e.sha256, e.checked_ns, e.result]
-                for name, e in self._entries.items()
-            },
-        }
-        write_json(self.path, payload)
-        self._dirty = False
+        for _attempt in range(2):
+            if self._damaged:
+                self._discard()
+                if self._off:
+                    return
+            try:
+                self._insert(rows)
+                return
+            except Exception as exc:  # sqlite3.Error, OSError, or no sqlite3 at all
+                self._rollback()
+                self._failed(exc)
+                if self._off:
+                    return
+
+    def _insert(self, rows: list[_Row]) -> None:
+        conn = self._connection(create=True)
+        assert conn is not None
+        if not self._readable:
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()  # kept in the file
+        conn.execute("BEGIN IMMEDIATE")  # the write lock now, waiting up to busy_timeout
+        if conn.execute("PRAGMA user_version").fetchone()[0] != CACHE_FORMAT:
+            self._create_tables(conn)
+        stored = conn.execute("SELECT generation FROM meta").fetchall()
+        if stored != [(self.generation,)]:  # verdicts of another configuration: dropped
+            conn.execute("DELETE FROM verdicts")
+            conn.execute("DELETE FROM meta")
+            conn.execute("INSERT INTO meta VALUES (?)", (self.generation,))
+        conn.executemany(_INSERT, rows)
+        conn.execute("COMMIT")
+        self._readable = True
+
+    def _create_tables(self, conn: sqlite3.Connection) -> None:
+        """This format's tables, in the open transaction (another process creating them at
+        the same time waits, then finds them)."""
+        for table in ("verdicts", "meta"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in _SCHEMA:
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {CACHE_FORMAT}")
+        legacy = os.path.join(os.path.dirname(self.path), LEGACY_JSON)
+        if legacy != self.path:  # the JSON cache of earlier versions
+            from contextlib import suppress
+
+            with suppress(OSError):
+                os.unlink(legacy)
+
+    # --- the file ---------------------------------------------------------------------------
+
+    def _connection(self, *, create: bool) -> sqlite3.Connection | None:
+        if self._conn is not None:
+            return self._conn
+        if not create and not os.path.isfile(self.path):
+            self._absent = True
+            return None
+        import sqlite3
+
+        if create:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._readable = conn.execute("PRAGMA user_version").fetchone()[0] == CACHE_FORMAT
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        self._absent = False
+        return conn
+
+    def _failed(self, exc: BaseException) -> None:
+        """After an error: a damaged file is rebuilt on save; anything else (a lock held past
+        the timeout, a full disk, no sqlite3) turns the cache off for the rest of the run."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in _DAMAGED and not self._damaged:
+            self._damaged = True
+        else:
+            self._off = True
+            self._pending = []
+        self.close()
+
+    def _rollback(self) -> None:
+        if self._conn is not None and self._conn.in_transaction:
+            from contextlib import suppress
+
+            with suppress(Exception):  # the connection is closed next anyway
+                self._conn.execute("ROLLBACK")
+
+    def _discard(self) -> None:
+        """Delete the damaged database with its WAL and shared-memory files."""
+        self.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(self.path + suffix)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                self._off = True
+        self._damaged = False
+        self._readable = False
 
 
 def result_to_dict(result: FileResult) -> dict[str, Any]:
