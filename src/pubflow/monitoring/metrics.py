@@ -332,7 +332,7 @@ class _Ticket:
         depublished); None again once promoted after that."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class _Publication:
     """A release reaching the last environment at full weight."""
 
@@ -342,7 +342,7 @@ class _Publication:
     version: str
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class _Issue:
     """An incident: an escalation, rollback or depublication in the last environment."""
 
@@ -466,6 +466,10 @@ class _Record:
                         _Issue(began, seq, None if version is None else str(version)))
 
 
+def _when(item: _Publication | _Issue) -> tuple[datetime, int]:
+    return item.at, item.seq
+
+
 def _time(entry: Mapping[str, Any]) -> datetime | None:
     return parse_time(entry.get("at"))
 
@@ -493,9 +497,9 @@ def compute(entries: Iterator[Mapping[str, Any]], root: Path, environment: str,
     record.read(entries)
     record.add_escalations(root)
     for items in record.publications.values():
-        items.sort()
+        items.sort(key=_when)
     for issues in record.issues.values():
-        issues.sort()
+        issues.sort(key=_when)
     adoption, read = ((Metric("adoptionRate", None, (None,) * weeks.count,
                               note="no events given (--events FILE)"), None)
                       if events is None else

@@ -194,6 +194,13 @@ def test_an_escalated_ticket_without_its_file_counts_when_it_was_escalated(
     assert run(entries, tmp_path).metric("incidentRate").overall == Rate(1, 1)
 
 
+def test_more_escalations_in_a_ticket_than_in_the_log_still_sort(tmp_path: Path) -> None:
+    entries = [promote(T0, "A", "1.0.0"), tick(T0 + 3 * H, "A", "escalated", "live", "live")]
+    write_ticket(tmp_path, "A", "alpha", [escalated("A", T0 + 3 * H, T0 + H, None),
+                                          escalated("A", T0 + 3 * H, T0 + H, "1.0.0")])
+    assert run(entries, tmp_path).metric("incidentRate").overall == Rate(1, 1)
+
+
 def test_time_to_first_fix(tmp_path: Path) -> None:
     entries = [
         promote(T0, "A", "1.0.0"),
