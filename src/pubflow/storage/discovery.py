@@ -8,6 +8,7 @@ back as a finding, so one bad entry never hides the results for the others.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
@@ -200,3 +201,233 @@ def walked_by(path: Path | str, folder: Path | str) -> bool:
     parts = between.split(os.sep) if between else []
     return not os.path.basename(full).startswith(".") and not any(
         part.startswith(".") or part in SKIPPED_DIRS for part in parts)
+
+
+# --- files by name, without a walk -------------------------------------------------------------
+
+FOLDER_INDEX = "pattern-folders.json"
+"""The state file (in `.git/pubflow/`, see `statefile`) that lists the folders of a patterns
+folder with subfolders, so a named-file run finds them without listing any folder."""
+FOLDER_INDEX_FORMAT = 1
+TRUST_LINK_COUNTS = True
+"""Believe a file system that counts subfolders in link counts (tests turn it off to take the
+path of file systems that do not)."""
+PARENT_LISTING_LIMIT = 4096
+"""A parent folder with more entries than this is not listed to learn how its file system
+counts links; the folder index answers instead."""
+
+
+class PatternNames:
+    """Which files a walk of `folder` (`walk_folders`) would find under a given file name,
+    found with a stat per folder instead of the walk.
+
+    A pattern's id must equal its file name, so what the cross-file rules ask of a run over a
+    few named files ("which files of the folder are called `<id>.json`?") is answered by
+    `lstat` of `<folder>/<id>.json` in each folder the walk visits. The folders are known
+    without listing any: a folder whose link count is 2 has no subfolder, on file systems
+    that count a folder's subfolders in its links (checked on its parent, whose subfolders
+    are listed and counted); otherwise the folder index (`FOLDER_INDEX`) names them, and a
+    stat of each confirms it is still true (link counts and subfolder names, or mtime and
+    ctime where links are not counted), or the folders are listed again and the index
+    rewritten. A name found is confirmed by a listing of its folder only where the file
+    system folds case or Unicode forms (a probe of the name's other forms finds the same
+    file): there `X.json` would be found under `x.json`.
+    """
+
+    def __init__(self, folder: Path | str, root: Path | str) -> None:
+        self.top = str(folder)
+        self.root = str(root)
+        self._folders: list[str] | None = None
+        self._listings: dict[str, frozenset[str]] = {}
+
+    def folders(self) -> list[str]:
+        """The folders a walk of the folder visits, in its order (none when it is missing)."""
+        if self._folders is None:
+            self._folders = walked_folders(self.top, self.root)
+        return self._folders
+
+    def files_named(self, stem: str) -> list[str]:
+        """Display names of the files `<stem>.json` a walk would find, in walk order."""
+        name = stem + PATTERN_SUFFIX
+        if not _plain_name(name):
+            return []
+        found: list[str] = []
+        for folder in self.folders():
+            path = os.path.join(folder, name)
+            try:
+                st = os.lstat(path)
+            except (OSError, ValueError):
+                continue
+            if not stat.S_ISDIR(st.st_mode) and self._exact(folder, name, st):
+                found.append(display_name(path, self.root))
+        return found
+
+    def _exact(self, folder: str, name: str, st: os.stat_result) -> bool:
+        """`name` itself is in `folder`, not another spelling a folding file system found."""
+        if not _folds(folder, name, st):
+            return True
+        if folder not in self._listings:
+            self._listings[folder] = frozenset(os.listdir(folder))
+        return name in self._listings[folder]
+
+
+def _plain_name(name: str) -> bool:
+    """A name a walk can yield: not hidden, one path component, no NUL (nor, on Windows, a
+    stream's `:`)."""
+    if name.startswith(".") or "/" in name or os.sep in name or "\0" in name:
+        return False
+    return not (os.altsep and os.altsep in name) and not (os.name == "nt" and ":" in name)
+
+
+def _folds(folder: str, name: str, st: os.stat_result) -> bool:
+    """True when another spelling of `name` (case swapped, or another Unicode form) is the
+    same file: the file system folds names, so the stored name may differ from `name`."""
+    spellings = {name.swapcase()}
+    if not name.isascii():
+        import unicodedata
+
+        spellings.update(unicodedata.normalize(form, name) for form in ("NFC", "NFD"))
+    spellings.discard(name)
+    for other in spellings:
+        try:
+            found = os.lstat(os.path.join(folder, other))
+        except (OSError, ValueError):
+            continue
+        if (found.st_ino, found.st_dev) == (st.st_ino, st.st_dev):
+            return True
+    return False
+
+
+def walked_folders(top: str, root: str) -> list[str]:
+    """The folders `walk_folders(top, ...)` visits, in order, from stats where it can."""
+    try:
+        st = os.stat(top)
+    except (OSError, ValueError):
+        return []
+    if not stat.S_ISDIR(st.st_mode):
+        return []
+    if st.st_nlink == 2 and counts_subfolders(os.path.realpath(top), st.st_dev):
+        return [top]
+    return _indexed_folders(top, root)
+
+
+_COUNTING: dict[tuple[str, int], bool] = {}
+
+
+def counts_subfolders(real_folder: str, device: int) -> bool:
+    """Whether the file system of `real_folder` counts a folder's subfolders in its link
+    count (2 + subfolders, as ext4, XFS and tmpfs do; btrfs and overlayfs say 1): checked on
+    its parent folder, which holds at least this subfolder, by listing and counting."""
+    if not TRUST_LINK_COUNTS:
+        return False
+    parent = os.path.dirname(real_folder)
+    key = (parent, device)
+    if key not in _COUNTING:
+        _COUNTING[key] = parent != real_folder and _links_count_subfolders(parent, device)
+    return _COUNTING[key]
+
+
+def _links_count_subfolders(folder: str, device: int) -> bool:
+    try:
+        before = os.stat(folder)
+        if before.st_dev != device:
+            return False
+        subfolders = entries = 0
+        with os.scandir(folder) as listing:
+            for entry in listing:
+                entries += 1
+                if entries > PARENT_LISTING_LIMIT:
+                    return False
+                subfolders += entry.is_dir(follow_symlinks=False)
+        after = os.stat(folder)
+    except OSError:
+        return False
+    return subfolders > 0 and before.st_nlink == after.st_nlink == 2 + subfolders
+
+
+def _indexed_folders(top: str, root: str) -> list[str]:
+    """The walk's folders from the folder index when a stat of each confirms it, else listed
+    afresh (and the index written again when nothing was too fresh to trust)."""
+    from pubflow.storage.statefile import read_json, state_path, write_json
+
+    index_path = state_path(root, FOLDER_INDEX)
+    real_top = os.path.realpath(top)
+    saved = read_json(index_path)
+    if (isinstance(saved, dict) and saved.get("format") == FOLDER_INDEX_FORMAT
+            and saved.get("top") == real_top and isinstance(saved.get("folders"), list)):
+        folders = _confirmed(top, saved["folders"])
+        if folders is not None:
+            return folders
+    folders, records, trusted = _listed_folders(top)
+    if trusted:
+        write_json(index_path, {"format": FOLDER_INDEX_FORMAT, "top": real_top,
+                                "folders": records})
+    return folders
+
+
+def _confirmed(top: str, records: list[Any]) -> list[str] | None:
+    """The folders of a saved index, or None when a stat shows that any may have changed."""
+    folders: list[str] = []
+    try:
+        for parts, ino, dev, links, mtime, ctime, by_links, subfolders in records:
+            path = os.path.join(top, *parts)
+            st = os.stat(path) if not parts else os.lstat(path)
+            if (not stat.S_ISDIR(st.st_mode) or (st.st_ino, st.st_dev) != (ino, dev)
+                    or (by_links and st.st_nlink != links)
+                    or (not by_links and (st.st_mtime_ns, st.st_ctime_ns) != (mtime, ctime))):
+                return None
+            if by_links:
+                for name in subfolders:
+                    if not stat.S_ISDIR(os.lstat(os.path.join(path, name)).st_mode):
+                        return None
+            folders.append(path)
+    except (OSError, ValueError, TypeError):
+        return None
+    return folders
+
+
+def _listed_folders(top: str) -> tuple[list[str], list[list[Any]], bool]:
+    """(folders in walk order, their index records, whether the records may be kept): the
+    folders listed, in the walk's order (each folder before its subfolders, by name)."""
+    import time
+
+    from pubflow.storage.statefile import is_racy
+
+    folders: list[str] = []
+    records: list[list[Any]] = []
+    trusted = True
+    pending: list[tuple[str, list[str]]] = [(top, [])]
+    counted: dict[int, bool] = {}
+    now = time.time_ns()
+    while pending:
+        current, parts = pending.pop()
+        before = os.stat(current) if not parts else os.lstat(current)
+        subfolders: list[str] = []
+        walked: list[str] = []
+        with os.scandir(current) as listing:
+            for entry in listing:
+                if entry.is_dir(follow_symlinks=False):
+                    subfolders.append(entry.name)
+                    if not entry.name.startswith(".") and entry.name not in SKIPPED_DIRS:
+                        walked.append(entry.name)
+        after = os.stat(current) if not parts else os.lstat(current)
+        same = ((before.st_nlink, before.st_mtime_ns, before.st_ctime_ns)
+                == (after.st_nlink, after.st_mtime_ns, after.st_ctime_ns))
+        trusted = trusted and same
+        exact = TRUST_LINK_COUNTS and after.st_nlink == 2 + len(subfolders)
+        if subfolders or not exact:  # a folder with subfolders tells whether links count them
+            counted[after.st_dev] = counted.get(after.st_dev, True) and exact and bool(subfolders)
+        folders.append(current)
+        records.append([parts, after.st_ino, after.st_dev, after.st_nlink, after.st_mtime_ns,
+                        after.st_ctime_ns, None, sorted(subfolders)])
+        for name in sorted(walked, reverse=True):
+            pending.append((os.path.join(current, name), [*parts, name]))
+    for record in records:
+        device = record[2]
+        by_links = counted.get(device)
+        if by_links is None:  # no folder of it had a subfolder: ask its parent
+            by_links = counts_subfolders(os.path.realpath(top), device)
+        record[6] = by_links
+        if not by_links and (is_racy(record[4], now) or is_racy(record[5], now)):
+            trusted = False
+    return folders, records, trusted

@@ -3,8 +3,11 @@ the whole patterns folder, even when the run reads only some of it)."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from pathlib import Path
+
+import pytest
 
 from pubflow.checks.base import CheckContext, FolderContext, RepoEntry
 from pubflow.checks.repository import CrossFileCheck, IdMatchesFileCheck, cross_file_issues
@@ -105,3 +108,50 @@ def test_a_partial_run_without_a_patterns_folder(tmp_path: Path) -> None:
 def test_the_checks_have_names() -> None:
     assert IdMatchesFileCheck.name == "id-filename"
     assert CrossFileCheck.name == "cross-file"
+
+
+# --- a partial run answers from stats exactly as from a walk (issue 19) ------------------------
+
+
+def walked_issues(folder: FolderContext) -> list[tuple[str, str, str, str]]:
+    """The check as it was before issue 19: every file of the patterns folder walked and
+    known by its name (the reference the stat lookups must equal)."""
+    from pubflow.storage.discovery import pattern_stems
+
+    config = folder.config
+    in_run = {entry.file for entry in folder.entries}
+    stems = pattern_stems(config.patterns_path, config.root)
+    others = {d: s for d, s in stems.items() if d not in in_run}
+    entries = list(folder.entries) + [RepoEntry(d, s, ()) for d, s in others.items()]
+    return found((file, issue) for file, issue in cross_file_issues(entries, set(others.values()))
+                 if file in in_run)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_partial_run_finds_what_a_walk_of_the_folder_finds(tmp_path: Path, seed: int) -> None:
+    """Random folders (subfolders, hidden and tool folders, a folder named like a pattern,
+    the same name in several folders) and random runs over some of their files and others
+    outside the folder: the same findings, in the same order, as the walk."""
+    rng = random.Random(seed)
+    names = [f"p{i}" for i in range(8)] + ["dup", ".hidden", "odd"]
+    folders = ["", "sub/", "sub/deeper/", "z/", ".cache/", "node_modules/", "x.json/"]
+    root = tmp_path / "repo"
+    files: list[str] = []
+    for _ in range(rng.randint(3, 14)):
+        display = f"patterns/{rng.choice(folders)}{rng.choice(names)}.json"
+        path = root / display
+        if not path.parent.is_dir() and path.parent.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text("{}")
+            files.append(display)
+    (root / "elsewhere").mkdir(parents=True)
+    ids = [*names, "missing", "", "sub/p1", None]
+    entries = []
+    for display in [*rng.sample(files, rng.randint(0, len(files))), "elsewhere/e.json"]:
+        related = tuple(str(x) for x in rng.sample(ids, 3) if x is not None)
+        entries.append(RepoEntry(display, rng.choice(ids), related))
+    entries.sort(key=lambda e: e.file)
+    context = FolderContext(Config(root=root), entries, covers_folder=False)
+    assert found(CrossFileCheck()(context)) == walked_issues(context)

@@ -3,14 +3,22 @@ tool folders skipped, and files that really live outside the repository marked, 
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from pubflow.errors import InputError
+from pubflow.storage import discovery, statefile
 from pubflow.storage.discovery import (
+    FOLDER_INDEX,
+    PatternNames,
     Target,
     collect_targets,
+    counts_subfolders,
     display_name,
     pattern_stems,
     walk_files,
@@ -150,3 +158,163 @@ def test_pattern_stems_name_every_pattern_file_without_opening_it(tree: Path) ->
         "patterns/sub/c.json": "c", "patterns/sub/deeper/d.json": "d",
         "patterns/z-sub/i.json": "i"}
     assert pattern_stems(tree / "missing", tree) == {}
+
+
+# --- files by name, without a walk (issue 19) --------------------------------------------------
+
+
+def by_stem(folder: Path, root: Path) -> dict[str, list[str]]:
+    """What the walk says: stem -> display names, in walk order."""
+    found: dict[str, list[str]] = {}
+    for display, stem in pattern_stems(folder, root).items():
+        found.setdefault(stem, []).append(display)
+    return found
+
+
+def assert_lookups_agree_with_the_walk(folder: Path, root: Path, *extra: str) -> None:
+    walked = by_stem(folder, root)
+    names = PatternNames(folder, root)
+    for stem in [*walked, *extra]:
+        assert names.files_named(stem) == walked.get(stem, []), stem
+
+
+def test_a_name_is_found_with_a_stat_in_every_folder_the_walk_visits(tree: Path) -> None:
+    touch(tree / "patterns" / "sub" / "a.json")  # the same name in two folders
+    touch(tree / "patterns" / "z-sub" / "a.json")
+    (tree / "patterns" / "dir.json").mkdir()  # a folder is not a file, whatever its name
+    touch(tree / "patterns" / "dir.json" / "b.json")
+    (tree / "patterns" / "link.json").symlink_to(tree / "patterns" / "sub")  # a link is a file
+    names = PatternNames(tree / "patterns", tree)
+    assert names.files_named("a") == [
+        "patterns/a.json", "patterns/sub/a.json", "patterns/z-sub/a.json"]
+    assert names.files_named("b") == ["patterns/b.json", "patterns/dir.json/b.json"]
+    assert names.files_named("dir") == []
+    assert names.files_named("link") == ["patterns/link.json"]
+    for skipped in ("e", "f", "g", "h", ".hidden", "", "sub/c", "../other/x", "nul\0l", "notes"):
+        assert names.files_named(skipped) == [], skipped
+    assert_lookups_agree_with_the_walk(tree / "patterns", tree, "e", "f", ".hidden", "zz")
+    assert PatternNames(tree / "missing", tree).files_named("a") == []
+    assert PatternNames(tree / "patterns" / "a.json", tree).files_named("a") == []
+
+
+def test_a_flat_folder_is_answered_from_its_link_count_without_any_state(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for stem in ("one", "two"):
+        touch(root / "patterns" / f"{stem}.json")
+    (root / ".git").mkdir()
+    if (root / "patterns").stat().st_nlink != 2 or not counts_subfolders(
+            os.path.realpath(root / "patterns"), root.stat().st_dev):
+        pytest.skip("this file system does not count subfolders in link counts")
+    names = PatternNames(root / "patterns", root)
+    assert names.folders() == [str(root / "patterns")]
+    assert names.files_named("two") == ["patterns/two.json"]
+    assert not (root / ".git" / "pubflow" / FOLDER_INDEX).exists()
+
+
+@pytest.fixture(params=[True, False], ids=["links", "times"])
+def link_counts(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Both ways a folder index is confirmed: by link counts, or by mtime and ctime (then a
+    folder changed in the clock's last tick is not trusted: here, no tick at all)."""
+    monkeypatch.setattr(discovery, "TRUST_LINK_COUNTS", request.param)
+    monkeypatch.setattr(statefile, "RACY_NS", 0)
+    monkeypatch.setattr(discovery, "_COUNTING", {})
+    return bool(request.param)
+
+
+def aged(root: Path) -> None:
+    """Every folder dated a minute back (a folder changed just now is too fresh to trust)."""
+    for folder, _, _ in os.walk(root):
+        past = time.time_ns() - 60 * 10**9
+        os.utime(folder, ns=(past, past))
+
+
+def test_the_folder_index_is_kept_and_confirmed_by_stats(tree: Path, link_counts: bool,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    (tree / ".git").mkdir()
+    aged(tree)
+    index = tree / ".git" / "pubflow" / FOLDER_INDEX
+    first = PatternNames(tree / "patterns", tree).folders()
+    assert [Path(f).relative_to(tree).as_posix() for f in first] == [
+        "patterns", "patterns/sub", "patterns/sub/deeper", "patterns/z-sub"]
+    assert index.is_file()
+
+    def no_listing(path: object) -> None:
+        raise AssertionError(f"listed {path}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(discovery.os, "scandir", no_listing)
+        patched.setattr(discovery.os, "listdir", no_listing)
+        assert PatternNames(tree / "patterns", tree).folders() == first
+        assert PatternNames(tree / "patterns", tree).files_named("d") == [
+            "patterns/sub/deeper/d.json"]
+    touch(tree / "patterns" / "new.json")  # a file more: where links count, the index stands
+    if link_counts and counts_subfolders(os.path.realpath(tree / "patterns"),
+                                         tree.stat().st_dev):
+        with monkeypatch.context() as patched:
+            patched.setattr(discovery.os, "scandir", no_listing)
+            assert PatternNames(tree / "patterns", tree).folders() == first
+    assert PatternNames(tree / "patterns", tree).folders() == first
+    assert_lookups_agree_with_the_walk(tree / "patterns", tree)
+
+
+@pytest.mark.parametrize("change", ["add", "remove", "rename", "unhide", "replace", "hide"])
+def test_the_folder_index_never_answers_for_a_changed_tree(tree: Path, link_counts: bool,
+                                                           change: str) -> None:
+    (tree / ".git").mkdir()
+    touch(tree / "patterns" / ".later" / "d.json")
+    aged(tree)
+    names = PatternNames(tree / "patterns", tree)
+    assert len(names.folders()) == 4
+    patterns = tree / "patterns"
+    if change == "add":
+        touch(patterns / "sub" / "new" / "d.json")
+    elif change == "remove":
+        shutil.rmtree(patterns / "sub" / "deeper")
+    elif change == "rename":
+        (patterns / "z-sub").rename(patterns / "y-sub")
+    elif change == "unhide":
+        (patterns / ".later").rename(patterns / "later")
+    elif change == "hide":
+        (patterns / "z-sub").rename(patterns / ".z-sub")
+    else:
+        shutil.rmtree(patterns / "z-sub")
+        (patterns / ".later").rename(patterns / "z-sub")
+    assert_lookups_agree_with_the_walk(patterns, tree, "i")
+    expected = [folder for folder, _ in walk_folders(patterns, (".json",))]
+    assert PatternNames(patterns, tree).folders() == expected
+    aged(tree)
+    assert PatternNames(patterns, tree).folders() == expected  # written again, and right
+
+
+def test_a_broken_or_foreign_index_is_listed_again(tree: Path) -> None:
+    (tree / ".git" / "pubflow").mkdir(parents=True)
+    index = tree / ".git" / "pubflow" / FOLDER_INDEX
+    expected = [folder for folder, _ in walk_folders(tree / "patterns", (".json",))]
+    for content in ("{not json", "[]", '{"format": 1, "top": "/elsewhere", "folders": []}',
+                    json.dumps({"format": 1, "top": os.path.realpath(tree / "patterns"),
+                                "folders": [["x"]]})):
+        index.write_text(content)
+        assert PatternNames(tree / "patterns", tree).folders() == expected
+
+
+def test_a_folding_file_system_is_confirmed_by_a_listing(tree: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where `X.json` is found under `x.json` (macOS, Windows), a name found is checked
+    against its folder's listing: the walk would call that file `X`, not `x`."""
+    real_lstat = os.lstat
+
+    def folding(path: str | Path, *args: object, **kwargs: object) -> os.stat_result:
+        asked = Path(path)
+        if asked.name.lower().endswith(".json") and asked.parent.is_dir():
+            for stored in asked.parent.iterdir():
+                if stored.name.lower() == asked.name.lower():
+                    return real_lstat(stored)
+        return real_lstat(path)
+
+    touch(tree / "patterns" / "Upper.json")
+    monkeypatch.setattr(discovery.os, "lstat", folding)
+    names = PatternNames(tree / "patterns", tree)
+    assert names.files_named("upper") == []
+    assert names.files_named("UPPER") == []
+    assert names.files_named("Upper") == ["patterns/Upper.json"]
+    assert names.files_named("a") == ["patterns/a.json"]
