@@ -3,13 +3,16 @@ any change to a pattern, a new file or the configuration means a real run."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from pubflow.cli.app import app
@@ -190,3 +193,130 @@ def test_the_shortcut_follows_the_configuration_file(repo: Path,
     backdate(repo)
     default = probe(repo)
     assert default.returncode == 0 and "typer loaded" in default.stderr
+
+
+# --- whatever names the same files is the same run ----------------------------------------
+
+FOLDER_SPELLINGS = (["patterns"], ["patterns/"], ["./patterns"], ["patterns", "./patterns/"])
+
+
+def settled_with_a_finding(repo: Path, write_pattern: WritePattern) -> None:
+    weak = valid_pattern(id="weak-one", relatedPatterns=["incident-escalation"])
+    weak["scorecard"]["handoffs"] = 2
+    write_pattern(weak)
+    write_pattern(valid_pattern())
+    backdate(repo)
+
+
+def test_naming_the_patterns_folder_is_answered_by_the_memo(
+        repo: Path, write_pattern: WritePattern, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every spelling of the patterns folder prints what `validate` prints, from the memo
+    (no file is checked again: the run itself is out of reach)."""
+    settled_with_a_finding(repo, write_pattern)
+    first = run()
+    assert first[0] == 1 and "weak-one.json" in first[1]
+    import pubflow.validation.run as core
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the memo should have answered")
+
+    monkeypatch.setattr(core, "validate_targets", no_run)
+    for paths in (*FOLDER_SPELLINGS, [str(repo / "patterns")]):
+        assert run(*paths) == first, paths
+    monkeypatch.chdir(repo / "patterns")
+    assert run(".") == first  # from inside the folder: reports name files from the root
+    monkeypatch.chdir(repo.parent)  # the folder above, where the repository is named
+    for argv in (["-C", "repo"], ["-C", str(repo)]):
+        done = runner.invoke(app, [*argv, "validate", "--format", "text"])
+        assert (done.exit_code, done.stdout) == first
+        monkeypatch.chdir(repo.parent)  # -C entered the repository
+
+
+def test_naming_anything_else_is_a_real_run(repo: Path, write_pattern: WritePattern,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A named file, the folder with a file, a subfolder or `--changed`: never the memo."""
+    settled_with_a_finding(repo, write_pattern)
+    (repo / "patterns" / "more").mkdir()
+    (repo / "patterns" / "more" / "other-one.json").write_text(
+        json.dumps(valid_pattern(id="other-one")))
+    backdate(repo)
+    assert run()[0] == 1
+    import pubflow.validation.run as core
+
+    real, calls = core.validate_targets, []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core, "validate_targets", counted)
+    for paths in (["patterns/weak-one.json"], ["patterns", "patterns/weak-one.json"],
+                  ["patterns/more"], ["."]):
+        before = len(calls)
+        run(*paths)
+        assert len(calls) == before + 1, paths
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    write_pattern(valid_pattern(id="weak-one", relatedPatterns=["incident-escalation"],
+                                tags=["support", "fixed"]))  # another size: git sees it
+    backdate(repo)
+    assert run() == run("patterns")  # the change is remembered
+    before = len(calls)
+    for paths in ([], ["patterns"]):
+        assert run("--changed", *paths)[0] == 0
+    assert len(calls) == before + 2  # each checked the changed file itself
+
+
+def test_the_script_answers_the_folder_named_or_from_elsewhere(
+        repo: Path, write_pattern: WritePattern) -> None:
+    """The start-up shortcut answers every spelling of the patterns folder and `-C` from
+    another folder, before typer loads, byte for byte what the full run printed."""
+    settled_with_a_finding(repo, write_pattern)
+    first = script(repo, "validate")
+    assert first.returncode == 1 and "weak-one.json" in first.stdout, first.stderr
+    elsewhere = repo.parent / "elsewhere"
+    elsewhere.mkdir()
+    calls: list[tuple[list[str], Path]] = [
+        *((["validate", *paths], repo) for paths in FOLDER_SPELLINGS),
+        (["validate", str(repo / "patterns")], repo),
+        (["validate", "-q", "patterns/"], repo),
+        (["validate", "."], repo / "patterns"),
+        (["-C", str(repo), "validate"], elsewhere),
+        (["-C", "../repo", "validate", "patterns"], elsewhere),
+        (["--directory", str(repo), "validate", "./patterns"], elsewhere),
+        ([f"--directory={repo}", "--debug", "validate"], elsewhere),
+        (["-C", "patterns", "validate", "."], repo),
+    ]
+    quiet = script(repo, "validate", "-q")
+    for argv, cwd in calls:
+        again = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=cwd,
+                               capture_output=True, text=True)
+        expected = quiet if "-q" in argv else first
+        assert (again.returncode, again.stdout) == (expected.returncode, expected.stdout), argv
+        assert "typer not loaded" in again.stderr, argv
+        assert "heavy imports: []" in again.stderr, argv
+
+
+def test_the_script_leaves_anything_else_to_the_full_cli(repo: Path,
+                                                         write_pattern: WritePattern) -> None:
+    """Another folder, a named file, a `-C` that cannot be entered, two `-C`: the full CLI
+    answers (and says what is wrong), never the shortcut."""
+    settled_with_a_finding(repo, write_pattern)
+    (repo / "other").mkdir()
+    (repo / "other" / "weak-one.json").write_text("{}")
+    backdate(repo)
+    assert script(repo, "validate").returncode == 1
+    for argv, code in ((["validate", "patterns/weak-one.json"], 1),
+                       (["validate", "other"], 1),
+                       (["validate", "patterns", "other"], 1),
+                       (["validate", "--", "patterns"], 1),
+                       (["-C", "missing", "validate"], 2),
+                       (["-C", ".", "-C", ".", "validate"], None)):
+        again = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=repo,
+                               capture_output=True, text=True)
+        assert "typer loaded" in again.stderr, argv
+        if code is not None:
+            assert again.returncode == code, (argv, again.stderr)
+    missing = subprocess.run([sys.executable, "-c", PROBE, "-C", "missing", "validate"],
+                             cwd=repo, capture_output=True, text=True)
+    assert "cannot change to missing" in missing.stderr

@@ -1,16 +1,34 @@
 """A whole-run memo: an unchanged repository validated again is answered from the last report.
 
-The per-file cache (`cache.py`) still stats, looks up and rebuilds ten thousand results and
+The per-file cache (`result_cache.py`) still stats, looks up and rebuilds ten thousand results and
 redoes the cross-file checks; when nothing at all changed, even that is too much. This memo
 keeps the last full report of the patterns folder under a fingerprint of everything the run
 depends on: pubflow's version, the schema and the configuration (the per-file cache's key),
 and a raw listing (name, size, mtime, ctime, mode, link target) of every entry below the
 folder (`diskstate.listing_digest`). Any change (ctime catches an mtime set back by hand), or
 any entry modified within the clock's granularity of now ("racy"), means no memo and a normal
-run. Runs over named files (the pre-commit hook), a `--changed` selection or a repository
-with tickets (locks) are never memoised. The text output memo also records its *basis*, so
-the `pubflow` script can recompute the key without building the configuration
-(`shortcut_answer`, used by `cli/remembered.py`).
+run. The text output memo also records its *basis*, so the `pubflow` script can recompute the
+key without building the configuration (`shortcut_answer`, used by `cli/remembered.py`).
+
+**Whatever names the same files is the same run.** `validate`, `validate patterns`,
+`validate patterns/`, `validate ./patterns`, `validate .` from inside the folder, an absolute
+path to it and `-C REPO validate` from elsewhere read the same files and print the same report
+(reports name files relative to the repository root), so they share one key: named paths are
+resolved as the run resolves them (against the working folder, lexically, as
+`discovery.collect_targets` does) and, when every one of them is the patterns folder, the run
+is the plain one (`names_patterns_folder`).
+
+**Never memoised**, because the listing would not cover what the run depends on, or the walk
+would cost more than the run:
+- named files, or a folder other than the patterns folder (the pre-commit hook names files):
+  the cross-file checks of such a run read files outside what it names (a related id
+  resolves against the whole folder), which a listing of the named paths would not see, and
+  a listing of the whole folder would cost the hook more than checking its few files;
+- a `--changed` selection: what it reads depends on git's index and the base commit, which no
+  listing of the folder covers;
+- a repository with tickets: the ticket-lock check reads `.pubflow/tickets/`, outside the
+  patterns folder;
+- the cache turned off (`--no-cache`) or an `--online` run (the network's answer changes).
 """
 
 from __future__ import annotations
@@ -41,10 +59,14 @@ class RunMemo:
     @classmethod
     def for_run(cls, request: ValidateRequest, handed_on: str | None = None) -> RunMemo | None:
         """The memo for this run, or None when the run must not be memoised (`run_key`);
-        `handed_on` is the key the start-up shortcut already computed for this very run."""
-        key = handed_on or run_key(request.config, use_cache=request.use_cache,
-                                   paths=request.paths, subset=request.subset)
-        return None if key is None else cls(request.config, key)
+        `handed_on` is the key the start-up shortcut already computed for this very run (used
+        only for a run that may be memoised)."""
+        config = request.config
+        if not memoisable(config, use_cache=request.use_cache, paths=request.paths,
+                          subset=request.subset):
+            return None
+        key = handed_on or _listing_key(config)
+        return None if key is None else cls(config, key)
 
     def recall_text(self, variant: str) -> tuple[str, bool, str] | None:
         """(text, passed, summary) remembered for this output variant; a hit also records
@@ -64,16 +86,42 @@ class RunMemo:
         remember(self.config.root, self.key, report)
 
 
-def run_key(config: Config, *, use_cache: bool = True, paths: Sequence[Path] = (),
+def run_key(config: Config, *, use_cache: bool = True, paths: Sequence[Path | str] = (),
             subset: bool = False) -> str | None:
-    """The memo's key for a `validate` run, or None when the run must not be memoised: cache
-    off, named paths or a `--changed` selection (a pre-commit hook names files: it must not
-    pay for a walk of the whole folder), ticket locks, racy files."""
+    """The memo's key for a `validate` run, or None when the run must not be memoised (see
+    `memoisable`) or a file is racy. Every run that names the patterns folder, however
+    spelt, has the plain run's key."""
+    if not memoisable(config, use_cache=use_cache, paths=paths, subset=subset):
+        return None
+    return _listing_key(config)
+
+
+def memoisable(config: Config, *, use_cache: bool = True, paths: Sequence[Path | str] = (),
+               subset: bool = False) -> bool:
+    """False for the runs the memo never answers: cache off, a `--changed` selection, named
+    paths other than the patterns folder itself (named files: the pre-commit hook must not
+    pay for a walk of the whole folder), ticket locks."""
     from pubflow.records.paths import has_tickets
+
+    if not use_cache or subset or has_tickets(config.root):
+        return False
+    return not paths or names_patterns_folder(paths, str(config.patterns_path), os.getcwd())
+
+
+def names_patterns_folder(paths: Sequence[os.PathLike[str] | str], patterns: str,
+                          cwd: str) -> bool:
+    """True when every one of `paths`, resolved against `cwd` as a run resolves what it is
+    given (lexically: `discovery.collect_targets` reads `a/link/..` as `a`, and so names its
+    files), is the folder `patterns`. Then the run reads, and reports, exactly what a run
+    without paths does."""
+    folder = os.path.normpath(os.path.join(cwd, patterns))
+    return bool(paths) and all(os.path.normpath(os.path.join(cwd, os.fspath(p))) == folder
+                               for p in paths)
+
+
+def _listing_key(config: Config) -> str | None:
     from pubflow.validation.result_cache import verdict_key
 
-    if not use_cache or subset or paths or has_tickets(config.root):
-        return None
     return listing_digest(verdict_key(config), (str(config.patterns_path),), str(config.root))
 
 
@@ -95,11 +143,13 @@ def shortcut_basis(root: str) -> str | None:
     return digest(b"\0".join((__version__.encode(), schema, config)))
 
 
-def shortcut_answer(root: str, variant: str) -> tuple[str, tuple[str, bool, str] | None] | None:
-    """For a plain `validate` at `root`: the run key, computed without the configuration when
-    the last remembered run had the same basis (`shortcut_basis`), and the remembered text for
+def shortcut_answer(root: str, variant: str, paths: Sequence[str] = (), cwd: str = ""
+                    ) -> tuple[str, tuple[str, bool, str] | None] | None:
+    """For a plain `validate` at `root` (or one naming only the patterns folder: `paths`,
+    resolved against `cwd`): the run key, computed without the configuration when the last
+    remembered run had the same basis (`shortcut_basis`), and the remembered text for
     `variant` if the key is unchanged. None means "ask the full CLI" (no memo, another basis,
-    tickets, racy files)."""
+    other paths, tickets, racy files)."""
     from pubflow.records.paths import has_tickets
 
     memo = read_json(state_path(root, RUN_OUTPUT))
@@ -108,6 +158,8 @@ def shortcut_answer(root: str, variant: str) -> tuple[str, tuple[str, bool, str]
     verdict, patterns = memo.get("verdict"), memo.get("patterns")
     if (not isinstance(verdict, str) or not isinstance(patterns, str)
             or memo.get("basis") != shortcut_basis(root)):
+        return None
+    if paths and not names_patterns_folder(paths, patterns, cwd or os.getcwd()):
         return None
     key = listing_digest(verdict, (patterns,), root)
     return None if key is None else (key, _shown(memo, key, variant))

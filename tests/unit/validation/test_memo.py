@@ -12,7 +12,13 @@ import pytest
 
 from pubflow.config import Config, load_config
 from pubflow.storage.statefile import RUN_MEMO, RUN_OUTPUT, read_json, state_path, write_json
-from pubflow.validation.memo import RunMemo, run_key, shortcut_answer, shortcut_basis
+from pubflow.validation.memo import (
+    RunMemo,
+    names_patterns_folder,
+    run_key,
+    shortcut_answer,
+    shortcut_basis,
+)
 from pubflow.validation.run import ValidateRequest, validate
 from tests.conftest import plain_repository, valid_pattern
 
@@ -70,6 +76,55 @@ def test_a_plain_run_over_a_settled_folder_has_a_stable_key(settled: Config) -> 
 def test_runs_that_are_never_memoised(settled: Config, options: dict[str, object]) -> None:
     assert run_key(settled, **options) is None
     assert RunMemo.for_run(ValidateRequest(settled, **options)) is None
+
+
+@pytest.mark.parametrize("paths", [
+    ("patterns",), ("patterns/",), ("./patterns",), ("patterns", "./patterns/"),
+    ("patterns/../patterns",), (Path("patterns"),),
+])
+def test_every_spelling_of_the_patterns_folder_has_the_plain_key(
+        settled: Config, paths: tuple[str, ...]) -> None:
+    key = key_of(settled)
+    assert run_key(settled, paths=paths) == key
+    assert run_key(settled, paths=(str(settled.root / "patterns"),)) == key
+    memo = RunMemo.for_run(ValidateRequest(settled, paths=tuple(map(Path, paths))))
+    assert memo is not None and memo.key == key
+
+
+def test_the_folder_is_recognised_from_anywhere(settled: Config,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    key = key_of(settled)
+    monkeypatch.chdir(settled.root / "patterns")
+    assert run_key(settled, paths=(".",)) == key
+    assert run_key(settled, paths=("../patterns/",)) == key
+    monkeypatch.chdir(settled.root.parent)
+    assert run_key(settled) == key  # the root is the configuration's, not the working folder
+    assert run_key(settled, paths=("repo/patterns",)) == key
+    assert run_key(settled, paths=("patterns",)) is None  # another folder, from here
+
+
+@pytest.mark.parametrize("paths", [
+    ("patterns/weak-one.json",), ("patterns", "patterns/weak-one.json"), (".",),
+    ("patterns/sub",), ("other",), ("patterns", "other"),
+])
+def test_naming_anything_but_the_patterns_folder_is_never_memoised(
+        settled: Config, paths: tuple[str, ...]) -> None:
+    (settled.root / "patterns" / "sub").mkdir()
+    (settled.root / "other").mkdir()
+    assert run_key(settled, paths=paths) is None
+    assert RunMemo.for_run(ValidateRequest(settled, paths=tuple(map(Path, paths))),
+                           handed_on="from-the-shortcut") is None
+
+
+def test_names_patterns_folder_resolves_as_the_run_does() -> None:
+    assert names_patterns_folder(["patterns"], "/r/patterns", "/r")
+    assert names_patterns_folder(["/r/patterns/", "../r/patterns"], "/r/patterns", "/r")
+    assert names_patterns_folder(["."], "/r/patterns", "/r/patterns")
+    assert names_patterns_folder(["link/../patterns"], "/r/patterns", "/r")  # lexically
+    assert not names_patterns_folder([], "/r/patterns", "/r")
+    assert not names_patterns_folder(["patterns/a.json"], "/r/patterns", "/r")
+    assert not names_patterns_folder(["Patterns"], "/r/patterns", "/r")
+    assert not names_patterns_folder(["patterns", "other"], "/r/patterns", "/r")
 
 
 def test_tickets_mean_no_memo(settled: Config) -> None:
@@ -157,6 +212,18 @@ def test_the_shortcut_answers_what_the_full_run_remembered(settled: Config) -> N
     RunMemo(settled, key).remember_text("plain", "text\n", False, "1 error")
     assert shortcut_answer(root, "plain") == (key, ("text\n", False, "1 error"))
     assert shortcut_answer(root, "colour") == (key, None)  # the key, to hand on
+
+
+def test_the_shortcut_answers_the_folder_named(settled: Config) -> None:
+    root = str(settled.root)
+    key = key_of(settled)
+    RunMemo(settled, key).remember_text("plain", "text\n", False, "1 error")
+    shown = (key, ("text\n", False, "1 error"))
+    for paths, cwd in ((["patterns"], root), (["patterns/", "./patterns"], root),
+                       ([f"{root}/patterns"], "/"), (["."], f"{root}/patterns")):
+        assert shortcut_answer(root, "plain", paths, cwd) == shown, paths
+    for paths in (["patterns/weak-one.json"], ["."], ["patterns", "other"]):
+        assert shortcut_answer(root, "plain", paths, root) is None, paths
 
 
 def test_the_shortcut_sees_a_changed_folder(settled: Config) -> None:
