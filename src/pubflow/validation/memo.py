@@ -1,7 +1,7 @@
 """A whole-run memo: an unchanged repository validated again is answered from the last report.
 
-The per-file cache (`result_cache.py`) still stats, looks up and rebuilds ten thousand results and
-redoes the cross-file checks; when nothing at all changed, even that is too much. This memo
+The per-file cache (`result_cache.py`) still stats, looks up and rebuilds ten thousand results
+and redoes the cross-file checks; when nothing at all changed, even that is too much. This memo
 keeps the last full report of the patterns folder under a fingerprint of everything the run
 depends on: pubflow's version, the schema and the configuration (the per-file cache's key),
 and a raw listing (name, size, mtime, ctime, mode, link target) of every entry below the
@@ -14,9 +14,9 @@ key without building the configuration (`shortcut_answer`, used by `cli/remember
 `validate patterns/`, `validate ./patterns`, `validate .` from inside the folder, an absolute
 path to it and `-C REPO validate` from elsewhere read the same files and print the same report
 (reports name files relative to the repository root), so they share one key: named paths are
-resolved as the run resolves them (against the working folder, lexically, as
-`discovery.collect_targets` does) and, when every one of them is the patterns folder, the run
-is the plain one (`names_patterns_folder`).
+resolved as the run resolves them (against the working folder, lexically, as discovery does)
+and, when every one of them is the patterns folder, the run is the plain one
+(`names_patterns_folder`).
 
 **Never memoised**, because the listing would not cover what the run depends on, or the walk
 would cost more than the run:
@@ -28,6 +28,7 @@ would cost more than the run:
   listing of the folder covers;
 - a repository with tickets: the ticket-lock check reads `.pubflow/tickets/`, outside the
   patterns folder;
+- a `--shard` slice: it reports only its part of the folder;
 - the cache turned off (`--no-cache`) or an `--online` run (the network's answer changes).
 """
 
@@ -62,6 +63,8 @@ class RunMemo:
         `handed_on` is the key the start-up shortcut already computed for this very run (used
         only for a run that may be memoised)."""
         config = request.config
+        if getattr(request, "shard", None) is not None:  # `--shard I/N`: one slice of the run
+            return None
         if not memoisable(config, use_cache=request.use_cache, paths=request.paths,
                           subset=request.subset):
             return None
@@ -111,9 +114,9 @@ def memoisable(config: Config, *, use_cache: bool = True, paths: Sequence[Path |
 def names_patterns_folder(paths: Sequence[os.PathLike[str] | str], patterns: str,
                           cwd: str) -> bool:
     """True when every one of `paths`, resolved against `cwd` as a run resolves what it is
-    given (lexically: `discovery.collect_targets` reads `a/link/..` as `a`, and so names its
-    files), is the folder `patterns`. Then the run reads, and reports, exactly what a run
-    without paths does."""
+    given (lexically: discovery reads `a/link/..` as `a`, and names the files so), is the
+    folder `patterns`. Then the run reads, and reports, exactly what a run without paths
+    does."""
     folder = os.path.normpath(os.path.join(cwd, patterns))
     return bool(paths) and all(os.path.normpath(os.path.join(cwd, os.fspath(p))) == folder
                                for p in paths)
