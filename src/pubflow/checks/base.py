@@ -43,7 +43,10 @@ class FolderContext(NamedTuple):
     A NamedTuple, not a dataclass: made at every start, where a dataclass costs ~0.4 ms."""
 
     config: Config
-    entries: list[RepoEntry]
+    entries: Iterable[RepoEntry]
+    """The files this run checks, in the run's order (display names sorted), as often as
+    iterated: a list, or a `RunIndex` (`checks.runindex`) that may be on disk. A check yields
+    its pairs in this order."""
     covers_folder: bool
     """The run reads every file of the patterns folder (no other file needs a look)."""
     online: float = 0.0

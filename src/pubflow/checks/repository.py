@@ -6,10 +6,11 @@ repeat them over ten thousand files without reading any of them again.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pubflow.checks.base import CheckContext, FolderContext, RepoEntry
+from pubflow.checks.runindex import RunIndex
 from pubflow.findings import Issue
 
 
@@ -37,40 +38,62 @@ class CrossFileCheck:
     A run over some files asks the folder only about the names it needs: each id and related
     id of the run names the one file per folder that may hold it (an id equals its file name),
     found with a stat (`discovery.PatternNames`), never a walk of the folder, so the pre-commit
-    hook costs the same in a folder of a hundred patterns or of a hundred thousand."""
+    hook costs the same in a folder of a hundred patterns or of a hundred thousand. A big run
+    keeps its files in a `RunIndex` on disk, and the rules become set queries over it."""
 
     name = "cross-file"
 
     def __call__(self, folder: FolderContext) -> Iterator[tuple[str, Issue]]:
-        entries = list(folder.entries)
+        entries = folder.entries
+        if not isinstance(entries, RunIndex):
+            yield from self._over_list(folder, list(entries))
+            return
+        others: list[RepoEntry] = []
+        known: set[str] = set()
+        if not folder.covers_folder:
+            others, known = files_by_name(folder, entries.wanted(), entries.holds)
+        if entries.on_disk:
+            entries.add_others(others)
+            for row in entries.cross_file_rows():
+                yield row[1], _worded(row)
+            return
+        entries.add_others(others)
+        for file, issue in cross_file_issues(entries.everything(), known):
+            if entries.mine(file):
+                yield file, issue
+
+    @staticmethod
+    def _over_list(folder: FolderContext,
+                   entries: list[RepoEntry]) -> Iterator[tuple[str, Issue]]:
+        """The rules over a plain list of the run's files (all of them this process's)."""
         if folder.covers_folder:
             yield from cross_file_issues(entries, set())
             return
         in_run = {entry.file for entry in entries}
-        others, known = files_by_name(folder, entries, in_run)
+        wanted: dict[str, None] = {}
+        for entry in entries:
+            if entry.id is not None:
+                wanted[entry.id] = None
+            wanted.update(dict.fromkeys(entry.related))
+        others, known = files_by_name(folder, wanted, in_run.__contains__)
         for file, issue in cross_file_issues(entries + others, known):
             if file in in_run:
                 yield file, issue
 
 
-def files_by_name(folder: FolderContext, entries: Iterable[RepoEntry],
-                  in_run: Container[str]) -> tuple[list[RepoEntry], set[str]]:
-    """The patterns folder's files outside the run that are named after an id or a related id
-    of `entries` (each as an entry holding its file name as its id, in walk order per name),
-    and the names found."""
+def files_by_name(folder: FolderContext, wanted: Iterable[str],
+                  in_run: Callable[[str], bool]) -> tuple[list[RepoEntry], set[str]]:
+    """The patterns folder's files outside the run that are named after one of `wanted` (the
+    ids and related ids of the run), each as an entry holding its file name as its id, in
+    walk order per name; and the names found."""
     from pubflow.storage.discovery import PatternNames
 
     names = PatternNames(folder.config.patterns_path, folder.config.root)
-    wanted: dict[str, None] = {}
-    for entry in entries:
-        if entry.id is not None:
-            wanted[entry.id] = None
-        wanted.update(dict.fromkeys(entry.related))
     others: list[RepoEntry] = []
     known: set[str] = set()
     for value in wanted:
         for display in names.files_named(value):
-            if display not in in_run:
+            if not in_run(display):
                 others.append(RepoEntry(display, value, ()))
                 known.add(value)
     return others, known
@@ -91,19 +114,41 @@ def cross_file_issues(entries: list[RepoEntry], known_ids: set[str]) -> Iterator
                 shared.setdefault(entry.id, [first]).append(entry.file)
     for entry in entries:
         if entry.id in shared:
-            yield entry.file, Issue("/id", "repo.duplicate-id",
-                                    duplicate_message(entry.id, entry.file, shared[entry.id]),
-                                    "Every pattern needs its own id; rename one of them.")
+            holders = shared[entry.id]
+            yield entry.file, duplicate_issue(entry.id, entry.file, holders[:2], len(holders))
         for index, related in enumerate(entry.related):
             if related == entry.id:
-                yield entry.file, Issue(f"/relatedPatterns/{index}", "repo.related-self",
-                                        f"relatedPatterns[{index}] names the pattern itself",
-                                        "Remove it; a pattern is not related to itself.")
+                yield entry.file, related_self_issue(index)
             elif related not in holder and related not in known_ids:
-                yield entry.file, Issue(f"/relatedPatterns/{index}", "repo.related-missing",
-                                        f"relatedPatterns[{index}] '{related}' does not exist "
-                                        "in the repository",
-                                        "Fix the id, or add the related pattern first.")
+                yield entry.file, related_missing_issue(index, related)
+
+
+def _worded(row: tuple[Any, ...]) -> Issue:
+    """The issue of a row of `RunIndex.cross_file_rows`."""
+    if row[0] == "duplicate":
+        _, file, pattern_id, first_two, count = row
+        return duplicate_issue(pattern_id, file, first_two, count)
+    if row[0] == "self":
+        return related_self_issue(row[2])
+    return related_missing_issue(row[2], row[3])
+
+
+def duplicate_issue(pattern_id: str, file: str, first_two: list[str], holders: int) -> Issue:
+    return Issue("/id", "repo.duplicate-id",
+                 _duplicate_wording(pattern_id, file, first_two, holders),
+                 "Every pattern needs its own id; rename one of them.")
+
+
+def related_self_issue(index: int) -> Issue:
+    return Issue(f"/relatedPatterns/{index}", "repo.related-self",
+                 f"relatedPatterns[{index}] names the pattern itself",
+                 "Remove it; a pattern is not related to itself.")
+
+
+def related_missing_issue(index: int, related: str) -> Issue:
+    return Issue(f"/relatedPatterns/{index}", "repo.related-missing",
+                 f"relatedPatterns[{index}] '{related}' does not exist in the repository",
+                 "Fix the id, or add the related pattern first.")
 
 
 def duplicate_message(pattern_id: str, file: str, holders: list[str]) -> str:
@@ -114,8 +159,12 @@ def duplicate_message(pattern_id: str, file: str, holders: list[str]) -> str:
     every other copy made a report of gigabytes; the count and one place keep each message
     short, so a report grows with the number of files, not with its square.
     """
-    first = holders[1] if holders[0] == file else holders[0]
-    others = len(holders) - 1
+    return _duplicate_wording(pattern_id, file, holders[:2], len(holders))
+
+
+def _duplicate_wording(pattern_id: str, file: str, first_two: list[str], holders: int) -> str:
+    first = first_two[1] if first_two[0] == file else first_two[0]
+    others = holders - 1
     if others == 1:
         return f"id '{pattern_id}' is also used by {first}"
     return f"id '{pattern_id}' is also used by {others} other files, first {first}"

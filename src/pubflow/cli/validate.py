@@ -6,7 +6,7 @@ import enum
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,8 @@ from pubflow.cli.terminal import use_color, write_output
 from pubflow.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pubflow.config import Config
     from pubflow.findings import ValidationReport
     from pubflow.storage.discovery import Target
@@ -176,16 +178,30 @@ def _validated(request: ValidateRequest, base: str | None, quiet: bool,
     return report
 
 
-def run_with_progress(targets: list[Target], request: ValidateRequest, *,
+def run_with_progress(targets: Iterable[Target], request: ValidateRequest, *,
                       quiet: bool) -> ValidationReport:
-    """The run, with a progress bar on a terminal when it is long enough to need one."""
+    """The run, with a progress bar on a terminal when it is long enough to need one (the
+    count is known once the run has planned its files, so the bar starts then)."""
     from pubflow.validation.run import validate_targets
 
-    if quiet or len(targets) < 500 or not sys.stderr.isatty():
+    if quiet or not sys.stderr.isatty():
         return validate_targets(targets, request)
-    from rich.progress import Progress
+    from contextlib import ExitStack
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("validating", total=len(targets))
-        return validate_targets(targets, request,
-                                lambda done, total: bar.update(task, completed=done, total=total))
+    with ExitStack() as stack:
+        shown: list[Any] = []
+
+        def advance(done: int, total: int) -> None:
+            if not shown:
+                if total < 500:
+                    shown.append(None)
+                    return
+                from rich.progress import Progress
+
+                bar = stack.enter_context(Progress(transient=True))
+                shown.append((bar, bar.add_task("validating", total=total)))
+            if shown[0] is not None:
+                bar, task = shown[0]
+                bar.update(task, completed=done, total=total)
+
+        return validate_targets(targets, request, advance)

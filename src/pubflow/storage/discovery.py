@@ -7,6 +7,7 @@ back as a finding, so one bad entry never hides the results for the others.
 
 from __future__ import annotations
 
+import heapq
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -85,50 +86,166 @@ def _is_outside(path: str, is_link: bool, real_root: str, real_dirs: dict[str, s
 
 def collect_targets(paths: Iterable[Path], root: Path, *, suffixes: tuple[str, ...] = (PATTERN_SUFFIX,),
                     what: str = "pattern files (*.json)") -> list[Target]:
-    """Expand files and folders into a sorted, de-duplicated list of targets."""
+    """Expand files and folders into a sorted, de-duplicated list of targets (`iter_targets`,
+    held: for the commands that need the list)."""
+    return list(iter_targets(paths, root, suffixes=suffixes, what=what))
+
+
+_display_of = attrgetter("display")
+
+
+def iter_targets(paths: Iterable[Path], root: Path, *,
+                 suffixes: tuple[str, ...] = (PATTERN_SUFFIX,),
+                 what: str = "pattern files (*.json)") -> Iterator[Target]:
+    """`collect_targets` as a stream: the same targets in the same order, produced as they
+    are needed, so a run over a million files never holds their list.
+
+    Each folder is walked in the order its files' display names sort (a folder's entries
+    sorted by name, a subfolder's under its name and `/`; a folder bigger than
+    `LISTING_CHUNK` is sorted on disk), the streams of the paths are merged, and a file
+    named twice is taken once. Paths are checked now: a missing path, or a folder without a
+    file of `suffixes`, is the same `InputError` as `collect_targets` raises."""
     real_root = os.path.realpath(root)
     real_dirs: dict[str, str] = {}
-    seen: set[str] = set()
-    targets: list[Target] = []
-
+    streams: list[Iterator[Target]] = []
     for given in paths:
         path = os.path.normpath(given if given.is_absolute() else Path.cwd() / given)
         if os.path.isdir(path):
-            found = False
-            for folder, files in walk_folders(path, suffixes):
-                found = found or bool(files)
-                prefix = _display_prefix(folder, root)
-                inside_lexically = not is_absolute_display(prefix)
-                folder_outside = inside_lexically and _is_outside(folder, True, real_root,
-                                                                  real_dirs)
-                for name, is_link in files:
-                    display = prefix + name
-                    if display in seen:
-                        continue
-                    seen.add(display)
-                    outside = inside_lexically and (
-                        _is_outside(os.path.join(folder, name), True, real_root, real_dirs)
-                        if is_link else folder_outside)
-                    targets.append(Target(folder, display, outside))
-            if not found:
+            stream = _folder_targets(path, root, suffixes, real_root, real_dirs)
+            first = next(stream, None)
+            if first is None:
                 raise InputError(f"{display_name(path, root)}: no {what} found in this folder",
                                  hint="Pass the folder that holds your patterns, or files.")
+            streams.append(_chained(first, stream))
         elif os.path.lexists(path):
             display = display_name(path, root)
-            if display not in seen:
-                seen.add(display)
-                outside = not is_absolute_display(display) and _is_outside(
-                    path, os.path.islink(path), real_root, real_dirs)
-                targets.append(Target(os.path.dirname(path), display, outside))
+            outside = not is_absolute_display(display) and _is_outside(
+                path, os.path.islink(path), real_root, real_dirs)
+            streams.append(iter((Target(os.path.dirname(path), display, outside),)))
         else:
             shown = given.as_posix() if not given.is_absolute() else display_name(path, root)
             raise InputError(f"{shown}: no such file or folder",
                              hint="Check the path, or set patterns_dir in pubflow.yaml.")
-    targets.sort(key=_display_of)
-    return targets
+    return _once_each(heapq.merge(*streams, key=_display_of) if len(streams) > 1
+                      else streams[0] if streams else iter(()))
 
 
-_display_of = attrgetter("display")
+def _chained(first: Target, rest: Iterator[Target]) -> Iterator[Target]:
+    yield first
+    yield from rest
+
+
+def _once_each(targets: Iterator[Target]) -> Iterator[Target]:
+    """Each display name once: the first stream's (the merge keeps the paths' order)."""
+    last = None
+    for target in targets:
+        if target.display != last:
+            last = target.display
+            yield target
+
+
+def _folder_targets(path: str, root: Path, suffixes: tuple[str, ...], real_root: str,
+                    real_dirs: dict[str, str]) -> Iterator[Target]:
+    prefixes: dict[str, tuple[str, bool]] = {}
+    for folder, name, is_link in sorted_walk(path, suffixes):
+        if folder not in prefixes:
+            if len(prefixes) > 64:
+                prefixes.clear()
+            prefix = _display_prefix(folder, root)
+            inside_lexically = not is_absolute_display(prefix)
+            prefixes[folder] = (prefix, inside_lexically and _is_outside(
+                folder, True, real_root, real_dirs))
+        prefix, folder_outside = prefixes[folder]
+        outside = not is_absolute_display(prefix) and (
+            _is_outside(os.path.join(folder, name), True, real_root, real_dirs)
+            if is_link else folder_outside)
+        yield Target(folder, prefix + name, outside)
+
+
+LISTING_CHUNK = 16384
+"""A folder with more entries than this is sorted on disk, in runs of this many."""
+_FILE, _LINK, _FOLDER = 0, 1, 2
+
+
+def sorted_walk(folder: str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str, bool]]:
+    """(folder, file name, is_symlink) of every file `walk_folders` finds, in the order of
+    their paths below `folder` (`/`-separated): what sorting the display names gives.
+
+    A folder's entries are sorted by name, a subfolder's under its name and `/`, and the
+    subfolder is walked where it sorts: its files' paths begin with that. Iterative, so a
+    deep tree needs no deep recursion."""
+    stack: list[tuple[str, Iterator[tuple[str, int]]]] = [(folder, _sorted_entries(folder,
+                                                                                  suffixes))]
+    while stack:
+        current, entries = stack[-1]
+        for key, kind in entries:
+            if kind == _FOLDER:
+                inner = os.path.join(current, key[:-1])
+                stack.append((inner, _sorted_entries(inner, suffixes)))
+                break
+            yield current, key, kind == _LINK
+        else:
+            stack.pop()
+
+
+def _sorted_entries(folder: str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, int]]:
+    """(sort key, kind) of the entries a walk takes from `folder`, in key order: a file's
+    key is its name, a subfolder's its name and `/`."""
+    chunk: list[tuple[str, int]] = []
+    runs: list[Iterator[tuple[str, int]]] = []
+    spill: Any = None
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if name not in SKIPPED_DIRS:
+                    chunk.append((name + "/", _FOLDER))
+            elif name.endswith(suffixes):
+                chunk.append((name, _LINK if entry.is_symlink() else _FILE))
+            if len(chunk) >= LISTING_CHUNK:
+                if spill is None:
+                    import tempfile
+
+                    spill = tempfile.TemporaryFile(prefix="pubflow-listing-")  # noqa: SIM115
+                chunk.sort()
+                runs.append(_spilled_run(spill, chunk))
+                chunk = []
+    chunk.sort()
+    if not runs:
+        return iter(chunk)
+    runs.append(iter(chunk))
+    return _closing(heapq.merge(*runs), spill)
+
+
+_RUN_BLOCK = 256
+
+
+def _spilled_run(spill: Any, chunk: list[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+    """Write a sorted run to `spill` in blocks; return its reader (a block at a time)."""
+    import marshal
+
+    blocks = []
+    for start in range(0, len(chunk), _RUN_BLOCK):
+        blob = marshal.dumps(chunk[start:start + _RUN_BLOCK])
+        offset = spill.seek(0, 2)
+        spill.write(blob)
+        blocks.append((offset, len(blob)))
+
+    def read() -> Iterator[tuple[str, int]]:
+        for offset, length in blocks:
+            spill.seek(offset)
+            yield from marshal.loads(spill.read(length))
+
+    return read()
+
+
+def _closing(entries: Iterator[tuple[str, int]], spill: Any) -> Iterator[tuple[str, int]]:
+    try:
+        yield from entries
+    finally:
+        spill.close()
 
 
 def _display_prefix(folder: str, root: Path) -> str:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pubflow.checks import FOLDER_CHECKS, PATTERN_CHECKS
 from pubflow.checks.base import CheckContext, FolderContext, RepoEntry
+from pubflow.checks.runindex import RunIndex
 from pubflow.checks.scorecard import ScorecardResult, evaluate, read_scores
 from pubflow.config import Config
 from pubflow.findings import (
@@ -27,7 +28,7 @@ from pubflow.findings import (
     Tally,
     ValidationReport,
 )
-from pubflow.storage.discovery import PATTERN_SUFFIX, Target, collect_targets
+from pubflow.storage.discovery import PATTERN_SUFFIX, Target, collect_targets, iter_targets
 from pubflow.storage.jsonsource import (
     JsonDocument,
     LoadFailure,
@@ -35,7 +36,7 @@ from pubflow.storage.jsonsource import (
     parse_json_bytes,
     too_large,
 )
-from pubflow.validation.spool import ResultSpool, with_extra
+from pubflow.validation.spool import ExtraFindings, RecordSpool, ResultSpool, joined
 
 if TYPE_CHECKING:
     from pubflow.validation.result_cache import ResultCache
@@ -44,7 +45,10 @@ ProgressCallback = Callable[[int, int], None]
 FILES_PER_WORKER = 200
 """Below this many files per extra process, forking costs more than it saves."""
 SPOOL_FROM = 1000
-"""From this many files on, results wait in a temporary file rather than in memory."""
+"""From this many files on, a run's plan, results, cross-file index and added findings wait
+on disk rather than in memory: its memory stays flat at any size."""
+WINDOW = 8
+"""Batches in flight per worker process: enough to keep each busy, few enough to hold."""
 
 
 class FileStamp(NamedTuple):
@@ -68,23 +72,50 @@ class ValidateRequest:
     """The targets are a selection (`--changed`), not everything under `paths`."""
     online: float = 0.0
     """`--online`: fetch every http(s) link, each within this many seconds (0: no network)."""
+    shard: Shard | None = None
+    """`--shard I/N`: check only the files of slice I; the cross-file rules still span all."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """Slice `index` (1-based) of `count`: the files whose path hashes to it (`shard_of`)."""
+
+    index: int
+    count: int
+
+    def holds(self, display: str) -> bool:
+        return shard_of(display, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def shard_of(display: str, count: int) -> int:
+    """The slice (1-based) of `count` that holds the file `display` (its repo-relative,
+    `/`-separated path): a hash of the path alone, so adding files moves only the new ones,
+    and every machine and Python agree (no `hash()` salt)."""
+    from hashlib import blake2b
+
+    digest = blake2b(display.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count + 1
 
 
 def validate(request: ValidateRequest, progress: ProgressCallback | None = None) -> ValidationReport:
     config = request.config
     paths = request.paths or (config.patterns_path,)
-    targets = collect_targets(paths, config.root)
+    targets = iter_targets(paths, config.root)
     return validate_targets(targets, request, progress)
 
 
-def select_targets(request: ValidateRequest, base: str | None = None) -> list[Target]:
-    """The files a run reads: everything under its paths (the patterns folder by default) or,
-    for a `subset` run (`--changed`), the JSON files within them that git reports changed
-    against `base` (default HEAD) or uncommitted."""
+def select_targets(request: ValidateRequest,
+                   base: str | None = None) -> Iterator[Target] | list[Target]:
+    """The files a run reads: everything under its paths (the patterns folder by default; a
+    stream, never held whole) or, for a `subset` run (`--changed`), the JSON files within
+    them that git reports changed against `base` (default HEAD) or uncommitted (a list)."""
     config = request.config
     scope = request.paths or (config.patterns_path,)
     if not request.subset:
-        return collect_targets(scope, config.root)
+        return iter_targets(scope, config.root)
     from pubflow.storage import git
 
     files = [p for p in git.changed_files(config.root, base)
@@ -100,43 +131,105 @@ def _within(path: Path, scope: Path) -> bool:
     return path == scope or scope in path.parents
 
 
-def validate_targets(targets: list[Target], request: ValidateRequest,
+_CHECK, _KNOWN, _ID, _KNOWN_ID = range(4)
+"""What a run does with each file of its plan: check it, take its cached result, or (a file of
+another `--shard` slice) read its id, or take the id from the cached result."""
+PlanItem = tuple[str, str, bool, int, Any]
+"""(folder, display, outside the repository, what to do, the cached result or id)."""
+
+
+def validate_targets(targets: Iterable[Target], request: ValidateRequest,
                      progress: ProgressCallback | None = None) -> ValidationReport:
+    """Check `targets` (in display-name order, each once: what `iter_targets` gives).
+
+    In two passes, neither holding the files: the plan (each file, and its cached result)
+    and the count of what is left to check; then the checks, in worker processes when there
+    are enough, their results in order into the report and the cross-file index, each on
+    disk from `SPOOL_FROM` files. Then the folder-wide checks, whose findings join the files
+    they name on the way out. A `--shard` run checks its slice and reads only the ids of the
+    other files, so its cross-file findings are exactly the whole run's for its files."""
     config = request.config
     cache = _open_cache(config) if request.use_cache else None
-    known = [None if t.outside_repo else cache.lookup(t.display, t.file)
-             for t in targets] if cache else [None] * len(targets)
-    pending = [t for t, result in zip(targets, known, strict=True) if result is None]
-    checked = _check_all(pending, config, request.jobs, digest=cache is not None)
-    results: list[FileResult] | ResultSpool = ResultSpool() if len(targets) >= SPOOL_FROM else []
-    entries: list[RepoEntry] = []
+    plan, mine, pending = _plan(targets, request.shard, cache)
+    results: list[FileResult] | ResultSpool = ResultSpool() if mine >= SPOOL_FROM else []
+    index = RunIndex(SPOOL_FROM)
     tally = Tally()
-    had = bytearray()  # per file: 1 has findings, 2 has errors (to count joined findings)
-    for done, (target, result) in enumerate(zip(targets, known, strict=True), 1):
-        if result is None:
-            result, stamp = next(checked)
+    worked = _work_all(plan, pending, config, request.jobs, digest=cache is not None)
+    done = 0
+    for _folder, display, _outside, kind, payload in plan:
+        if kind in (_ID, _KNOWN_ID):
+            pattern_id: str | None = next(worked)[1] if kind == _ID else payload
+            index.add(RepoEntry(display, pattern_id, ()), mine=False)
+            continue
+        if kind == _KNOWN:
+            result = FileResult.from_record(payload)
+        else:
+            checked, stamp = next(worked)
+            assert checked is not None
+            result = checked
             if cache is not None and stamp is not None:
-                cache.store(target.display, stamp, result)
+                cache.store(display, stamp, result)
         results.append(result)
         errors = tally.add(result)
-        had.append(bool(result.findings) | (errors > 0) << 1)
-        entries.append(_repo_entry(target.display, result.facts))
+        index.add(_repo_entry(display, result.facts),
+                  flags=bool(result.findings) | (errors > 0) << 1)
+        done += 1
         if progress:
-            progress(done, len(targets))
+            progress(done, mine)
     if cache is not None:
         cache.save()
-    extra = _folder_findings(FolderContext(config, entries, _covers_patterns_folder(request),
-                                           request.online), targets)
-    del entries
-    for index, target in enumerate(targets) if extra else ():
-        more = extra.get(target.display)
-        if more:
-            tally.join(more, had_findings=bool(had[index] & 1), had_errors=bool(had[index] & 2))
+    extra = ExtraFindings(0 if index.on_disk else SPOOL_FROM)
+    try:
+        context = FolderContext(config, index, _covers_patterns_folder(request), request.online)
+        _join(folder_findings(context), index, tally, extra)
+    finally:
+        index.close()
     if isinstance(results, ResultSpool):
         results.extra = extra
         return ValidationReport(results, str(config.root), tally.summary())
-    return ValidationReport(tuple(with_extra(r, extra) for r in results), str(config.root),
-                            tally.summary())
+    return ValidationReport(tuple(joined(results, extra)), str(config.root), tally.summary())
+
+
+def _plan(targets: Iterable[Target], shard: Shard | None,
+          cache: ResultCache | None) -> tuple[RecordSpool[PlanItem], int, int]:
+    """The run's plan (on disk from `SPOOL_FROM` files), its files of this slice, and how
+    many files need work (checking, or reading an id)."""
+    plan: RecordSpool[PlanItem] = RecordSpool(SPOOL_FROM)
+    mine = pending = 0
+    last: str | None = None
+    payload: Any
+    for target in targets:
+        display = target.display
+        if last is not None and display <= last:
+            raise ValueError(f"targets out of order: {display!r} after {last!r}")
+        last = display
+        known = None if target.outside_repo or cache is None else cache.lookup(display,
+                                                                              target.file)
+        if shard is None or shard.holds(display):
+            mine += 1
+            kind, payload = (_CHECK, None) if known is None else (_KNOWN, known.to_record())
+        elif known is not None or target.outside_repo:
+            kind, payload = _KNOWN_ID, known.facts.id if known is not None else None
+        else:
+            kind, payload = _ID, None
+        pending += kind in (_CHECK, _ID)
+        plan.append((target.folder, display, target.outside_repo, kind, payload))
+    return plan, mine, pending
+
+
+def _join(found: Iterator[tuple[str, tuple[Finding, ...]]], index: RunIndex, tally: Tally,
+          extra: ExtraFindings) -> None:
+    """Count the folder-wide findings into the tally (each file's flags tell whether it
+    already had findings or errors) and keep them, in order, for the report."""
+    flags = index.flags()
+    current: tuple[str, int] | None = next(flags, None)
+    for file, more in found:
+        while current is not None and current[0] < file:
+            current = next(flags, None)
+        if current is None or current[0] != file:
+            continue  # not a file of this run: nothing to join it to
+        tally.join(more, had_findings=bool(current[1] & 1), had_errors=bool(current[1] & 2))
+        extra.append(file, more)
 
 
 def _repo_entry(display: str, facts: PatternFacts) -> RepoEntry:
@@ -152,35 +245,102 @@ def _open_cache(config: Config) -> ResultCache:
     return ResultCache(cache_path(config.root), verdict_key(config))
 
 
-def _check_all(targets: list[Target], config: Config, jobs: int, *,
-               digest: bool) -> Iterator[tuple[FileResult, FileStamp | None]]:
-    """(result, stamp) of each target, in order."""
-    from pubflow.storage.parallel import Transport, map_in_batches, worker_count
-
-    workers = worker_count(len(targets), jobs, FILES_PER_WORKER)
-    return map_in_batches(_check_batch, targets, (config, digest), workers, FILES_PER_WORKER,
-                          Transport(_pack, _unpack))
+WorkItem = tuple[str, str, bool, bool]
+"""(folder, display, outside the repository, only the id) of a file that needs work."""
+Outcome = tuple[FileResult | None, Any]
+"""A checked file's result and its stamp (or None), or (None, its id) for a file of another
+slice."""
 
 
-def _check_batch(targets: list[Target],
-                 shared: tuple[Config, bool]) -> list[tuple[FileResult, FileStamp | None]]:
-    config, digest = shared
-    return [check_target(t, config, digest=digest) for t in targets]
+def _work_all(plan: RecordSpool[PlanItem], pending: int, config: Config, jobs: int, *,
+              digest: bool) -> Iterator[Outcome]:
+    """The outcome of each file of `plan` that needs work, in order: in this process, or in
+    worker processes fed a window of batches at a time (the plan is read as they go)."""
+    from pubflow.storage.parallel import worker_count
+
+    items = ((folder, display, outside, kind == _ID)
+             for folder, display, outside, kind, _ in plan if kind in (_CHECK, _ID))
+    workers = worker_count(pending, jobs, FILES_PER_WORKER)
+    if workers <= 1:
+        return (_work(item, config, digest) for item in items)  # one at a time: progress moves
+    size = max(1, min(FILES_PER_WORKER, pending // (workers * 4) or 1))
+    return _in_processes(items, (config, digest), workers, size)
 
 
-def _pack(outcomes: list[tuple[FileResult, FileStamp | None]]) -> bytes:
+def _in_processes(items: Iterator[WorkItem], shared: tuple[Config, bool], workers: int,
+                  size: int) -> Iterator[Outcome]:
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from pubflow.storage.parallel import start_method
+
+    context = multiprocessing.get_context(start_method())
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        window: deque[Future[bytes]] = deque()
+        batch: list[WorkItem] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) == size:
+                window.append(pool.submit(_work_batch, batch, shared))
+                batch = []
+                if len(window) >= workers * WINDOW:
+                    yield from _unpack(window.popleft().result())
+        if batch:
+            window.append(pool.submit(_work_batch, batch, shared))
+        while window:
+            yield from _unpack(window.popleft().result())
+
+
+def _work(item: WorkItem, config: Config, digest: bool) -> Outcome:
+    folder, display, outside, id_only = item
+    target = Target(folder, display, outside)
+    if id_only:
+        return None, read_id(target, config)
+    return check_target(target, config, digest=digest)
+
+
+def _work_batch(items: list[WorkItem], shared: tuple[Config, bool]) -> bytes:
+    """A worker's batch, packed as plain values (marshal is many times faster than pickling
+    the dataclasses)."""
     import marshal
 
-    return marshal.dumps([(result.to_record(), tuple(stamp) if stamp else None)
-                          for result, stamp in outcomes])
+    config, digest = shared
+    packed: list[Any] = []
+    for item in items:
+        result, other = _work(item, config, digest)
+        if result is None:
+            packed.append((None, other))
+        else:
+            packed.append((result.to_record(), tuple(other) if other else None))
+    return marshal.dumps(packed)
 
 
-def _unpack(packed: bytes) -> list[tuple[FileResult, FileStamp | None]]:
+def _unpack(packed: bytes) -> list[Outcome]:
     import marshal
 
     from_record = FileResult.from_record
-    return [(from_record(record), FileStamp(*stamp) if stamp else None)
-            for record, stamp in marshal.loads(packed)]
+    return [(None, value) if record is None
+            else (from_record(record), FileStamp(*value) if value else None)
+            for record, value in marshal.loads(packed)]
+
+
+def read_id(target: Target, config: Config) -> str | None:
+    """The id a check of the file would record (`PatternFacts.id`), from reading and parsing
+    it alone: what a `--shard` run needs of the files of other slices."""
+    if target.outside_repo:
+        return None
+    try:
+        raw, _, _ = _read_unless_larger(target.file, config.max_file_bytes)
+    except OSError:
+        return None
+    if raw is None:
+        return None
+    loaded = parse_json_bytes(raw, target.display)
+    if isinstance(loaded, LoadFailure) or not isinstance(loaded.data, dict):
+        return None
+    value = loaded.data.get("id")
+    return value if isinstance(value, str) else None
 
 
 def check_target(target: Target, config: Config, *,
@@ -305,30 +465,62 @@ def _covers_patterns_folder(request: ValidateRequest) -> bool:
     )
 
 
-def _folder_findings(folder: FolderContext,
-                     targets: list[Target]) -> dict[str, tuple[Finding, ...]]:
+def folder_findings(folder: FolderContext) -> Iterator[tuple[str, tuple[Finding, ...]]]:
     """The folder-wide checks' findings (duplicate ids, unresolved links, ticket locks), by
-    file, each placed in its file (which is read again only for that)."""
-    issues: dict[str, list[Issue]] = {}
-    for check in FOLDER_CHECKS:
-        for file, issue in check(folder):
-            issues.setdefault(file, []).append(issue)
-    if not issues:
-        return {}
-    by_display = {t.display: t for t in targets if t.display in issues}
-    located: dict[str, tuple[Finding, ...]] = {}
-    for file, file_issues in issues.items():
-        doc = (_reparse(by_display[file])
-               if any(not issue.whole_file for issue in file_issues) else None)
-        located[file] = tuple(
+    file in the run's order, each placed in its file (which is read again only for that).
+
+    Each check runs in turn and its (file, issue) pairs, which come in the run's order, wait
+    on disk for a big run; then the checks' streams are merged, so a file's findings follow
+    the registry's order and each check's own."""
+    import heapq
+    from itertools import groupby
+    from operator import itemgetter
+
+    spill = 0 if isinstance(folder.entries, RunIndex) and folder.entries.on_disk else SPOOL_FROM
+    streams = [_kept(check, folder, spill) for check in FOLDER_CHECKS]
+    merged = heapq.merge(*streams, key=itemgetter(0)) if len(streams) > 1 else streams[0]
+    root = str(folder.config.root)
+    for file, group in groupby(merged, key=itemgetter(0)):
+        issues = [_issue(record) for _, record in group]
+        doc = (_reparse(root, file)
+               if any(not issue.whole_file for issue in issues) else None)
+        yield file, tuple(
             locate(doc, issue) if doc and not issue.whole_file
             else Finding(file, 1, 1, issue.pointer, issue.rule, issue.severity, issue.message,
                          issue.hint)
-            for issue in file_issues
+            for issue in issues
         )
-    return located
 
 
-def _reparse(target: Target) -> JsonDocument | None:
-    loaded = load_json_file(target.path, target.display)
+IssueRecord = tuple[str, str, str, str, str, bool, "int | None", int, bool]
+
+
+def _kept(check: Any, folder: FolderContext,
+          spill: int) -> Iterator[tuple[str, IssueRecord]]:
+    """One check's pairs, all of them (in memory, or on disk from `spill`), as records."""
+    kept: RecordSpool[tuple[str, IssueRecord]] = RecordSpool(spill)
+    last = ""
+    for file, issue in check(folder):
+        if file < last:
+            raise RuntimeError(f"the {check.name} check gave {file} after {last}: a folder "
+                               "check must give its findings in the run's order")
+        last = file
+        line = issue.line_in_string
+        kept.append((file, (issue.pointer, issue.rule, issue.message, issue.hint,
+                            issue.severity.value, issue.at_key,
+                            None if line is None else int(line), getattr(line, "column", 1),
+                            issue.whole_file)))
+    return iter(kept)
+
+
+def _issue(record: IssueRecord) -> Issue:
+    pointer, rule, message, hint, severity, at_key, line, column, whole_file = record
+    from pubflow.storage.jsonsource import LineInString
+
+    return Issue(pointer, rule, message, hint, Severity(severity), at_key,
+                 None if line is None else LineInString(line, column), whole_file)
+
+
+def _reparse(root: str, display: str) -> JsonDocument | None:
+    loaded = load_json_file(Path(root, display), display)
     return loaded if isinstance(loaded, JsonDocument) else None

@@ -11,6 +11,7 @@ import pytest
 
 from pubflow.checks.base import CheckContext, FolderContext, RepoEntry
 from pubflow.checks.repository import CrossFileCheck, IdMatchesFileCheck, cross_file_issues
+from pubflow.checks.runindex import RunIndex
 from pubflow.config import Config
 from pubflow.findings import Issue, Severity
 
@@ -155,3 +156,56 @@ def test_a_partial_run_finds_what_a_walk_of_the_folder_finds(tmp_path: Path, see
     entries.sort(key=lambda e: e.file)
     context = FolderContext(Config(root=root), entries, covers_folder=False)
     assert found(CrossFileCheck()(context)) == walked_issues(context)
+
+
+# --- the run's index: in memory or on disk, the same findings (issue 19) ----------------------
+
+
+def indexed(entries: list[tuple[RepoEntry, bool]], spill_from: int) -> RunIndex:
+    index = RunIndex(spill_from)
+    for item, mine in entries:
+        index.add(item, mine=mine)
+    return index
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_the_index_on_disk_finds_what_the_list_finds(tmp_path: Path, seed: int) -> None:
+    """Random runs (shared ids, missing and self links, files of other slices, files outside
+    the run named like ids, odd text): the SQLite index gives the list's findings, in order."""
+    rng = random.Random(seed)
+    root = tmp_path / "repo"
+    names = ["a", "b", "c", "dup", "caf\u00e9", "odd\ud800", ""]
+    for name in rng.sample(names[:5], 3):  # files outside the run, known by name
+        (root / "patterns" / "more").mkdir(parents=True, exist_ok=True)
+        (root / "patterns" / "more" / f"{name}.json").write_text("{}")
+    (root / "patterns").mkdir(parents=True, exist_ok=True)
+    entries = []
+    for number in range(rng.randint(1, 30)):
+        pattern_id = rng.choice([*names, None])
+        related = tuple(rng.choice(names) for _ in range(rng.randint(0, 3)))
+        mine = rng.random() < 0.7
+        entries.append((RepoEntry(f"patterns/p{number:02d}.json", pattern_id,
+                                  related if mine else ()), mine))
+    covers = rng.random() < 0.5
+    config = Config(root=root)
+    everything = [item for item, _ in entries]
+    expected = found(CrossFileCheck()(FolderContext(config, everything, covers)))
+    mine_files = {item.file for item, mine in entries if mine}
+    expected = [row for row in expected if row[0] in mine_files]
+    for spill_from in (1000, 0):
+        index = indexed(entries, spill_from)
+        assert index.on_disk == (spill_from == 0)
+        assert list(index) == [item for item, mine in entries if mine]
+        assert found(CrossFileCheck()(FolderContext(config, index, covers))) == expected
+        index.close()
+
+
+def test_the_index_moves_to_disk_at_its_threshold() -> None:
+    entries = [(RepoEntry(f"p{i}.json", f"id-{i % 3}", ("x",)), i % 2 == 0) for i in range(7)]
+    index = indexed(entries, 5)
+    assert index.on_disk and index.files == 7 and len(index) == 4
+    assert list(index) == [item for item, mine in entries if mine]
+    assert list(index) == [item for item, mine in entries if mine]  # as often as asked
+    assert list(index.flags()) == [(item.file, 0) for item, mine in entries if mine]
+    assert index.holds("p1.json") and not index.holds("p9.json")
+    assert sorted(index.wanted()) == ["id-0", "id-1", "id-2", "x"]

@@ -20,6 +20,7 @@ from pubflow.storage.discovery import (
     collect_targets,
     counts_subfolders,
     display_name,
+    iter_targets,
     pattern_stems,
     walk_files,
     walk_folders,
@@ -318,3 +319,65 @@ def test_a_folding_file_system_is_confirmed_by_a_listing(tree: Path,
     assert names.files_named("UPPER") == []
     assert names.files_named("Upper") == ["patterns/Upper.json"]
     assert names.files_named("a") == ["patterns/a.json"]
+
+
+# --- targets as a stream (issue 19) ------------------------------------------------------------
+
+
+def walked_and_sorted(paths: list[Path], root: Path) -> list[tuple[str, str, bool]]:
+    """The targets as collect_targets made them before issue 19: every folder walked, the
+    whole list sorted by display name, each display once (the first path's)."""
+    seen: dict[str, tuple[str, str, bool]] = {}
+    for given in paths:
+        if given.is_dir():
+            for folder, files in walk_folders(given, (".json",)):
+                for name, _ in files:
+                    display = display_name(Path(folder, name), root)
+                    seen.setdefault(display, (folder, display, False))
+        else:
+            display = display_name(given, root)
+            seen.setdefault(display, (str(given.parent), display, False))
+    return sorted(seen.values(), key=lambda t: t[1])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_stream_gives_the_sorted_list_on_disk_or_not(tmp_path: Path, seed: int,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names that sort differently as paths than folder by folder (`a/`, `a-b`, `a.json`,
+    `a0`), hidden and tool folders, several paths naming the same files; folders sorted in
+    memory and on disk (in runs of 3) give the same stream."""
+    import random
+
+    rng = random.Random(seed)
+    root = tmp_path / "repo"
+    parts = ["a", "a-b", "a.json", "a0", "b", "Z", "\u00e9", "node_modules", ".h"]
+    for _ in range(rng.randint(5, 40)):
+        depth = rng.randint(0, 3)
+        folder = root.joinpath("patterns", *(rng.choice(parts) for _ in range(depth)))
+        name = rng.choice(parts) + rng.choice(["", "x", "-1", ".d"]) + ".json"
+        path = folder / name
+        if any(p.exists() and not p.is_dir() for p in path.parents) or path.is_dir():
+            continue
+        touch(path)
+    (root / "patterns").mkdir(parents=True, exist_ok=True)
+    touch(root / "patterns" / "zz.json")
+    paths = [root / "patterns"]
+    files = sorted(p for p in (root / "patterns").rglob("*.json") if p.is_file())
+    paths += rng.sample(files, min(3, len(files)))
+    subfolders = sorted({p.parent for p in files} - {root / "patterns"})
+    paths += rng.sample(subfolders, min(1, len(subfolders)))
+    rng.shuffle(paths)
+    expected = walked_and_sorted(paths, root)
+    assert [(t.folder, t.display, t.outside_repo) for t in iter_targets(paths, root)] == expected
+    monkeypatch.setattr(discovery, "LISTING_CHUNK", 3)
+    monkeypatch.setattr(discovery, "_RUN_BLOCK", 2)
+    assert [(t.folder, t.display, t.outside_repo) for t in iter_targets(paths, root)] == expected
+    assert collect_targets(paths, root) == list(iter_targets(paths, root))
+
+
+def test_a_stream_checks_its_paths_at_once(tree: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        iter_targets([tree / "patterns", tree / "gone.json"], tree)
+    (tree / "empty").mkdir()
+    with pytest.raises(InputError, match="no pattern files"):
+        iter_targets([tree / "empty"], tree)

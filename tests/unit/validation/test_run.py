@@ -266,7 +266,7 @@ def committed(repo: Path) -> None:
 def test_select_targets_takes_everything_unless_a_subset(repo: Path, config: Config) -> None:
     committed(repo)
     request = ValidateRequest(config)
-    assert select_targets(request) == collect_targets([config.patterns_path], repo)
+    assert list(select_targets(request)) == collect_targets([config.patterns_path], repo)
     assert select_targets(ValidateRequest(config, subset=True)) == []
 
 

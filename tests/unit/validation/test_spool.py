@@ -62,3 +62,44 @@ def test_extra_findings_join_the_files_they_name() -> None:
     assert list(store) == [result(1), store[1]]
     assert store[1].findings == (*result(2).findings, extra_finding)
     assert len(store) == 2
+
+
+@pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("spill_from", [0, 3, 100])
+def test_a_record_spool_moves_to_disk_at_its_threshold_and_reads_back_in_order(
+        spill_from: int) -> None:
+    records = spool.RecordSpool[tuple[int, str]](spill_from)
+    for index in range(10):
+        records.append((index, f"r{index}\udc80"))
+    assert records.in_memory == (spill_from > 10)
+    assert len(records) == 10
+    first = iter(records)
+    assert next(first) == (0, "r0\udc80")
+    assert list(records) == [(i, f"r{i}\udc80") for i in range(10)]  # two passes at once
+    assert list(first) == [(i, f"r{i}\udc80") for i in range(1, 10)]
+    assert records.record(7) == (7, "r7\udc80") and records.record(-1) == (9, "r9\udc80")
+    with pytest.raises(IndexError):
+        records.record(10)
+    records.close()
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_extra_findings_in_order_join_the_results_they_name() -> None:
+    """A big run keeps the folder-wide findings on disk in the run's order; they join the
+    results on every pass, and a random read finds them too."""
+    store = ResultSpool()
+    for index in range(9):
+        store.append(result(index))
+    extra = spool.ExtraFindings()
+    added = {index: (Finding(f"patterns/p{index}.json", 2, 3, "/id", "repo.duplicate-id",
+                             Severity.ERROR, f"dup {index}", "rename"),)
+             for index in (0, 4, 5, 8)}
+    for index, findings in added.items():
+        extra.append(f"patterns/p{index}.json", findings)
+    store.extra = extra
+    expected = [FileResult(r.file, r.findings + added.get(i, ()), r.facts)
+                for i, r in enumerate(result(i) for i in range(9))]
+    assert list(store) == expected
+    assert list(store) == expected
+    assert store[4] == expected[4] and store[3] == expected[3]
+    assert extra.get("patterns/p5.json") == added[5] and extra.get("patterns/p6.json") is None
