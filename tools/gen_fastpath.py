@@ -2,15 +2,17 @@
 
 - `src/pubflow/_generated/pattern_fastpath.py` from `schemas/pattern.schema.json` (every pattern
   file of every run goes through it);
-- `src/pubflow/_generated/pattern_fields_fastpath.py`: the same schema without its top-level
-  `required` and `additionalProperties`, to find which fields of a failing pattern are wrong;
+- `src/pubflow/_generated/pattern_errors.py` from the same schema: every error of a failing
+  pattern as jsonschema's Draft-07 validator reports it (place, keyword, value, the schema node,
+  the message text), in its order, so that explaining a failure imports no jsonschema either;
 - `src/pubflow/_generated/environment_fastpath.py` from `schemas/environment.schema.json` (a
   rollback must check a big environment file in milliseconds, not seconds);
 - `src/pubflow/_generated/ticket_fastpath.py` from `schemas/ticket.schema.json` (saving a ticket
   should not import jsonschema).
 
-Why: jsonschema gives the detailed, located errors but costs ~90 ms to import and is slow per
-document; a passing file only needs pass/fail. We commit the generated code so nothing is
+Why: jsonschema gives the detailed, located errors but costs ~40-90 ms to import and is slow per
+document; a passing file only needs pass/fail, and a failing one only the errors of the few
+keywords the pattern schema uses, which a generated function words as jsonschema does. We commit the generated code so nothing is
 compiled at start-up and pubflow has no runtime dependency on a schema compiler. A test checks
 that the committed files equal a fresh generation, and others that their verdicts equal
 jsonschema's (Draft-07, `pattern` with ECMA-262 `$`, formats off) on every corpus we have.
@@ -25,6 +27,12 @@ Two generators:
   keywords that schema uses and refuses any other at generation time, so a schema change cannot
   silently weaken validation: extend it (and the adversarial tests in
   `tests/unit/checks/test_fastpath.py`) or move the schema to fastjsonschema.
+- The errors of the pattern schema come from `Explained`, which walks the schema as
+  `StraightLine` does (the same keywords, the same refusals) but reports every error instead of
+  stopping at the first: jsonschema's keyword order (each schema object's own key order), its
+  applicability rules (`minimum` applies to any number, even one that is no integer), its
+  `uniqueItems` equality and its message texts. Tests hold the two to each other on every
+  document `StraightLine` is held to, errors, order and messages.
 - The environment and ticket schemas use keywords it does not know (enum, const, oneOf, allOf,
   propertyNames, type lists), so they keep fastjsonschema's `compile_to_code` output, with its
   exception classes inlined and its error-message payloads stripped.
@@ -44,13 +52,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "src" / "pubflow" / "schemas"
 TARGETS = {
     "pattern.schema.json": ROOT / "src" / "pubflow" / "_generated" / "pattern_fastpath.py",
-    "pattern.schema.json#fields": ROOT / "src" / "pubflow" / "_generated" / "pattern_fields_fastpath.py",
+    "pattern.schema.json#errors": ROOT / "src" / "pubflow" / "_generated" / "pattern_errors.py",
     "environment.schema.json": ROOT / "src" / "pubflow" / "_generated" / "environment_fastpath.py",
     "ticket.schema.json": ROOT / "src" / "pubflow" / "_generated" / "ticket_fastpath.py",
 }
-"""`#fields`: the schema without its top-level `required` and `additionalProperties`, so that
-`{field: value}` passes exactly when that one field is valid. It tells a failing document's
-bad fields apart, and jsonschema then explains only those (see `checks/schema.py`)."""
+"""`#errors`: the schema's errors as jsonschema reports them (`Explained`; see `checks/schema.py`)."""
 
 STRAIGHT_LINE = {"pattern.schema.json"}
 """The schemas `StraightLine` writes; the others go through fastjsonschema."""
@@ -93,9 +99,8 @@ def generate(name: str) -> str:
     name, _, variant = name.partition("#")
     schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
     label = name
-    if variant == "fields":
-        schema = {k: v for k, v in schema.items() if k not in ("required", "additionalProperties")}
-        label += " (fields only: no top-level required or additionalProperties)"
+    if variant == "errors":
+        return Explained(schema).module(label)
     if name in STRAIGHT_LINE:
         return StraightLine(schema).module(label)
     return _fastjsonschema_module(schema, label)
@@ -287,10 +292,10 @@ class StraightLine:
         finally:
             del self.inlining[refs:]
 
-    def _constant(self, source: str) -> str:
+    def _constant(self, source: str, prefix: str | None = None) -> str:
         """A module-level name for `source`, built once at import rather than per call."""
         if source not in self.constants:
-            prefix = "_SEARCH" if source.startswith("re.") else "_KEYS"
+            prefix = prefix or ("_SEARCH" if source.startswith("re.") else "_KEYS")
             number = sum(name.startswith(prefix) for name in self.constants.values()) + 1
             self.constants[source] = f"{prefix}_{number}"
         return self.constants[source]
@@ -301,6 +306,269 @@ class StraightLine:
 
     def _line(self, indent: int, text: str) -> None:
         self.lines.append("    " * indent + text)
+
+
+EXPLAINED_HEADER = '''# generated by tools/gen_fastpath.py; do not edit
+# mypy: ignore-errors
+# ruff: noqa
+"""Generated from schemas/{schema} by tools/gen_fastpath.py.
+
+Every error jsonschema's Draft-07 validator finds in a document (formats off, `$` in a pattern
+meaning end of string), in the order it reports them, without importing jsonschema:
+`iter_errors(data)` yields `(path, keyword, instance, node, keyword_value, message)`: the place
+in the document (a tuple of keys and indexes), the failing keyword, the value there, the JSON
+pointer of the schema object holding the keyword (after `$ref`s), the keyword's value and
+jsonschema's message text.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from itertools import islice
+
+
+def _unbool(element, true=object(), false=object()):
+    """jsonschema's `_utils.unbool`: True and 1 (False and 0) are different items."""
+    if element is True:
+        return true
+    if element is False:
+        return false
+    return element
+
+
+def _equal(one, two):
+    """jsonschema's `_utils.equal`."""
+    if one is two:
+        return True
+    if isinstance(one, str) or isinstance(two, str):
+        return one == two
+    if isinstance(one, Sequence) and isinstance(two, Sequence):
+        return len(one) == len(two) and all(_equal(i, j) for i, j in zip(one, two))
+    if isinstance(one, Mapping) and isinstance(two, Mapping):
+        return len(one) == len(two) and all(
+            key in two and _equal(value, two[key]) for key, value in one.items())
+    return _unbool(one) == _unbool(two)
+
+
+def _unique(container):
+    """jsonschema's `_utils.uniq`: sorted and compared side by side, or else pairwise."""
+    try:
+        ordered = sorted(_unbool(i) for i in container)
+        for i, j in zip(ordered, islice(ordered, 1, None)):
+            if _equal(i, j):
+                return False
+    except (NotImplementedError, TypeError):
+        seen = []
+        for e in container:
+            e = _unbool(e)
+            for i in seen:
+                if _equal(i, e):
+                    return False
+            seen.append(e)
+    return True
+
+
+def _additional(instance, allowed):
+    """jsonschema's message for the properties `additionalProperties: false` refuses."""
+    extras = sorted(set(name for name in instance if name not in allowed), key=str)
+    verb = "was" if len(extras) == 1 else "were"
+    return "Additional properties are not allowed (%s %s unexpected)" % (
+        ", ".join(repr(extra) for extra in extras), verb)
+'''
+
+
+class Explained(StraightLine):
+    """Write `iter_errors(data)` for a Draft-07 schema: every error jsonschema reports, in its
+    order, with its message.
+
+    jsonschema applies a schema object's keywords in the object's own key order, each to the
+    instances it is defined for whatever the `type` says (`minLength` to strings, `minimum`
+    to any number, `required` to objects), and descends into `properties` in their order and
+    into `items` by index. The keywords known, and the refusals, are `StraightLine`'s.
+    """
+
+    APPLIES_TO: ClassVar[dict[str, str]] = {
+        **dict.fromkeys(("required", "additionalProperties", "properties"),
+                        "isinstance({v}, dict)"),
+        **dict.fromkeys(("items", "minItems", "uniqueItems"), "isinstance({v}, list)"),
+        **dict.fromkeys(("minLength", "maxLength", "pattern"), "isinstance({v}, str)"),
+        # jsonschema's "number": any int or float but a bool
+        **dict.fromkeys(("minimum", "maximum"),
+                        "not isinstance({v}, bool) and isinstance({v}, (int, float))"),
+    }
+    """The instances each keyword is checked on (jsonschema skips the others)."""
+    PASSES_TYPE: ClassVar[dict[str, str]] = {
+        "object": "isinstance({v}, dict)", "array": "isinstance({v}, list)",
+        "string": "isinstance({v}, str)",
+    }
+    """Types whose test is exactly the applicability test of their keywords."""
+
+    def module(self, label: str) -> str:
+        StraightLine(self.root).module(label)  # the same refusals, before anything is written
+        self.lines = []
+        self._errors(self.root, "data", [], "", 1)
+        body = "\n".join(self.lines)
+        constants = "".join(f"{name} = {source}\n" for source, name in self.constants.items())
+        return (f"{EXPLAINED_HEADER.format(schema=label)}\n{constants}\n\n"
+                "def iter_errors(data):\n"
+                '    """(path, keyword, instance, node, keyword value, message) of every error, '
+                "in jsonschema's order.\"\"\"\n"
+                f"{body}\n" + ("" if "yield" in body else "    return\n    yield\n"))
+
+    def _errors(self, schema: Any, var: str, path: list[str], pointer: str, indent: int) -> None:
+        """Lines that yield every error of the value in `var` against `schema`."""
+        refs = len(self.inlining)
+        schema, pointer = self._resolve_with_pointer(schema, pointer)
+        kind = schema.get("type")
+        passes = self.PASSES_TYPE.get(kind, "").format(v=var) or None
+        after_type = False  # nothing but the type test since the last group
+        groups: list[tuple[str, list[tuple[str, Any]]]] = []  # runs of keywords, one test each
+        for keyword, value in schema.items():
+            if keyword == "type":
+                self._groups(schema, groups, var, path, pointer, indent, None)
+                groups = []
+                self._yield_if(indent, self.FAILS_TYPE[kind].format(v=var), var, path, "type",
+                               pointer, repr(kind),
+                               f"repr({var}) + {f' is not of type {kind!r}'!r}")
+                after_type = True
+            elif keyword in self.APPLIES_TO:
+                applies = self.APPLIES_TO[keyword].format(v=var)
+                if groups and groups[-1][0] == applies:
+                    groups[-1][1].append((keyword, value))
+                else:
+                    groups.append((applies, [(keyword, value)]))
+        self._groups(schema, groups, var, path, pointer, indent, passes if after_type else None)
+        del self.inlining[refs:]
+
+    def _groups(self, schema: dict[str, Any], groups: list[tuple[str, list[tuple[str, Any]]]],
+                var: str, path: list[str], pointer: str, indent: int,
+                passed: str | None) -> None:
+        """Each run of keywords under its applicability test; the first one as the `else` of
+        the type test just written when its test is that the type test `passed`."""
+        for number, (applies, keywords) in enumerate(groups):
+            outer, self.lines = self.lines, []
+            try:
+                for keyword, value in keywords:
+                    getattr(self, f"_e_{keyword}")(schema, value, var, path, pointer, indent + 1)
+                lines = self.lines
+            finally:
+                self.lines = outer
+            if lines:
+                otherwise = number == 0 and applies == passed
+                self._line(indent, "else:" if otherwise else f"if {applies}:")
+                self.lines += lines
+
+    def _resolve_with_pointer(self, schema: Any, pointer: str) -> tuple[dict[str, Any], str]:
+        """The schema object `schema` stands for, and its JSON pointer in the root."""
+        node = schema
+        prefix = "#/definitions/"
+        while isinstance(node, dict) and str(node.get("$ref", "")).startswith(prefix):
+            pointer = node["$ref"][1:]
+            node = self.root.get("definitions", {}).get(node["$ref"][len(prefix):])
+        return self._resolve(schema, pointer), pointer
+
+    def _yield_if(self, indent: int, condition: str, var: str, path: list[str], keyword: str,
+                  pointer: str, value: str, message: str) -> None:
+        self._line(indent, f"if {condition}:")
+        self._line(indent + 1, f"yield ({_tuple(path)}, {keyword!r}, {var}, {pointer!r}, "
+                               f"{value}, {message})")
+
+    def _nested_errors(self, schema: Any, var: str, path: list[str], pointer: str,
+                       indent: int) -> list[str]:
+        outer, self.lines = self.lines, []
+        try:
+            self._errors(schema, var, path, pointer, indent)
+            return self.lines
+        finally:
+            self.lines = outer
+
+    def _e_required(self, schema: dict[str, Any], required: Any, var: str, path: list[str],
+                    pointer: str, indent: int) -> None:
+        if not required:
+            return
+        names = self._constant(repr(list(required)), "_LIST")
+        self._line(indent, f"for name in {names}:")
+        self._yield_if(indent + 1, f"name not in {var}", var, path, "required", pointer, names,
+                       "repr(name) + ' is a required property'")
+
+    def _e_additionalProperties(self, schema: dict[str, Any], additional: Any, var: str,
+                                path: list[str], pointer: str, indent: int) -> None:
+        if additional is True:
+            return
+        keys = self._constant(_frozenset(schema.get("properties", {})))
+        self._yield_if(indent, f"not {var}.keys() <= {keys}", var, path, "additionalProperties",
+                       pointer, "False", f"_additional({var}, {keys})")
+
+    def _e_properties(self, schema: dict[str, Any], properties: Any, var: str,
+                      path: list[str], pointer: str, indent: int) -> None:
+        child = _child(var)
+        for name, rules in properties.items():
+            lines = self._nested_errors(rules, child, [*path, repr(name)],
+                                        f"{pointer}/properties/{_pointer_token(name)}",
+                                        indent + 1)
+            if lines:
+                self._line(indent, f"if {name!r} in {var}:")
+                self._line(indent + 1, f"{child} = {var}[{name!r}]")
+                self.lines += lines
+
+    def _e_items(self, schema: dict[str, Any], items: Any, var: str, path: list[str],
+                 pointer: str, indent: int) -> None:
+        child = _child(var)
+        index = f"i{child[1:]}"
+        lines = self._nested_errors(items, child, [*path, index], f"{pointer}/items", indent + 1)
+        if lines:
+            self._line(indent, f"for {index}, {child} in enumerate({var}):")
+            self.lines += lines
+
+    def _e_minItems(self, schema: dict[str, Any], count: Any, var: str, path: list[str],
+                    pointer: str, indent: int) -> None:
+        words = "should be non-empty" if count == 1 else "is too short"
+        self._yield_if(indent, f"len({var}) < {_count(count, pointer)}", var, path, "minItems",
+                       pointer, repr(count), f"repr({var}) + {' ' + words!r}")
+
+    def _e_uniqueItems(self, schema: dict[str, Any], unique: Any, var: str, path: list[str],
+                       pointer: str, indent: int) -> None:
+        if unique is True:
+            self._yield_if(indent, f"not _unique({var})", var, path, "uniqueItems", pointer,
+                           "True", f"repr({var}) + ' has non-unique elements'")
+
+    def _e_minLength(self, schema: dict[str, Any], count: Any, var: str, path: list[str],
+                     pointer: str, indent: int) -> None:
+        words = "should be non-empty" if count == 1 else "is too short"
+        self._yield_if(indent, f"len({var}) < {_count(count, pointer)}", var, path, "minLength",
+                       pointer, repr(count), f"repr({var}) + {' ' + words!r}")
+
+    def _e_maxLength(self, schema: dict[str, Any], count: Any, var: str, path: list[str],
+                     pointer: str, indent: int) -> None:
+        words = "is expected to be empty" if count == 0 else "is too long"
+        self._yield_if(indent, f"len({var}) > {_count(count, pointer)}", var, path, "maxLength",
+                       pointer, repr(count), f"repr({var}) + {' ' + words!r}")
+
+    def _e_pattern(self, schema: dict[str, Any], pattern: Any, var: str, path: list[str],
+                   pointer: str, indent: int) -> None:
+        compiled = _ecma(pattern, pointer)
+        fails = (f"not {var} or {var}.isspace()" if compiled == r"\S"
+                 else f"{self._constant(f're.compile({compiled!r}).search')}({var}) is None")
+        self._yield_if(indent, fails, var, path, "pattern", pointer, repr(pattern),
+                       f"repr({var}) + {' does not match ' + repr(pattern)!r}")
+
+    def _e_minimum(self, schema: dict[str, Any], bound: Any, var: str, path: list[str],
+                   pointer: str, indent: int) -> None:
+        self._yield_if(indent, f"{var} < {bound!r}", var, path, "minimum", pointer, repr(bound),
+                       f"repr({var}) + {f' is less than the minimum of {bound!r}'!r}")
+
+    def _e_maximum(self, schema: dict[str, Any], bound: Any, var: str, path: list[str],
+                   pointer: str, indent: int) -> None:
+        self._yield_if(indent, f"{var} > {bound!r}", var, path, "maximum", pointer, repr(bound),
+                       f"repr({var}) + {f' is greater than the maximum of {bound!r}'!r}")
+
+
+def _tuple(parts: list[str]) -> str:
+    """A tuple expression of the place: `('author', 'email')`, `('tags', i2)`."""
+    return f"({', '.join(parts)},)" if parts else "()"
+
+
+def _pointer_token(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
 
 
 def _child(var: str) -> str:

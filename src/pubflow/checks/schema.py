@@ -1,16 +1,17 @@
 """Beat 4: the pattern against `schemas/pattern.schema.json`, with messages an author can act on.
 
-Two validators with one verdict: a generated pass/fail function answers for the common case
-(the file is fine) in microseconds and without importing jsonschema; only a file that fails
-is handed to jsonschema, which lists every error so each can be located and explained.
+Two generated functions with jsonschema's answers (`tools/gen_fastpath.py`): a pass/fail one
+answers for the common case (the file is fine) in microseconds; only a file that fails goes
+through the other, which lists every error as jsonschema's Draft-07 validator would (place,
+keyword, value, schema object, message, in its order), so that each can be located and
+explained. Neither imports jsonschema: that stays the reference the tests hold both to.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from pubflow.checks.base import CheckContext
@@ -47,9 +48,46 @@ def is_valid_fast(data: Any) -> bool:
     return passes("pattern.schema.json", data)
 
 
+class SchemaError:
+    """One error as jsonschema reports it, with the attributes of its `ValidationError` that
+    pubflow reads: the place (`absolute_path`), the keyword (`validator`) and its value, the
+    failing value (`instance`), the schema object holding the keyword (`schema`, after `$ref`s)
+    and the message."""
+
+    __slots__ = ("_node", "absolute_path", "instance", "message", "validator", "validator_value")
+
+    def __init__(self, path: tuple[Any, ...], keyword: str, instance: Any, node: str,
+                 value: Any, message: str) -> None:
+        self.absolute_path = path
+        self.validator = keyword
+        self.instance = instance
+        self._node = node
+        self.validator_value = value
+        self.message = message
+
+    @property
+    def schema(self) -> Any:
+        return _schema_node(self._node)
+
+    def __repr__(self) -> str:
+        return f"<SchemaError at {list(self.absolute_path)}: {self.message}>"
+
+
+@cache
+def _schema_node(pointer: str) -> Any:
+    """The object at `pointer` (a JSON pointer) in the pattern schema."""
+    from pubflow.storage.schemas import load_schema
+
+    node: Any = load_schema(SCHEMA_NAME)
+    for token in pointer.split("/")[1:]:
+        node = node[token.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
 @cache
 def _validator_class() -> Any:
-    """jsonschema's Draft-07 validator, with ECMA-262 `$` (end of string, not before a newline)."""
+    """jsonschema's Draft-07 validator, with ECMA-262 `$` (end of string, not before a newline):
+    the reference the generated functions are tested against, never used to check a file."""
     import jsonschema
     from jsonschema import validators
 
@@ -61,23 +99,6 @@ def _validator_class() -> Any:
         jsonschema.Draft7Validator, {"pattern": strict_pattern})
 
 
-@lru_cache(maxsize=64)
-def _detailed_validator(valid_fields: frozenset[str] = frozenset()) -> Any:
-    """The validator for the whole schema, except that the top-level `valid_fields` (present
-    in the document and known to pass their rules) become `true`: descending into them would
-    cost most of jsonschema's time and find nothing. Every other property keeps its rules, so
-    a missing field is still described, and the top-level rules (required fields, unknown
-    fields) stay as they are: the errors are exactly those of the whole schema."""
-    from pubflow.storage.schemas import load_schema
-
-    schema = load_schema(SCHEMA_NAME)
-    if valid_fields:
-        schema = {**schema}  # a copy: load_schema's dict is shared
-        schema["properties"] = {name: (True if name in valid_fields else rules)
-                                for name, rules in schema["properties"].items()}
-    return _validator_class()(schema)
-
-
 @cache
 def _compile_ecma(pattern: str) -> re.Pattern[str]:
     if pattern.endswith("$") and not pattern.endswith("\\$"):
@@ -85,30 +106,19 @@ def _compile_ecma(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _valid_fields(data: Any) -> frozenset[str]:
-    """The fields of a pattern that pass their own rules (none when `data` is no object)."""
-    if not isinstance(data, dict):
-        return frozenset()
-    from pubflow._generated import pattern_fields_fastpath as _pattern_fields_fastpath
+def detailed_errors(data: Any) -> list[SchemaError]:
+    """Every schema error of `data`, as jsonschema reports them and in its order (from the
+    generated `pattern_errors`, without jsonschema)."""
+    from pubflow._generated.pattern_errors import iter_errors
 
-    valid = []
-    for name, value in data.items():
-        try:
-            _pattern_fields_fastpath.validate({name: value})  # type: ignore[no-untyped-call]
-        except ValueError:
-            continue
-        valid.append(name)
-    return frozenset(valid)
-
-
-def detailed_errors(data: Any) -> list[Any]:
-    """Every schema error of `data`, as jsonschema reports them."""
-    return list(_detailed_validator(_valid_fields(data)).iter_errors(data))
+    return [SchemaError(*error) for error in iter_errors(data)]  # type: ignore[no-untyped-call]
 
 
 def full_schema_errors(data: Any) -> list[Any]:
-    """The same errors, from the whole schema: what `detailed_errors` is tested against."""
-    return list(_detailed_validator().iter_errors(data))
+    """The same errors from jsonschema itself: what `detailed_errors` is tested against."""
+    from pubflow.storage.schemas import load_schema
+
+    return list(_validator_class()(load_schema(SCHEMA_NAME)).iter_errors(data))
 
 
 class SchemaCheck:
@@ -154,6 +164,8 @@ def _explain(error: Any) -> Iterator[Issue]:
                         f"Add \"{name}\"{described}.")
         return
     if keyword == "additionalProperties":
+        import difflib  # (only here: unknown fields are rare)
+
         allowed = sorted(schema.get("properties", {}))
         for extra in sorted(map(str, set(value) - set(allowed))):  # (str: data from Python)
             close = difflib.get_close_matches(extra, allowed, n=1)
