@@ -68,7 +68,7 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "Of the users in the window's events (distinct visitors with any event), the share "
         "that viewed a newly published pattern: one within 30 days of its first publication "
         "in the last environment. Needs --events; distinct visitors are counted exactly up "
-        "to 256 and estimated beyond (about 1.6 % error)."),
+        "to 65 536 and estimated beyond (about 1.6 % error)."),
     "timeToFirstFix": (
         "time to first fix",
         "Hours from an incident on a pattern (the first, when several come before a fix) "
@@ -645,28 +645,48 @@ def _fixes(record: _Record, weeks: _Weeks) -> Metric:
 
 
 class _Visitors:
-    """One week's distinct visitors: a `UniqueCounter` (flat memory) fed through a bounded
-    set, so a visitor seen again that week costs a set lookup rather than a hash."""
+    """Distinct visitors in bounded memory: exact in a set up to `LIMIT`, and beyond that a
+    `UniqueCounter` (an estimate) that the set is emptied into whenever it fills, so a
+    visitor seen again costs a set lookup, and hashing is only paid past the limit."""
 
     __slots__ = ("counter", "recent")
     LIMIT = 65_536
 
     def __init__(self) -> None:
-        self.counter = UniqueCounter()
+        self.counter: UniqueCounter | None = None
+        """None until the set first filled: the count is then exact."""
         self.recent: set[str] = set()
 
     def add(self, visitor: str) -> None:
         recent = self.recent
         if visitor not in recent:
             if len(recent) >= self.LIMIT:
-                self.flush()
+                self._spill()
             recent.add(visitor)
 
-    def flush(self) -> None:
+    def update(self, other: _Visitors) -> None:
+        """Count `other`'s visitors too (the union)."""
+        self.recent |= other.recent
+        if len(self.recent) > self.LIMIT:
+            self._spill()
+        if other.counter is not None:
+            self._spill()
+            assert self.counter is not None
+            self.counter.merge(other.counter)
+
+    def _spill(self) -> None:
+        if self.counter is None:
+            self.counter = UniqueCounter()
         add = self.counter.add
         for visitor in self.recent:
             add(visitor)
         self.recent = set()
+
+    def __len__(self) -> int:
+        if self.counter is None:
+            return len(self.recent)
+        self._spill()
+        return len(self.counter)
 
 
 def _adoption(lines: Iterable[str], record: _Record, weeks: _Weeks,
@@ -677,22 +697,28 @@ def _adoption(lines: Iterable[str], record: _Record, weeks: _Weeks,
         pattern: (items[0].at, items[0].at + NEW_FOR)
         for pattern, items in record.publications.items() if items}
     known = set(record.publications) | set(known_patterns)
-    users = [_Visitors() for _ in range(weeks.count)]
-    adopters = [_Visitors() for _ in range(weeks.count)]
+    counts = [(0, 0)] * weeks.count
+    """Per week: (adopters, users)."""
+    all_users, all_adopters = _Visitors(), _Visitors()
     reader = EventReader(known, weeks.since)
     until = weeks.until
     week, week_end = 0, weeks.start + WEEK
-    week_users, week_adopters = users[0], adopters[0]
+    week_users, week_adopters = _Visitors(), _Visitors()
+
+    def close_week() -> None:
+        counts[week] = (len(week_adopters), len(week_users))
+        all_users.update(week_users)
+        all_adopters.update(week_adopters)
+
     counted = 0
     for kind, pattern, visitor, at, _event in reader.read(lines):
         if at > until:
             continue
         if at >= week_end:  # the events are in time order (the reader sees to that)
-            week_users.flush()
-            week_adopters.flush()
+            close_week()
             week = (at - weeks.start) // WEEK
             week_end = weeks.start + (week + 1) * WEEK
-            week_users, week_adopters = users[week], adopters[week]
+            week_users, week_adopters = _Visitors(), _Visitors()
         counted += 1
         if visitor not in week_users.recent:  # most events are of a visitor seen this week
             week_users.add(visitor)
@@ -700,23 +726,17 @@ def _adoption(lines: Iterable[str], record: _Record, weeks: _Weeks,
             span = new.get(pattern)
             if span is not None and span[0] <= at < span[1]:
                 week_adopters.add(visitor)
-    week_users.flush()
-    week_adopters.flush()
+    close_week()
     spans = tuple(new.values())
     open_weeks = [_new_during(spans, max(day_start(d), weeks.since),
                               min(day_start(d) + WEEK, until)) for d in weeks.days]
-    weekly: list[Rate | None] = []
-    all_users, all_adopters = UniqueCounter(), UniqueCounter()
-    for index in range(weeks.count):
-        total, count = len(users[index].counter), len(adopters[index].counter)
-        all_users.merge(users[index].counter)
-        all_adopters.merge(adopters[index].counter)
-        weekly.append(Rate(min(count, total), total) if open_weeks[index] and total else None)
+    weekly = tuple(Rate(min(count, total), total) if open_weeks[index] and total else None
+                   for index, (count, total) in enumerate(counts))
     any_new = _new_during(spans, weeks.since, until)
     total, count = len(all_users), len(all_adopters)
     note = None if any_new else "no pattern was newly published in the window"
     metric = Metric("adoptionRate", Rate(min(count, total), total) if any_new else None,
-                    tuple(weekly), note=note)
+                    weekly, note=note)
     return metric, EventsRead(counted, dict(reader.bad), tuple(reader.bad_lines))
 
 

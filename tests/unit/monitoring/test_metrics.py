@@ -330,3 +330,22 @@ def test_the_readme_defines_each_metric() -> None:
     section = readme.split("\n## Governance metrics\n", 1)[1].split("\n## ", 1)[0]
     for name, _definition in DEFINITIONS.values():
         assert f"- **{name[0].upper()}{name[1:]}**" in section, name
+
+
+def test_visitors_are_exact_up_to_the_limit_and_estimated_beyond(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pubflow.monitoring import metrics
+
+    monkeypatch.setattr(metrics._Visitors, "LIMIT", 100)
+    week1, week2, window = metrics._Visitors(), metrics._Visitors(), metrics._Visitors()
+    for n in range(80):
+        week1.add(f"v{n}")
+        week1.add(f"v{n}")
+    assert len(week1) == 80 and week1.counter is None  # exact, nothing hashed
+    for n in range(50, 3050):
+        week2.add(f"v{n}")
+    assert week2.counter is not None and abs(len(week2) - 3000) <= 0.05 * 3000
+    window.update(week1)
+    assert len(window) == 80
+    window.update(week2)
+    assert abs(len(window) - 3050) <= 0.05 * 3050
