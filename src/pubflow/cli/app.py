@@ -3,21 +3,20 @@
 `pubflow <command> ...` builds an app holding only that command, so a run imports and
 converts one command module, not all of them (typer turns every registered command into a
 click command before parsing anything). `--help`, completion and anything unrecognised get
-the whole app, which is also what `app` (the tests' entry) is.
+the whole app, which is also what `app` (the tests' entry) is. A plain `validate` does not
+load typer at all (`cli/light.py`): this module imports typer only to build an app.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from pathlib import Path
-from typing import Annotated, Any
 
-import typer
+TYPE_CHECKING = False  # typing costs milliseconds to import; mypy reads this name
+if TYPE_CHECKING:
+    from typing import Any
 
-from pubflow import __version__
-from pubflow.cli.common import STATE
+    import typer
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module in pubflow.cli, attribute: a command function or a Typer group)
@@ -43,36 +42,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 _VALUE_OPTIONS = ("-C", "--directory", "--actor")
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"pubflow {__version__}")
-        raise typer.Exit()
-
-
-def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
-    directory: Annotated[Path | None, typer.Option(
-        "-C", "--directory", help="Run as if pubflow was started in this folder (like git -C).",
-        show_default=False)] = None,
-    actor: Annotated[str | None, typer.Option(
-        "--actor", envvar="PUBFLOW_ACTOR",
-        help="Who is acting (id or email); default: git config user.email.")] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
-) -> None:
-    """Global options go before the command: `pubflow -C examples/repo validate`."""
-    STATE.debug = debug
-    STATE.actor = actor
-    if directory is not None:
-        try:
-            os.chdir(directory)
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot change to {directory}: {exc.strerror}",
-                                     param_hint="-C") from None
-
-
 def build_app(only: str | None = None) -> typer.Typer:
     """The CLI with every command, or with just `only`."""
+    import importlib
+
+    import typer
+
+    from pubflow.cli.root import main_options
+
     cli = typer.Typer(
         name="pubflow",
         help="Publication toolkit for git repositories of orchestration patterns.\n\n"
@@ -137,6 +114,15 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """Run the CLI for `sys.argv`, with only the command it names when it names one."""
-    only = None if "_PUBFLOW_COMPLETE" in os.environ else command_named(sys.argv[1:])
+    """Run the CLI for `sys.argv`, with only the command it names when it names one; a plain
+    `validate` without typer."""
+    completing = "_PUBFLOW_COMPLETE" in os.environ
+    only = None if completing else command_named(sys.argv[1:])
+    if only == "validate":
+        from pubflow.cli.light import answer
+
+        code = answer(sys.argv[1:])
+        if code is not None:
+            sys.stdout.flush()
+            raise SystemExit(code)
     build_app(only)(prog_name="pubflow")
