@@ -10,8 +10,9 @@ Reporters import only the standard library: the text reporter runs in the pre-co
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pubflow.findings import ValidationReport
 from pubflow.reporters._common import printable
@@ -34,6 +35,9 @@ class ReportOptions:
     full_report: str = ""
     """Where every finding can be read, named by SARIF when GitHub's limits make it leave
     results out (the GitHub Action's job log, say); "" names `pubflow validate --format json`."""
+    shard: Mapping[str, Any] | None = None
+    """A `--shard` run's slice (index, count, the run's files and key): JSON records it, so
+    the slices can be merged (`reporters.merge`)."""
 
 
 Reporter = Callable[[ValidationReport, ReportOptions], str]

@@ -43,6 +43,8 @@ def report_document(report: ValidationReport, options: ReportOptions) -> dict[st
         "readyForReview": summary.ready,
         "marginal": summary.marginal,
     }
+    if options.shard is not None:
+        document["shard"] = dict(options.shard)
     document["patterns"] = (_pattern(result, report.root) for result in report.files)
     return document
 

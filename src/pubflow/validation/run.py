@@ -100,6 +100,54 @@ def shard_of(display: str, count: int) -> int:
     return int.from_bytes(digest, "big") % count + 1
 
 
+def parse_shard(text: str) -> Shard:
+    """`I/N` with 1 <= I <= N, as `--shard` takes it; ValueError says what is wrong."""
+    index, slash, count = text.strip().partition("/")
+    if not slash or not index.strip().isdecimal() or not count.strip().isdecimal():
+        raise ValueError(f"--shard takes I/N, two whole numbers such as 2/4, not '{text}'")
+    shard = Shard(int(index), int(count))
+    if shard.count < 1 or not 1 <= shard.index <= shard.count:
+        raise ValueError(f"--shard {text}: I/N needs 1 <= I <= N (slices are numbered from 1)")
+    return shard
+
+
+class RunFingerprint:
+    """Counts and digests the targets of a run as they stream past, so the slices of one
+    `--shard` run can tell that they belong together (`slice_run_key`)."""
+
+    def __init__(self, targets: Iterable[Target]) -> None:
+        from hashlib import blake2b
+
+        self._targets = targets
+        self._digest = blake2b(digest_size=16)
+        self.files = 0
+
+    def __iter__(self) -> Iterator[Target]:
+        update = self._digest.update
+        for target in self._targets:
+            self.files += 1
+            update(target.display.encode("utf-8", "surrogatepass") + b"\0")
+            yield target
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def slice_run_key(request: ValidateRequest, fingerprint: RunFingerprint) -> str:
+    """What every slice of one sharded run shares: pubflow's version, the schema and the
+    checks' configuration, the run's options that change findings, and its files (names)."""
+    from hashlib import blake2b
+
+    from pubflow import __version__
+    from pubflow.storage.schemas import schema_text
+
+    config = request.config
+    parts = (__version__, schema_text("pattern.schema.json"), config.check_fingerprint(),
+             f"covers={_covers_patterns_folder(request)}", f"online={bool(request.online)}",
+             f"files={fingerprint.files}", fingerprint.hexdigest())
+    return blake2b("\0".join(parts).encode(), digest_size=12).hexdigest()
+
+
 def validate(request: ValidateRequest, progress: ProgressCallback | None = None) -> ValidationReport:
     config = request.config
     paths = request.paths or (config.patterns_path,)
