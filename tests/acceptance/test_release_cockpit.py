@@ -347,3 +347,20 @@ def test_a_watch_stopped_with_sigterm_records_it_and_fails(repo: Path,
     assert _status(repo)["production"][PATTERN]["watch"]["state"] == "interrupted"
     assert git(repo, "status", "--porcelain") == ""
     assert run_pubflow(repo, "verify").returncode == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
+def test_an_interrupted_watch_can_be_run_again(repo: Path, write_pattern: WritePattern) -> None:
+    second = _staged(repo, write_pattern)
+    process = _watching(repo, second)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert _status(repo)["production"][PATTERN]["watch"]["state"] == "interrupted"
+    code, out, err = promote(second, "--to", "production", "--health-cmd", "echo score: 99",
+                             "--watch", "1s", "--watch-interval", "0.4")
+    assert code == 0, out + err
+    assert "is already live in production: watching it again" in out
+    assert "watch passed:" in out
+    live = live_in(repo, "production")
+    assert live is not None and live["watched"]["result"] == "passed" and "watch" not in live
+    assert run_pubflow(repo, "verify").returncode == 0

@@ -156,7 +156,13 @@ def _result_text(result: PromoteResult, dry_run: bool) -> str:
     if result.recovered:
         lines.append(f"pubflow: {result.recovered}")
     if result.noop:
-        return "\n".join([*lines, result.noop]) + "\n"
+        lines.append(result.noop)
+        if result.watch is not None:
+            lines.append(result.watch.detail)
+            failed = result.watch.failed
+            if failed is not None:
+                lines += [f"  {line}" for line in failed.output.rstrip().splitlines()[-40:]]
+        return "\n".join(lines) + "\n"
     plan = result.plan
     assert plan is not None
     if dry_run:

@@ -122,16 +122,28 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
         if not request.environment:
             request = replace(request, environment=_held_in(config, ticket))
         env = load_environment(root, request.environment)
-        if not (request.resume or request.weight):
-            noop = _already_done(ticket, env)
-            if noop is not None:
-                return PromoteResult(None, noop=noop, recovered=recovered)
-        plan, pattern = _plan(config, request, ticket, env, now, actor)
-        if request.dry_run:
-            return PromoteResult(plan)
-        result = PromoteResult(plan, recovered=recovered)
-        _run(config, request, plan, pattern, ticket, env, actor, now, on_step, result,
-             clock or _system_clock)
+        noop = None if request.resume or request.weight else _already_done(ticket, env)
+        if noop is None:
+            plan, pattern = _plan(config, request, ticket, env, now, actor)
+            if request.dry_run:
+                return PromoteResult(plan)
+            result = PromoteResult(plan, recovered=recovered)
+            _run(config, request, plan, pattern, ticket, env, actor, now, on_step, result,
+                 clock or _system_clock)
+        elif request.watch and not request.dry_run:
+            # watched again (a watch that was interrupted, or a second look): the marker is
+            # committed first, as with a promotion; the watch runs after the lock is released
+            apply(root, _rewatch_change(config, request, ticket, env, actor, now),
+                  sign=config.signed_commits)
+            noop = (f"{ticket.pattern.id} {ticket.pattern.version} ({ticket.id}) is already "
+                    f"live in {env.name}: watching it again")
+    if noop is not None:
+        done = PromoteResult(None, noop=noop, recovered=recovered)
+        if request.watch and not request.dry_run:
+            done.watch = _watch(config, request, ticket.pattern.id,
+                                str(ticket.pattern.version), env.name, ticket.id, actor,
+                                on_step, clock)
+        return done
     # Told after the lock is released: a slow webhook never holds up other commands.
     from pubflow.notify import events
 
@@ -144,13 +156,20 @@ def promote(config: Config, request: PromoteRequest, actor: str, now: datetime,
         result.deliveries += events.published(config, ticket, plan.version, plan.environment,
                                               catalog_entry(pattern, live or {}), now)
     if request.watch and result.failed_health is None:
-        from pubflow.release.watch import WatchTarget, watch_release
-
-        target = WatchTarget(plan.pattern, plan.version, plan.environment, plan.ticket,
-                             request.health_cmd or "", request.health_timeout, request.watch,
-                             request.watch_interval)
-        result.watch = watch_release(config, target, actor, on_step, clock or _system_clock)
+        result.watch = _watch(config, request, plan.pattern, plan.version, plan.environment,
+                              plan.ticket, actor, on_step, clock)
     return result
+
+
+def _watch(config: Config, request: PromoteRequest, pattern: str, version: str,
+           environment: str, ticket: str, actor: str, on_step: StepCallback | None,
+           clock: Callable[[], datetime] | None) -> Any:
+    """The watch after the release; never under the ticket lock (it takes it to record)."""
+    from pubflow.release.watch import WatchTarget, watch_release
+
+    target = WatchTarget(pattern, version, environment, ticket, request.health_cmd or "",
+                         request.health_timeout, request.watch or 0.0, request.watch_interval)
+    return watch_release(config, target, actor, on_step, clock or _system_clock)
 
 
 def _system_clock() -> datetime:
@@ -667,6 +686,21 @@ def _canary_change(config: Config, plan: PromotePlan, pattern: dict[str, Any], t
     return Change("canary step", files,
                   f"canary {plan.pattern} {plan.version} {shown}at {weight}% in "
                   f"{plan.environment} ({plan.ticket})", audit)
+
+
+def _rewatch_change(config: Config, request: PromoteRequest, ticket: Ticket, env: Environment,
+                    actor: str, now: datetime) -> Change:
+    """A watch of a release already live: its marker, in place of how the last one ended."""
+    live = env.patterns[ticket.pattern.id]
+    document = {k: v for k, v in live.document.items() if k not in ("watch", "watched")}
+    document["watch"] = _watch_marker(request, now)
+    env = env.with_live(ticket.pattern.id, LiveEntry(document))
+    audit = [{"at": utc_text(now), "actor": actor, "kind": "watch", "ticket": ticket.id,
+              "pattern": ticket.pattern.id, "version": ticket.pattern.version,
+              "environment": env.name, "result": "started", "checks": 0}]
+    return Change("watch", {env.path.relative_to(config.root).as_posix(): env.serialize()},
+                  f"watch of {ticket.pattern.id} {ticket.pattern.version} in {env.name} "
+                  "started", audit)
 
 
 def _held_check(root: Path, env: Environment, plan: PromotePlan, check: dict[str, Any], actor: str,
