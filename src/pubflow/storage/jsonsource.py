@@ -8,11 +8,10 @@ document with one regex-driven, non-recursive scan.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,33 +51,52 @@ class JsonDocument:
         self.text = text
         self.data = data
         self._index: _Index | None = None
-        self._scanner: Iterator[None] | None = None
-        self._line_starts: list[int] | None = None
+        self._scanner: Iterator[int] | None = None
+        self._scanned = -1
+        """Where the token scan (`_scan`) stands: the offset of the last entry it recorded."""
+        self._reach = -1
+        """Where it would stand had every lookup so far used it (`_offset_of`)."""
 
     def position_of_offset(self, offset: int) -> Position:
-        if self._line_starts is None:
-            starts = [0]
-            find = self.text.find
-            i = find("\n")
-            while i != -1:
-                starts.append(i + 1)
-                i = find("\n", i + 1)
-            self._line_starts = starts
-        line = bisect.bisect_right(self._line_starts, offset)
-        return Position(offset, line, offset - self._line_starts[line - 1] + 1)
+        """Line and column of `offset`, counted by the C string methods (a finding or two
+        per file: cheaper than an index of every line start)."""
+        text = self.text
+        return Position(offset, text.count("\n", 0, offset) + 1,
+                        offset - text.rfind("\n", 0, offset))
 
     def _offset_of(self, pointer: str, *, key: bool = False) -> int | None:
-        """Scan only as far as needed: most findings sit near the top of a pattern."""
+        """Where the value (or member name) at `pointer` is written: the answer of a token
+        scan of the document that goes only as far as each lookup needs (most findings sit
+        near the top of a pattern), so that of a member written twice the scan finds the
+        first, or the last one it has already passed.
+
+        A pointer that is written once (no name along it written twice in its object) is
+        found without the scan, by the C scanner's skips (`_written_once`), and the scan is
+        told how far it would have gone; any other goes to the scan itself."""
+        found = _written_once(self.text, self.data, pointer, key)
+        if found is not _TWICE:
+            reach = _EXHAUSTED if found is None else found
+            if reach > self._reach:
+                self._reach = reach
+            return found if found is None or isinstance(found, int) else None
         if self._index is None:
             self._index = _Index()
             self._scanner = _scan(self.text, self._index)
+        while self._scanned < self._reach and self._scanner is not None:
+            self._advance()  # where the lookups so far would have left the scan
         table = self._index.keys if key else self._index.values
         while pointer not in table and self._scanner is not None:
-            try:
-                next(self._scanner)
-            except StopIteration:
-                self._scanner = None
+            self._advance()
+        self._reach = max(self._reach, self._scanned)
         return table.get(pointer)
+
+    def _advance(self) -> None:
+        assert self._scanner is not None
+        try:
+            self._scanned = next(self._scanner)
+        except StopIteration:
+            self._scanner = None
+            self._scanned = _EXHAUSTED
 
     def value_position(self, pointer: str) -> Position:
         """The value at `pointer`, or the nearest enclosing value that exists."""
@@ -202,8 +220,9 @@ def pointer_of(path: Any) -> str:
     return "".join("/" + escape_pointer_token(str(p)) for p in path)
 
 
-def _scan(text: str, index: _Index) -> Iterator[None]:
-    """Fill `index` token by token, pausing after each entry so callers can stop early.
+def _scan(text: str, index: _Index) -> Iterator[int]:
+    """Fill `index` token by token, pausing after each entry (saying where it starts) so
+    callers can stop early.
 
     Iterative on purpose: documents nested thousands deep must not exhaust the Python stack.
     """
@@ -221,7 +240,7 @@ def _scan(text: str, index: _Index) -> Iterator[None]:
                 pointer = _value_pointer(stack, pending)
                 index.values[pointer] = start
                 stack.append([pointer, punct == "{", 0])
-                yield
+                yield start
                 expecting_key = punct == "{"
             elif punct in "}]":
                 if stack:
@@ -238,10 +257,10 @@ def _scan(text: str, index: _Index) -> Iterator[None]:
             pending = stack[-1][0] + "/" + escape_pointer_token(str(key))
             index.keys[pending] = start
             expecting_key = False
-            yield
+            yield start
             continue
         index.values[_value_pointer(stack, pending)] = start
-        yield
+        yield start
 
 
 def _value_pointer(stack: list[list[Any]], pending: str) -> str:
@@ -253,6 +272,97 @@ def _value_pointer(stack: list[list[Any]], pending: str) -> str:
     pointer = f"{frame[0]}/{frame[2]}"
     frame[2] += 1
     return pointer
+
+
+_EXHAUSTED = 1 << 62
+"""The scan's place once it has read the whole document."""
+_TWICE = object()
+"""`_written_once`'s answer for a pointer it cannot place alone."""
+_SPACE = re.compile(r"[ \t\n\r]*")
+_PLAIN_NAME = re.compile(r'[^"\\/\x00-\x1f]*').fullmatch
+"""A member name that can be written in only one way unless with a `\\u` escape."""
+_scan_value: Callable[[str, int], tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
+_scan_string: Callable[[str, int], tuple[str, int]] = getattr(json.decoder, "scanstring")  # noqa: B009
+
+
+def _skip(text: str, at: int) -> int:
+    """Past the JSON whitespace at `at`."""
+    match = _SPACE.match(text, at)
+    return match.end() if match else at
+
+
+def _written_once(text: str, data: Any, pointer: str, key: bool) -> Any:
+    """The offset of the value (or member name, `key`) at `pointer` when every name along it
+    is written once in its object: None when there is no such value, `_TWICE` when some name
+    is written twice (or anything else makes the answer uncertain: the token scan decides).
+
+    A name that occurs once in the whole text (written as itself, no `\\u` escape in the
+    text) is found with `str.find`; otherwise the members of its object are read with the
+    C scanner (names decoded, values skipped), which also tells whether the name repeats.
+    Array elements are skipped with the C scanner too. `data`, the parsed document, says
+    whether a value exists before any text is searched."""
+    try:
+        at = _skip(text, 0)
+        if not pointer:
+            return None if key else at
+        if not pointer.startswith("/"):
+            return None
+        node = data
+        escapes = "\\u" in text
+        tokens = pointer[1:].split("/")
+        last = len(tokens) - 1
+        for depth, raw in enumerate(tokens):
+            token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
+            opener = text[at]
+            if opener == "{":
+                if not isinstance(node, dict) or token not in node:
+                    return None
+                quoted = f'"{token}"'
+                if not escapes and _PLAIN_NAME(token) and text.count(quoted) == 1:
+                    name_at = text.find(quoted)
+                    value_at = _skip(text, _skip(text, name_at + len(quoted)) + 1)
+                else:
+                    places = [(n, v) for name, n, v in _members(text, at) if name == token]
+                    if len(places) != 1:
+                        return _TWICE
+                    name_at, value_at = places[0]
+                if depth == last:
+                    return name_at if key else value_at
+                node, at = node[token], value_at
+            elif opener == "[":
+                if not (isinstance(node, list) and token.isascii() and token.isdigit()
+                        and str(int(token)) == token and int(token) < len(node)) or (
+                        key and depth == last):
+                    return None
+                at = _skip(text, at + 1)
+                for _ in range(int(token)):
+                    at = _skip(text, _scan_value(text, at)[1]) + 1  # past the comma
+                    at = _skip(text, at)
+                if depth == last:
+                    return at
+                node = node[int(token)]
+            else:
+                return None
+        return None
+    except (ValueError, IndexError, TypeError, KeyError, StopIteration, RecursionError):
+        return _TWICE
+
+
+def _members(text: str, at: int) -> Iterator[tuple[str, int, int]]:
+    """(name, where the name is, where the value is) of each member of the object whose
+    `{` is at `at`, in order."""
+    at = _skip(text, at + 1)
+    if text[at] == "}":
+        return
+    while True:
+        name, end = _scan_string(text, at + 1)
+        value_at = _skip(text, _skip(text, end) + 1)
+        yield name, at, value_at
+        at = _skip(text, _scan_value(text, value_at)[1])
+        if text[at] != ",":
+            return
+        at = _skip(text, at + 1)
+
 
 
 @dataclass(frozen=True, slots=True)
