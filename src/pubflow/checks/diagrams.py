@@ -25,7 +25,7 @@ class DiagramCheck:
         issues: list[Issue] = []
         for field, title in DIAGRAM_FIELDS.items():
             text = data.get(field)
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str) or not text or text.isspace():
                 continue  # the schema check reports missing or empty diagrams
             pointer = f"/{field}"
             try:

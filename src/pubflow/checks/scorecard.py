@@ -45,13 +45,16 @@ class ScorecardResult:
 
 def read_scores(scorecard: Any) -> dict[str, int] | None:
     """The eight scores, or None when the scorecard is malformed (the schema check says how)."""
-    if not isinstance(scorecard, Mapping):
+    if type(scorecard) is not dict and not isinstance(scorecard, Mapping):
         return None
     scores: dict[str, int] = {}
     for dimension in DIMENSIONS:
         value = scorecard.get(dimension)
+        if type(value) is int and 1 <= value <= MAX_PER_DIMENSION:  # (nearly always)
+            scores[dimension] = value
+            continue
         # JSON Schema counts 4.0 as an integer, so the scorecard must too.
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         if value != int(value) or not 1 <= value <= MAX_PER_DIMENSION:
             return None
@@ -61,7 +64,9 @@ def read_scores(scorecard: Any) -> dict[str, int] | None:
 
 def evaluate(scores: dict[str, int], thresholds: ScorecardThresholds) -> ScorecardResult:
     total = sum(scores.values())
-    weak = tuple(d for d in DIMENSIONS if scores[d] < thresholds.dimension_min)
+    least = thresholds.dimension_min
+    weak = (tuple([d for d in DIMENSIONS if scores[d] < least])
+            if min(scores.values()) < least else ())
     passed = not weak and total >= thresholds.total_min
     marginal = passed and total <= thresholds.marginal_max
     return ScorecardResult(scores, total, weak, passed, marginal, thresholds)

@@ -46,6 +46,10 @@ def budget_issues(counts: DiagramCounts, title: str, pointer: str,
     counts of a plain diagram come from a scan that knows no lines, and a diagram within its
     budgets never needs them.
     """
+    if (counts.actor_count <= budgets.max_actors and counts.step_count <= budgets.max_steps
+            and counts.alt_blocks <= budgets.max_alt_blocks
+            and (not counts.nested_alt or budgets.allow_nested_alt)):
+        return  # within every budget (nearly every diagram): nothing to place
     places = _Places(counts, text) if text is not None else None
     if counts.actor_count > budgets.max_actors:
         yield _placed(Issue(

@@ -3,6 +3,9 @@
 A schema is read the same way in a checkout and a wheel. Checking a document against it asks
 the generated pass/fail validator first (`pubflow._generated`, microseconds) and jsonschema
 only to explain a failure (milliseconds), so documents that pass never pay for jsonschema.
+A pattern's failures are explained by a generated function as well (`checks/schema.py`):
+pattern files are checked by the thousand, and a pre-commit hook on a failing one should not
+import jsonschema to word its message.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def _generated(name: str) -> Any:
+def generated_validator(name: str) -> Any:
     """The generated pass/fail validator of a schema (tools/gen_fastpath.py), imported on
     first use: each is hundreds of lines that most commands never need."""
     if name == "pattern.schema.json":
@@ -59,7 +62,7 @@ def _generated(name: str) -> Any:
 def passes(name: str, doc: Any) -> bool:
     """The generated validator's verdict, which equals jsonschema's (tests hold it to that)."""
     try:
-        _generated(name)(doc)
+        generated_validator(name)(doc)
     except ValueError:
         return False
     return True

@@ -76,8 +76,16 @@ def sequence_diagram_counts(text: str) -> SequenceCounts:
     """What the diagram budgets need (participants, messages, alt blocks, nested alt).
 
     Equal to the counts of :func:`parse_sequence_diagram`, and raises the same
-    :class:`MermaidError`; a plain diagram is counted without building the model.
+    :class:`MermaidError`; a plain diagram is counted without building the model, and one
+    that Mermaid's preprocessing would leave as it is (no carriage return, tag, front matter,
+    comment, directive or C4 keyword; ``plain_counts`` itself refuses ``#``, ``;``, ``%``,
+    ``&``) without running it either.
     """
+    if (text.startswith("sequenceDiagram\n") and "\r" not in text and "<" not in text
+            and "---" not in text and "C4" not in text):
+        counts = plain_counts(text + "\n")  # `prepare` would append the newline, nothing else
+        if counts is not None:
+            return counts
     prepared = prepare(text)
     counts = plain_counts(prepared.code)
     if counts is not None:
