@@ -1,25 +1,44 @@
-"""Benchmark `pubflow validate` against the issue's speed bars and print the figures.
+"""Benchmark `pubflow validate` against its peers and the issue's speed bars; print the figures.
 
 Figures, not assertions: run it, read it, paste it in the closing note.
 
-    python bench/bench_validate.py [--count 10000] [--runs 11] [--out bench/out]
+    python bench/bench_validate.py [--sizes 10000,100000] [--runs 3] [--one-runs 11]
+                                   [--out ~/.cache/pubflow-bench/out] [--serial] [--json]
+                                   [--no-install] [--skip 1,3]
+
+pubflow is timed as users install it: `pip install .` (a regular install, not editable: an
+editable install recompiles every module at every start where PYTHONDONTWRITEBYTECODE is set)
+into a virtual environment outside the repository, ~/.cache/pubflow-bench/venv, refreshed
+from this checkout at each run. The peers, each skipped (saying so) when it cannot be had:
+- check-jsonschema, from the environment running this script (`pip install -e '.[test]'`);
+- ajv-cli 5 (ajv 8) with ajv-formats, installed with npm into ~/.cache/pubflow-bench, run with
+  the same schema (draft-07), formats on, `--all-errors`;
+- a bare "read + json.loads" loop over the same files, timed inside its process: the floor.
 
 Measures, each as a fresh process (what a pre-commit hook or CI job pays):
-1. one pattern, cold process: pubflow (all checks) vs check-jsonschema (schema only), median;
-2. N generated patterns (10 % invalid): pubflow --no-cache --jobs 1, pubflow --jobs 0 (auto),
-   check-jsonschema, and a bare "read + json.loads" loop; peak RSS at 1k and N;
+1. one pattern, cold process, passing and failing (a schema error): pubflow (all checks) vs
+   check-jsonschema (schema only), median, interleaved; the modules the failing run imports
+   (`python -X importtime`, the biggest first);
+2. N generated patterns (10 % invalid) at each size: pubflow's default run (`pubflow validate
+   --no-cache`: the text report, automatic --jobs), ajv-cli, check-jsonschema and the floor,
+   in turn within each round so drift hits them alike; medians and the ratios against the
+   bars; peak RSS. `--serial` adds `--jobs 1`, `--json` the JSON report (which also reads
+   each pattern's metadata);
 3. the same repository again with the cache warm, as a fraction of the cold run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,12 +48,20 @@ sys.path.insert(0, str(HERE))
 
 from gen_patterns import generate  # noqa: E402
 
+CACHE = Path.home() / ".cache" / "pubflow-bench"
+VENV = CACHE / "venv"
 BIN = Path(sys.executable).parent
-THROUGHPUT_RUNS = 3
+AJV_PACKAGES = ("ajv-cli@5", "ajv-formats@3")
 # As users run it: bytecode caches on (some shells export PYTHONDONTWRITEBYTECODE, which
 # makes every start recompile every module of both tools), no colour.
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 CHILD_ENV["NO_COLOR"] = "1"
+BARS = {"ajv-cli": 0.8, "check-jsonschema": 0.15}
+"""pubflow's default run at most this fraction of each peer's time, at every size."""
+FLOOR_BAR = 3.0
+"""pubflow's default run within this many times reading and json.loads alone."""
+ONE_FILE_BAR = 0.5
+"""One file, cold, passing or failing: at most this fraction of check-jsonschema's time."""
 
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
@@ -65,17 +92,10 @@ def peak_rss(cmd: list[str], cwd: Path) -> int:
     """The command's own peak RSS in MiB. A fresh, small interpreter forks and execs it and
     reports its usage, so the figure is the command's, not this benchmark's (which holds the
     generated patterns), nor the interpreter's (about 9 MiB, below any pubflow run)."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "maxrss"
         timed([sys.executable, "-S", "-c", _MEASURE, str(report), *cmd], cwd)
         return int(report.read_text()) // 1024
-
-
-def median_of(cmd: list[str], cwd: Path, runs: int) -> float:
-    timed(cmd, cwd)  # warm the OS page cache and .pyc files
-    return statistics.median(timed(cmd, cwd)[0] for _ in range(runs))
 
 
 def read_and_parse_seconds(folder: Path) -> float:
@@ -88,97 +108,276 @@ def read_and_parse_seconds(folder: Path) -> float:
         "print(time.perf_counter()-t)\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, env=CHILD_ENV).stdout
     return float(out)
 
 
-def first_passing_file(repo: Path) -> Path:
-    """The pre-commit case: one file that passes (a failing one would load jsonschema)."""
-    import json
-
-    done = subprocess.run([str(BIN / "pubflow"), "validate", "--format", "json"], cwd=repo,
-                          capture_output=True, text=True)
-    report = json.loads(done.stdout)
-    name = next(p["file"] for p in report["patterns"] if p["readyForReview"])
-    return repo / name
+# --------------------------------------------------------------------------- the tools
 
 
-def clear_cache(repo: Path) -> None:
-    shutil.rmtree(repo / ".git" / "pubflow", ignore_errors=True)
+def installed_pubflow(refresh: bool) -> Path:
+    """The `pubflow` script of a regular (not editable) install of this checkout."""
+    script = VENV / "bin" / "pubflow"
+    if not refresh and script.exists():
+        return script
+    if not (VENV / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q",
+           "--disable-pip-version-check"]
+    first = not script.exists()
+    # Dependencies once; afterwards only pubflow itself, rebuilt from the work tree.
+    extra = [] if first else ["--force-reinstall", "--no-deps"]
+    subprocess.run([*pip, *extra, str(PROJECT)], check=True, env=CHILD_ENV,
+                   stdout=subprocess.DEVNULL)
+    return script
+
+
+def ajv_command() -> list[str] | None:
+    """ajv-cli with ajv-formats, installed on first use; None (said why) when npm fails."""
+    script = CACHE / "node_modules" / ".bin" / "ajv"
+    if not script.exists():
+        if shutil.which("npm") is None:
+            print("ajv-cli skipped: npm is not installed", file=sys.stderr)
+            return None
+        CACHE.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["npm", "install", "--prefix", str(CACHE), *AJV_PACKAGES],
+                              capture_output=True, text=True)
+        if done.returncode != 0 or not script.exists():
+            print(f"ajv-cli skipped: npm install failed:\n{done.stderr[-2000:]}",
+                  file=sys.stderr)
+            return None
+    return [str(script), "validate", "-s", str(SCHEMA), "-c", "ajv-formats", "--all-errors",
+            "--spec=draft7"]
+
+
+def ajv_version() -> str:
+    try:
+        return json.loads((CACHE / "node_modules" / "ajv" / "package.json").read_text())["version"]
+    except OSError:
+        return "?"
+
+
+def check_jsonschema_command() -> list[str] | None:
+    script = BIN / "check-jsonschema"
+    if not script.exists():
+        print("check-jsonschema skipped: not installed (pip install -e '.[test]')",
+              file=sys.stderr)
+        return None
+    return [str(script), "--schemafile", str(SCHEMA)]
+
+
+def in_argument_lists(cmd: list[str], names: list[str]) -> list[list[str]]:
+    """`cmd` with `names` appended, split (like xargs) into commands within the kernel's
+    limit on arguments; at 100 000 files that is two or three commands."""
+    limit = os.sysconf("SC_ARG_MAX") // 2 - sum(len(k) + len(v) + 2 for k, v in CHILD_ENV.items())
+    commands: list[list[str]] = []
+    current: list[str] = []
+    size = base = sum(len(a) + 9 for a in cmd)
+    for name in names:
+        if current and size + len(name) + 9 > limit:
+            commands.append([*cmd, *current])
+            current, size = [], base
+        current.append(name)
+        size += len(name) + 9  # the string, its NUL and its pointer
+    commands.append([*cmd, *current])
+    return commands
+
+
+def timed_all(commands: list[list[str]], cwd: Path) -> float:
+    return sum(timed(command, cwd)[0] for command in commands)
+
+
+# --------------------------------------------------------------------------- corpora
 
 
 def make_repo(out: Path, count: int) -> Path:
     repo = out / f"repo-{count}"
-    if not (repo / "patterns").is_dir() or len(list((repo / "patterns").iterdir())) != count:
+    folder = repo / "patterns"
+    if not folder.is_dir() or sum(1 for _ in folder.iterdir()) != count:
         shutil.rmtree(repo, ignore_errors=True)
         generate(repo, count, 0.1, 1)
         subprocess.run(["git", "init", "-q", str(repo)], check=True)
     return repo
 
 
+def one_file_of_each(pubflow: Path, repo: Path) -> tuple[Path, Path, str]:
+    """A file that passes (the pre-commit case), one with a schema error, and that error's
+    rule: a failing file is where jsonschema used to be imported."""
+    done = subprocess.run([str(pubflow), "validate", "--no-cache", "--format", "json"], cwd=repo,
+                          capture_output=True, text=True, env=CHILD_ENV)
+    report = json.loads(done.stdout)
+    passing = next(p["file"] for p in report["patterns"] if p["readyForReview"])
+    failing, rule = next((f["file"], f["rule"]) for p in report["patterns"]
+                         for f in p["findings"] if f["rule"].startswith("schema."))
+    return repo / passing, repo / failing, rule
+
+
+def clear_cache(repo: Path) -> None:
+    shutil.rmtree(repo / ".git" / "pubflow", ignore_errors=True)
+
+
+def interleaved(commands: dict[str, Callable[[], float]], runs: int) -> dict[str, float]:
+    """The median seconds of each, run in turn `runs` times after one warm-up round."""
+    for measure in commands.values():
+        measure()  # the OS page cache, .pyc files, node's compile cache
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, measure in commands.items():
+            seconds[name].append(measure())
+    return {name: statistics.median(values) for name, values in seconds.items()}
+
+
+def imports_of(pubflow: Path, file: Path, cwd: Path, top: int = 15) -> list[str]:
+    """The modules a run imports, by `python -X importtime`: the top-level ones (with what
+    they pull in) by cumulative time, the biggest first."""
+    python = pubflow.parent / "python"
+    done = subprocess.run([str(python), "-X", "importtime", str(pubflow), "validate",
+                           "--no-cache", str(file)], cwd=cwd, capture_output=True, text=True,
+                          env=CHILD_ENV)
+    rows = []
+    for line in done.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) != 3 or not fields[0].strip().isdigit():
+            continue  # the header, or anything else on stderr
+        self_us, cumulative, name = fields
+        depth = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        rows.append((depth, int(cumulative), int(self_us), name.strip()))
+    names = {name for _, _, _, name in rows}
+    total = sum(c for d, c, _, _ in rows if d == 0)
+    tops = sorted((r for r in rows if r[0] == 0), key=lambda r: -r[1])[:top]
+    heavy = [m for m in ("jsonschema", "typer", "click", "rich", "ruamel.yaml", "git",
+                         "pathlib", "multiprocessing", "concurrent.futures") if m in names]
+    lines = [f"{len(rows)} modules, {total / 1000:.1f} ms of imports; of the heavy ones: "
+             f"{', '.join(heavy) or 'none'}"]
+    lines += [f"  {cumulative / 1000:7.1f} ms  {name}" for _, cumulative, _, name in tops]
+    return lines
+
+
+# --------------------------------------------------------------------------- the sections
+
+
+def one_file(pubflow: Path, cjs: list[str] | None, out: Path, runs: int) -> None:
+    small = make_repo(out, 1000)
+    passing, failing, rule = one_file_of_each(pubflow, small)
+    print(f"\n## 1. one pattern, cold process, --no-cache, in a folder of 1 000 "
+          f"(median of {runs}, interleaved)")
+    for label, file in (("passing", passing), (f"failing ({rule})", failing)):
+        commands = {"pubflow": lambda f=file: timed([str(pubflow), "validate", "--no-cache",
+                                                     str(f)], small)[0]}
+        if cjs:
+            commands["check-jsonschema"] = lambda f=file: timed([*cjs, str(f)], small)[0]
+        medians = interleaved(commands, runs)
+        line = f"{label:<28} pubflow {medians['pubflow'] * 1000:7.1f} ms"
+        if cjs:
+            ratio = medians["pubflow"] / medians["check-jsonschema"]
+            line += (f", check-jsonschema {medians['check-jsonschema'] * 1000:7.1f} ms: "
+                     f"{ratio:4.2f}x (bar <= {ONE_FILE_BAR}) {verdict(ratio <= ONE_FILE_BAR)}")
+        print(line)
+    print(f"\nimports of the failing run ({failing.name}):")
+    for line in imports_of(pubflow, failing, small):
+        print(f"  {line}")
+
+
+def verdict(met: bool) -> str:
+    return "ok" if met else "MISSED"
+
+
+def throughput(pubflow: Path, cjs: list[str] | None, ajv: list[str] | None, out: Path,
+               sizes: list[int], runs: int, serial: bool, as_json: bool) -> None:
+    print(f"\n## 2. throughput (10 % invalid), cache off, median of {runs} interleaved rounds")
+    print("pubflow as a user runs it: `pubflow validate --no-cache` (text report), automatic "
+          "--jobs.")
+    for count in sizes:
+        repo = make_repo(out, count)
+        patterns = repo / "patterns"
+        names = sorted(os.listdir(patterns))  # noqa: PTH208 (names, not paths)
+        default = [str(pubflow), "validate", "--no-cache"]
+        commands: dict[str, Callable[[], float]] = {
+            "pubflow": lambda r=repo, d=default: timed(d, r)[0]}
+        if serial:
+            commands["pubflow -j1"] = lambda r=repo, d=default: timed([*d, "--jobs", "1"], r)[0]
+        if as_json:
+            commands["pubflow -f json"] = lambda r=repo, d=default: timed(
+                [*d, "--format", "json"], r)[0]
+        if ajv:
+            commands["ajv-cli"] = lambda r=repo: timed([*ajv, "-d", "patterns/*.json"], r)[0]
+        if cjs:
+            split = in_argument_lists(cjs, names)
+            commands["check-jsonschema"] = lambda s=split, p=patterns: timed_all(s, p)
+        commands["read+json.loads"] = lambda p=patterns: read_and_parse_seconds(p)
+        medians = interleaved(commands, runs)
+        ours = medians["pubflow"]
+        print(f"\n{count:>7} patterns: " + ", ".join(
+            f"{name} {seconds:6.2f} s" for name, seconds in medians.items()))
+        for peer, bar in BARS.items():
+            if peer in medians:
+                ratio = ours / medians[peer]
+                print(f"{'':>9}pubflow / {peer:<17} {ratio:5.2f}  (bar <= {bar:.2f}) "
+                      f"{verdict(ratio <= bar)}")
+            else:
+                print(f"{'':>9}pubflow / {peer:<17} skipped (not installed)")
+        floor = ours / medians["read+json.loads"]
+        print(f"{'':>9}pubflow / read+json.loads  {floor:5.2f}x (bar <= {FLOOR_BAR:.0f}x) "
+              f"{verdict(floor <= FLOOR_BAR)}")
+        for variant in ("pubflow -j1", "pubflow -f json"):
+            if variant in medians:
+                print(f"{'':>9}{variant}: " + ", ".join(
+                    f"{medians[variant] / medians[peer]:5.2f}x {peer}"
+                    for peer in ("ajv-cli", "check-jsonschema", "read+json.loads")
+                    if peer in medians))
+        if cjs and len(split) > 1:
+            print(f"{'':>9}(check-jsonschema ran as {len(split)} commands: the file names "
+                  "exceed one command line)")
+        print(f"{'':>9}peak RSS of pubflow: {peak_rss(default, repo)} MiB")
+
+
+def warm_cache(pubflow: Path, out: Path, count: int, runs: int) -> None:
+    print("\n## 3. second run with the cache warm (text report, automatic --jobs)")
+    repo = make_repo(out, count)
+    colds = []
+    for _ in range(runs):  # each a first run: the cache emptied before it
+        clear_cache(repo)
+        colds.append(timed([str(pubflow), "validate"], repo)[0])
+    cold = statistics.median(colds)
+    warm = statistics.median(timed([str(pubflow), "validate"], repo)[0] for _ in range(5))
+    print(f"{count} patterns: cold (fills cache, median of {runs}) {cold:6.2f} s, warm "
+          f"{warm:6.3f} s, ratio {warm / cold:5.3f} (bar <= 0.05)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=11)
-    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--sizes", default="10000,100000",
+                        help="pattern counts for the throughput section, comma-separated")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of the throughput section")
+    parser.add_argument("--one-runs", type=int, default=11, help="rounds of the one-file section")
+    parser.add_argument("--out", type=Path, default=CACHE / "out",
+                        help="where the generated repositories are kept between runs")
+    parser.add_argument("--serial", action="store_true", help="also time pubflow --jobs 1")
+    parser.add_argument("--json", action="store_true",
+                        help="also time pubflow --format json (each pattern's metadata too)")
+    parser.add_argument("--no-install", action="store_true",
+                        help="time the installed pubflow as it is (no reinstall from the checkout)")
+    parser.add_argument("--skip", default="", help="sections to skip, e.g. 1,3")
     args = parser.parse_args()
-    pubflow = [str(BIN / "pubflow")]
-    cjs = [str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA)]
-    if not (BIN / "check-jsonschema").exists():
-        print("check-jsonschema is not installed: pip install -e '.[test]'", file=sys.stderr)
-        return 2
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s})
+    skip = set(args.skip.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
 
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    small = make_repo(args.out, 1000)
-    one = first_passing_file(small)
-    ours = median_of([*pubflow, "validate", "--no-cache", str(one)], small, args.runs)
-    theirs = median_of([*cjs, str(one)], small, args.runs)
-    print(f"\n## 1. one pattern, cold process (median of {args.runs})")
-    print(f"pubflow validate (all checks)     {ours * 1000:8.1f} ms")
-    print(f"check-jsonschema (schema only)    {theirs * 1000:8.1f} ms")
-    print(f"ratio                             {ours / theirs:8.2f}   (bar: <= 0.50)")
-
-    print(f"\n## 2. throughput (10 % invalid), cache off, median of {THROUGHPUT_RUNS} runs")
-    print("The bar is read on pubflow as a user runs it (automatic --jobs); -j1 is shown too.")
-    rss: dict[int, int] = {}
-    for count in sorted({1000, args.count}):
-        repo = make_repo(args.out, count)
-        files = sorted(str(p) for p in (repo / "patterns").iterdir())
-        serial_runs = [timed([*pubflow, "validate", "--no-cache", "--jobs", "1", "--format",
-                              "json"], repo) for _ in range(THROUGHPUT_RUNS)]
-        serial = statistics.median(r[0] for r in serial_runs)
-        code = serial_runs[0][2]
-        rss[count] = peak_rss([*pubflow, "validate", "--no-cache", "--jobs", "1", "--format",
-                               "json"], repo)
-        parallel = statistics.median(
-            timed([*pubflow, "validate", "--no-cache", "--format", "json"], repo)[0]
-            for _ in range(THROUGHPUT_RUNS))
-        baseline = statistics.median(read_and_parse_seconds(repo / "patterns")
-                                     for _ in range(THROUGHPUT_RUNS))
-        theirs = statistics.median(timed([*cjs, *files], repo)[0]
-                                   for _ in range(THROUGHPUT_RUNS))
-        print(f"{count:>6} patterns: pubflow -j auto {parallel:6.2f} s, -j1 {serial:6.2f} s "
-              f"(exit {code}), check-jsonschema {theirs:6.2f} s, read+json.loads "
-              f"{baseline:6.2f} s")
-        print(f"{'':>16}-j auto: {parallel / theirs:5.2f} of check-jsonschema (bar <= 0.25), "
-              f"{parallel / baseline:5.1f}x read+loads (bar <= 5)")
-        print(f"{'':>16}-j1:     {serial / theirs:5.2f} of check-jsonschema, "
-              f"{serial / baseline:5.1f}x read+loads; peak RSS {rss[count]} MiB")
-
-    print("\n## 3. second run with the cache warm (text report, automatic --jobs)")
-    repo = make_repo(args.out, args.count)
-    colds = []
-    for _ in range(THROUGHPUT_RUNS):  # each a first run: the cache emptied before it
-        clear_cache(repo)
-        colds.append(timed([*pubflow, "validate"], repo)[0])
-    cold = statistics.median(colds)
-    warm = statistics.median(timed([*pubflow, "validate"], repo)[0]
-                             for _ in range(5))
-    print(f"cold (fills cache, median of {THROUGHPUT_RUNS}) {cold:6.2f} s, warm {warm:6.3f} s, "
-          f"ratio {warm / cold:5.3f} "
-          "(bar <= 0.05)")
-    print(f"\npeak RSS: {', '.join(f'{c}: {m} MiB' for c, m in sorted(rss.items()))}")
+    pubflow = installed_pubflow(refresh=not args.no_install)
+    cjs = check_jsonschema_command()
+    ajv = ajv_command()
+    version = subprocess.run([str(pubflow), "--version"], capture_output=True, text=True,
+                             env=CHILD_ENV).stdout.strip()
+    print(f"{time.strftime('%Y-%m-%d')}, python {sys.version.split()[0]}, {os.cpu_count()} "
+          f"CPUs; {version} (pip install . in {VENV}); node "
+          f"{subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip() if ajv else '-'}"
+          f", ajv {ajv_version() if ajv else '-'}")
+    if "1" not in skip:
+        one_file(pubflow, cjs, args.out, args.one_runs)
+    if "2" not in skip:
+        throughput(pubflow, cjs, ajv, args.out, sizes, args.runs, args.serial, args.json)
+    if "3" not in skip:
+        warm_cache(pubflow, args.out, sizes[0], args.runs)
     return 0
 
 
