@@ -12,20 +12,24 @@ are the run's. The tests below check each step on the CLI's own output.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from pubflow.cli.app import app
 from pubflow.storage.schemas import load_schema
 from pubflow.validation.run import shard_of
-from tests.conftest import EXAMPLES, git, run_cli, valid_pattern
+from tests.conftest import EXAMPLES, PROJECT, git, run_cli, valid_pattern
 
 runner = CliRunner()
 CROSS_FILE = ("repo.duplicate-id", "repo.related-missing", "repo.related-self",
@@ -260,3 +264,39 @@ def test_what_cannot_be_merged_is_an_input_error(catalog: Path) -> None:
         assert out == ""
     code, _, err = invoke("validate", "--merge-reports", one, two, three, "--shard", "1/3")
     assert code == 2 and "--merge-reports merges reports; it takes no --shard" in err
+
+
+def test_the_readmes_job_matrix_runs_and_merges_into_the_runs_report(catalog: Path,
+                                                                     tmp_path: Path) -> None:
+    """The README's workflow follows GitHub's schema, its matrix and `--shard I/N` agree, and
+    its shell steps, run here as the jobs would run them, give the run's SARIF and fail the
+    report job on errors."""
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- snippet: shard-workflow -->\n```yaml\n(.*?)```", readme, re.S)
+    assert found, "README has no shard-workflow snippet"
+    workflow = tmp_path / "pubflow-sharded.yml"
+    workflow.write_text(found.group(1), encoding="utf-8")
+    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert checker is not None
+    done = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows",
+                           str(workflow)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    jobs = YAML(typ="safe").load(found.group(1))["jobs"]
+    shards = jobs["slice"]["strategy"]["matrix"]["shard"]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "NO_COLOR": "1"}
+    for shard in shards:
+        (step,) = [s for s in jobs["slice"]["steps"] if "--shard" in s.get("run", "")]
+        assert f"/{len(shards)}" in step["run"]
+        done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=catalog, text=True,
+                              capture_output=True, env={**env, "SHARD": str(shard)})
+        assert done.returncode == 0, done.stderr  # findings (exit 1) do not fail a slice
+    runs = [s["run"] for s in jobs["report"]["steps"] if "--merge-reports" in s.get("run", "")]
+    sarif, text = (subprocess.run(["bash", "-e", "-c", run], cwd=catalog, text=True,
+                                  capture_output=True, env=env) for run in runs)
+    assert sarif.returncode == 0, sarif.stderr
+    assert text.returncode == 1 and "repo.duplicate-id" in text.stdout
+    code, whole, _ = invoke("validate", "--no-cache", "--format", "sarif")
+    assert steady((catalog / "pubflow.sarif").read_text(encoding="utf-8")) == steady(whole)
+    code, whole, _ = invoke("validate", "--no-cache")
+    assert text.stdout == whole
