@@ -155,6 +155,9 @@ def shortcut_answer(root: str, variant: str, paths: Sequence[str] = (), cwd: str
     other paths, tickets, racy files)."""
     from pubflow.records.paths import has_tickets
 
+    cwd = cwd or os.getcwd()
+    if not all(os.path.isdir(os.path.join(cwd, p)) for p in paths):
+        return None  # a named file (the pre-commit hook): never memoised, not worth a read
     memo = read_json(state_path(root, RUN_OUTPUT))
     if not isinstance(memo, dict) or has_tickets(root):
         return None
@@ -162,7 +165,7 @@ def shortcut_answer(root: str, variant: str, paths: Sequence[str] = (), cwd: str
     if (not isinstance(verdict, str) or not isinstance(patterns, str)
             or memo.get("basis") != shortcut_basis(root)):
         return None
-    if paths and not names_patterns_folder(paths, patterns, cwd or os.getcwd()):
+    if paths and not names_patterns_folder(paths, patterns, cwd):
         return None
     key = listing_digest(verdict, (patterns,), root)
     return None if key is None else (key, _shown(memo, key, variant))

@@ -226,6 +226,23 @@ def test_the_shortcut_answers_the_folder_named(settled: Config) -> None:
         assert shortcut_answer(root, "plain", paths, root) is None, paths
 
 
+def test_the_shortcut_reads_no_memo_for_named_files(settled: Config,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-commit hook names files: the remembered text (megabytes in a big folder) is
+    not even read for it."""
+    RunMemo(settled, key_of(settled)).remember_text("plain", "text\n", False, "1 error")
+    import pubflow.validation.memo as memo_module
+
+    reads: list[str] = []
+    monkeypatch.setattr(memo_module, "read_json", lambda path: reads.append(path))
+    root = str(settled.root)
+    assert shortcut_answer(root, "plain", ["patterns/weak-one.json"], root) is None
+    assert shortcut_answer(root, "plain", ["patterns", "missing"], root) is None
+    assert reads == []
+    assert shortcut_answer(root, "plain", ["patterns"], root) is None  # read: None here
+    assert len(reads) == 1
+
+
 def test_the_shortcut_sees_a_changed_folder(settled: Config) -> None:
     key = key_of(settled)
     RunMemo(settled, key).remember_text("plain", "text\n", False, "1 error")
