@@ -1,61 +1,103 @@
-"""Benchmark the per-file result cache and the whole-run memo, and print the ratios.
+"""Benchmark the per-file result cache and the whole-run memo; print the ratios.
 
-Figures, not assertions (issue 19, items 2 and 3). Run it with the python of a virtual
-environment where pubflow was installed as users install it, `pip install .`, not editable
-(an editable install recompiles every module at each start when PYTHONDONTWRITEBYTECODE is
-set); it installs nothing itself:
+Figures, not assertions (issue 19, items 2 and 3): run it, read it, paste it in the note.
 
-    python -m venv /tmp/pf && /tmp/pf/bin/pip install . && /tmp/pf/bin/python bench/bench_cache.py
+    python bench/bench_cache.py [--sizes 10,10000,100000] [--runs 11] [--million]
+                                [--out ~/.cache/pubflow-bench/out] [--no-install]
+                                [--pubflow PATH]
 
-    options: [--sizes 10,10000,100000] [--runs 11] [--million] [--out bench/out]
+pubflow is timed as users install it, through `bench_validate.py`'s helpers: `pip install .`
+(a regular install, not editable: an editable install recompiles every module at each start
+where PYTHONDONTWRITEBYTECODE is set) into ~/.cache/pubflow-bench/venv, the child processes
+with bytecode caches on and no colour. `--pubflow PATH` times another installed `pubflow`
+script instead (say, a venv of an older commit, for a before/after); nothing else is
+installed. The corpora are `bench_validate.py`'s too (`gen_patterns.py`, 10 % invalid, in a git
+repository), dated a minute back here so that nothing is racy, their state folder emptied,
+then filled by one full run (JSON report: the per-file cache) and one text run (the memo).
 
-Each corpus comes from `gen_patterns.py` (10 % invalid), in a git repository, every file
-dated a minute back (so nothing is racy), and a first full run fills the cache and the memo.
-Then, with every figure a ratio taken within this one run:
-1. a named-file run (`validate patterns/ONE.json`, the pre-commit hook's), cache warm, vs the
-   same with `--no-cache`, medians of fresh processes, interleaved: the cache must never make
-   a run slower (bar: < 1 at every size);
-2. the cost of one lookup, in this process: opening the cache and looking one file up, and a
-   further lookup on an open cache, at each size (and with `--million`, a cache of a million
-   synthetic entries), as a ratio to the smallest size (bar: about 1, whatever the size);
+Every figure below is a ratio taken within this one run:
+1. a named-file run (`validate patterns/ONE.json`, the pre-commit hook's) with the cache warm
+   vs the same with `--no-cache`, medians of fresh processes run in turn (bar: < 1, at every
+   size: a cache never makes a run slower);
+2. one lookup, inside the installed pubflow's own python: opening the cache and looking one
+   file up, and a further lookup on the open cache, at each size (and, with `--million`, in a
+   cache of a million synthetic entries), as a ratio to the smallest (bar: about 1x);
 3. with the memo warm, `validate patterns`, `validate patterns/`, `validate ./patterns` and
    `-C REPO validate` from the folder above, each vs `validate` (bar: about 1).
-Timing helpers, the child environment (bytecode caches on, no colour) and the corpus come from
-`bench_validate.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_validate import BIN, first_passing_file, make_repo, median_of, timed  # noqa: E402
+from bench_validate import (  # noqa: E402
+    CACHE,
+    CHILD_ENV,
+    clear_cache,
+    installed_pubflow,
+    make_repo,
+    timed,
+)
 
-PUBFLOW = str(BIN / "pubflow")
 LOOKUP_RUNS = 21
 FURTHER_LOOKUPS = 1000
 
-
-def editable_install() -> bool:
-    """True when the pubflow this python imports is an editable install (its start-up is not
-    what users pay)."""
-    import json
-    from importlib.metadata import PackageNotFoundError, distribution
-
-    try:
-        direct = distribution("pubflow").read_text("direct_url.json")
-    except PackageNotFoundError:
-        return True
-    return bool(direct) and bool(json.loads(direct).get("dir_info", {}).get("editable"))
+# Run by the installed pubflow's python: the lookup costs of the code users run.
+# argv: cache path, verdict key ("" for the repository's own), repository or "", files...
+LOOKUPS = """
+import json, os, sys, time, statistics
+from pubflow.validation.result_cache import ResultCache, cache_path, verdict_key
+repo, runs = sys.argv[1], int(sys.argv[2])
+if repo == "million":
+    import tempfile
+    from pubflow.findings import FileResult, PatternFacts
+    folder = tempfile.mkdtemp()
+    real = os.path.join(folder, "real-one.json")
+    with open(real, "w") as handle:
+        handle.write("{}")
+    past = time.time_ns() - 60_000_000_000
+    os.utime(real, ns=(past, past))
+    st = os.stat(real)
+    path, key = os.path.join(folder, "cache"), "million"
+    cache = ResultCache(path, key)
+    facts = PatternFacts("real-one", "Real one", "1.0.0", ("a-b", "c-d"), 33, False)
+    for i in range(1_000_000):
+        name = f"patterns/synthetic-{i:07d}.json"
+        cache.store(name, (f"{i:064x}", 5000, past), FileResult(name, (), facts))
+    cache.store("patterns/real-one.json", ("0" * 64, st.st_size, st.st_mtime_ns),
+                FileResult("patterns/real-one.json", (), facts))
+    cache.save()
+    named = [("patterns/real-one.json", real)] * len(sys.argv[3:])
+else:
+    from pubflow.config import load_config
+    path, key = cache_path(repo), verdict_key(load_config(__import__("pathlib").Path(repo)))
+    named = [(f"patterns/{n}", os.path.join(repo, "patterns", n)) for n in sys.argv[3:]]
+first = []
+for i in range(runs):
+    start = time.perf_counter()
+    cache = ResultCache(path, key)
+    hit = cache.lookup(*named[i % len(named)])
+    first.append(time.perf_counter() - start)
+    assert hit is not None, "every file of the corpus should be in the cache"
+    getattr(cache, "close", lambda: None)()
+cache = ResultCache(path, key)
+start = time.perf_counter()
+for display, file in named:
+    assert cache.lookup(display, file) is not None
+further = (time.perf_counter() - start) / len(named)
+size = sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+print(json.dumps([statistics.median(first), further, size]))
+"""
 
 
 def backdate(repo: Path) -> None:
@@ -69,157 +111,116 @@ def backdate(repo: Path) -> None:
     os.utime(repo, (past, past))
 
 
-def settled_repo(out: Path, count: int) -> tuple[Path, Path]:
-    """The corpus of `count` patterns, backdated, with cache and memo filled by full runs;
-    and one passing file in it (the hook's case)."""
+def editable(pubflow: Path) -> bool:
+    """True when the python beside `pubflow` imports an editable install (its start-up is not
+    what users pay), or none."""
+    code = ("import json; from importlib.metadata import distribution as d\n"
+            "t = d('pubflow').read_text('direct_url.json') or '{}'\n"
+            "print(json.loads(t).get('dir_info', {}).get('editable', False))")
+    done = subprocess.run([str(pubflow.parent / "python"), "-c", code], capture_output=True,
+                          text=True, env=CHILD_ENV)
+    return done.stdout.strip() != "False"
+
+
+def settled_repo(pubflow: Path, out: Path, count: int) -> tuple[Path, str]:
+    """The corpus of `count` patterns, backdated, with the per-file cache and the memo filled;
+    and the name of one passing file in it (the hook's case)."""
     repo = make_repo(out, count)
     backdate(repo)
-    one = first_passing_file(repo)  # a full run (JSON report): fills the per-file cache
-    timed([PUBFLOW, "validate"], repo)  # the text report: fills the memo and its text
+    clear_cache(repo)  # what another pubflow (or another benchmark) left there
+    done = subprocess.run([str(pubflow), "validate", "--format", "json"], cwd=repo,
+                          capture_output=True, text=True, env=CHILD_ENV)
+    report = json.loads(done.stdout)
+    one = next(p["file"] for p in report["patterns"] if p["readyForReview"])
+    timed([str(pubflow), "validate"], repo)  # the text report: the memo and its text
     return repo, one
 
 
-def interleaved(first: list[str], second: list[str], cwd: Path, runs: int) -> tuple[float, float]:
-    """Medians of two commands, run in turn so that drift hits both alike."""
-    timed(first, cwd)
-    timed(second, cwd)
+def in_turn(first: tuple[list[str], Path], second: tuple[list[str], Path],
+            runs: int) -> tuple[float, float]:
+    """Medians of two (command, folder) runs taken in turn after a warm-up of each, so that
+    drift hits both alike."""
+    for cmd, cwd in (first, second):
+        timed(cmd, cwd)
     a, b = [], []
     for _ in range(runs):
-        a.append(timed(first, cwd)[0])
-        b.append(timed(second, cwd)[0])
+        a.append(timed(*first)[0])
+        b.append(timed(*second)[0])
     return statistics.median(a), statistics.median(b)
 
 
-def cache_files(repo: Path) -> tuple[Path, ...]:
-    folder = repo / ".git" / "pubflow"
-    return tuple(p for p in folder.glob("validate-cache*") if p.is_file())
-
-
-def lookup_costs(repo: Path) -> tuple[float, float, int]:
-    """(seconds to open the cache and look one file up, seconds per further lookup, entries)."""
-    from pubflow.config import load_config
-    from pubflow.validation.result_cache import cache_path, verdict_key
-
-    config = load_config(repo)
-    path, key = cache_path(repo), verdict_key(config)
-    files = sorted(p.name for p in (repo / "patterns").iterdir())
-    sample = random.Random(1).sample(files, min(FURTHER_LOOKUPS, len(files)))
-    named = [(f"patterns/{name}", str(repo / "patterns" / name)) for name in sample]
-    return lookups(path, key, named)
-
-
-def lookups(path: str, key: str, named: list[tuple[str, str]]) -> tuple[float, float, int]:
-    from pubflow.validation.result_cache import ResultCache
-
-    first = []
-    for i in range(LOOKUP_RUNS):
-        start = time.perf_counter()
-        cache = ResultCache(path, key)
-        hit = cache.lookup(*named[i % len(named)])
-        first.append(time.perf_counter() - start)
-        assert hit is not None, "the cache should hold every file of the corpus"
-        close = getattr(cache, "close", None)
-        if close is not None:
-            close()
-    cache = ResultCache(path, key)
-    start = time.perf_counter()
-    for display, file in named:
-        assert cache.lookup(display, file) is not None
-    further = (time.perf_counter() - start) / len(named)
-    close = getattr(cache, "close", None)
-    if close is not None:
-        close()
-    return statistics.median(first), further, len(named)
-
-
-def million_costs() -> tuple[float, float, int]:
-    """The lookup costs in a cache of a million synthetic entries (one real file, whose
-    verdict is stored among them)."""
-    from pubflow.findings import FileResult, PatternFacts
-    from pubflow.validation.result_cache import ResultCache
-
-    with tempfile.TemporaryDirectory() as folder:
-        real = Path(folder) / "patterns" / "real-one.json"
-        real.parent.mkdir()
-        real.write_text("{}")
-        past = time.time_ns() - 60_000_000_000
-        os.utime(real, ns=(past, past))
-        st = real.stat()
-        path = str(Path(folder) / "cache")
-        cache = ResultCache(path, "million")
-        facts = PatternFacts("real-one", "Real one", "1.0.0", ("a-b", "c-d"), 33, False)
-        for i in range(1_000_000):
-            display = f"patterns/synthetic-{i:07d}.json"
-            cache.store(display, (f"{i:064x}", 5000, past), FileResult(display, (), facts))
-        named = [("patterns/real-one.json", str(real))]
-        cache.store(named[0][0], ("0" * 64, st.st_size, st.st_mtime_ns),
-                    FileResult(named[0][0], (), facts))
-        cache.save()
-        close = getattr(cache, "close", None)
-        if close is not None:
-            close()
-        return lookups(path, "million", named * FURTHER_LOOKUPS)
+def lookup_costs(python: Path, repo: Path | None) -> tuple[float, float, int]:
+    """(open + first lookup, further lookup, cache bytes) in the installed pubflow's python;
+    `repo` None: a cache of a million synthetic entries."""
+    if repo is None:
+        args = ["million", str(LOOKUP_RUNS), *["x"] * FURTHER_LOOKUPS]
+    else:
+        names = sorted(p.name for p in (repo / "patterns").iterdir())
+        step = max(1, len(names) // FURTHER_LOOKUPS)
+        args = [str(repo), str(LOOKUP_RUNS), *names[::step][:FURTHER_LOOKUPS]]
+    done = subprocess.run([str(python), "-c", LOOKUPS, *args], capture_output=True, text=True,
+                          env=CHILD_ENV, check=True)
+    first, further, size = json.loads(done.stdout)
+    return first, further, size
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,10000,100000",
                         help="corpus sizes, comma-separated (default: 10,10000,100000)")
-    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--runs", type=int, default=11, help="fresh processes per median")
     parser.add_argument("--million", action="store_true",
                         help="also time lookups in a cache of a million synthetic entries")
-    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--out", type=Path, default=CACHE / "out",
+                        help="where the generated repositories are kept between runs")
+    parser.add_argument("--no-install", action="store_true",
+                        help="time the installed pubflow as it is (no reinstall from the checkout)")
+    parser.add_argument("--pubflow", type=Path,
+                        help="time this installed `pubflow` script instead (nothing installed)")
     args = parser.parse_args()
-    sizes = sorted({int(s) for s in args.sizes.split(",")})
-    if not Path(PUBFLOW).exists():
-        print(f"no pubflow script beside {sys.executable}", file=sys.stderr)
-        return 2
-    if editable_install():
-        print("pubflow is not installed here, or installed editable: run this with the python "
-              "of a venv made by `pip install .`", file=sys.stderr)
-        return 2
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s})
     args.out.mkdir(parents=True, exist_ok=True)
-    import pubflow
+    pubflow = args.pubflow or installed_pubflow(refresh=not args.no_install)
+    if editable(pubflow):
+        print(f"{pubflow}: not a regular install of pubflow (editable, or none)", file=sys.stderr)
+        return 2
+    version = subprocess.run([str(pubflow), "--version"], capture_output=True, text=True,
+                             env=CHILD_ENV).stdout.strip()
+    print(f"{time.strftime('%Y-%m-%d')}, python {sys.version.split()[0]}, {os.cpu_count()} "
+          f"CPUs; {version} ({pubflow})")
+    repos = {count: settled_repo(pubflow, args.out, count) for count in sizes}
+    cmd = str(pubflow)
 
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, pubflow "
-          f"{pubflow.__version__} from {Path(pubflow.__file__).parent}")
-
-    repos = {count: settled_repo(args.out, count) for count in sizes}
-
-    print(f"\n## 1. named file, cache warm vs --no-cache (median of {args.runs}, fresh "
-          "processes)")
+    print(f"\n## 1. named file, cache warm vs --no-cache (median of {args.runs}, in turn)")
     for count, (repo, one) in repos.items():
-        name = str(one.relative_to(repo))
-        warm, cold = interleaved([PUBFLOW, "validate", name],
-                                 [PUBFLOW, "validate", "--no-cache", name], repo, args.runs)
-        size = sum(p.stat().st_size for p in cache_files(repo)) / 2**20
+        warm, cold = in_turn(([cmd, "validate", one], repo),
+                             ([cmd, "validate", "--no-cache", one], repo), args.runs)
         print(f"{count:>7} patterns: warm {warm * 1000:7.1f} ms, --no-cache "
-              f"{cold * 1000:7.1f} ms, ratio {warm / cold:5.2f} (bar < 1); cache "
-              f"{size:6.1f} MiB")
+              f"{cold * 1000:7.1f} ms: {warm / cold:5.2f}x (bar < 1) "
+              f"{'ok' if warm < cold else 'MISSED'}")
 
-    print(f"\n## 2. one lookup, in process (open + first lookup: median of {LOOKUP_RUNS}; "
-          f"further lookups: mean of up to {FURTHER_LOOKUPS})")
-    costs = [(f"{count} entries", lookup_costs(repo)) for count, (repo, _) in repos.items()]
+    print(f"\n## 2. one lookup, in the installed pubflow's python (open + first lookup: median "
+          f"of {LOOKUP_RUNS}; a further lookup: mean of up to {FURTHER_LOOKUPS})")
+    costs = [(f"{count} entries", lookup_costs(pubflow.parent / "python", repo))
+             for count, (repo, _) in repos.items()]
     if args.million:
-        costs.append(("1000000 synthetic", million_costs()))
-    base_open, base_further, _ = costs[0][1]
-    for label, (opened, further, _n) in costs:
-        print(f"{label:>18}: open + lookup {opened * 1e6:9.1f} us "
-              f"({opened / base_open:6.2f}x), further lookup {further * 1e6:7.1f} us "
-              f"({further / base_further:5.2f}x)   (bar: about 1x)")
+        costs.append(("1000000 synthetic", lookup_costs(pubflow.parent / "python", None)))
+    base_first, base_further, _ = costs[0][1]
+    for label, (first, further, size) in costs:
+        print(f"{label:>18}: open + lookup {first * 1e6:8.0f} us ({first / base_first:6.2f}x), "
+              f"further {further * 1e6:6.1f} us ({further / base_further:5.2f}x); cache "
+              f"{size / 2**20:6.1f} MiB   (bar: about 1x)")
 
-    print(f"\n## 3. memo warm: naming the folder vs `validate` (median of {args.runs})")
+    print(f"\n## 3. memo warm: the folder named vs `validate` (median of {args.runs}, in turn)")
     for count, (repo, _) in repos.items():
-        plain = median_of([PUBFLOW, "validate"], repo, args.runs)
-        print(f"{count:>7} patterns: validate {plain * 1000:7.1f} ms")
-        for label, cmd, cwd in (
-                ("validate patterns", [PUBFLOW, "validate", "patterns"], repo),
-                ("validate patterns/", [PUBFLOW, "validate", "patterns/"], repo),
-                ("validate ./patterns", [PUBFLOW, "validate", "./patterns"], repo),
-                ("-C REPO validate", [PUBFLOW, "-C", repo.name, "validate"], repo.parent)):
-            seconds = median_of(cmd, cwd, args.runs)
-            print(f"{'':>16}{label:<20} {seconds * 1000:7.1f} ms, ratio "
-                  f"{seconds / plain:5.2f} (bar: about 1)")
+        for label, named, cwd in (
+                ("validate patterns", [cmd, "validate", "patterns"], repo),
+                ("validate patterns/", [cmd, "validate", "patterns/"], repo),
+                ("validate ./patterns", [cmd, "validate", "./patterns"], repo),
+                ("-C REPO validate", [cmd, "-C", repo.name, "validate"], repo.parent)):
+            plain, seconds = in_turn(([cmd, "validate"], repo), (named, cwd), args.runs)
+            print(f"{count:>7} patterns: {label:<20} {seconds * 1000:7.1f} ms vs validate "
+                  f"{plain * 1000:6.1f} ms: {seconds / plain:5.2f}x (bar: about 1)")
     return 0
 
 
