@@ -123,6 +123,5 @@ def main() -> None:
 
         code = answer(sys.argv[1:])
         if code is not None:
-            sys.stdout.flush()
             raise SystemExit(code)
     build_app(only)(prog_name="pubflow")
