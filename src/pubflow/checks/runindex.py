@@ -164,11 +164,16 @@ class RunIndex:
             if self._all_files is None:
                 self._all_files = {entry.file for entry, _, _ in self._list}
             return file in self._all_files
+        db = self._by_files()
+        return db.execute("SELECT 1 FROM f WHERE file = ?", (_b(file),)).fetchone() is not None
+
+    def _by_files(self) -> sqlite3.Connection:
+        """The database, with files indexed by name (made once, before any lookup)."""
         db = self._finish()
         if not self._by_file:
             db.execute("CREATE INDEX f_file ON f (file)")
             self._by_file = True
-        return db.execute("SELECT 1 FROM f WHERE file = ?", (_b(file),)).fetchone() is not None
+        return db
 
     def wanted(self) -> Iterator[str]:
         """Each id and related id of the files of this process, once."""
@@ -180,7 +185,7 @@ class RunIndex:
                         seen[entry.id] = None
                     seen.update(dict.fromkeys(entry.related))
             return iter(seen)
-        db = self._finish()
+        db = self._by_files()  # `holds` answers while these are read: no index made then
         return (_s(value) for (value,) in db.execute(
             "SELECT id FROM f WHERE mine AND id IS NOT NULL UNION SELECT rid FROM r"))
 
