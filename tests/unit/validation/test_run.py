@@ -454,3 +454,70 @@ def test_validate_targets_takes_the_given_targets_only(repo: Path, config: Confi
     assert report.passed
     empty = validate_targets([], ValidateRequest(config, use_cache=False))
     assert (tuple(empty.files), empty.summary.files, empty.passed) == ((), 0, True)
+
+
+# --- --shard: slices, and the ids of the other slices' files (issue 19) -----------------------
+
+
+def test_read_id_is_the_id_a_check_records(examples_repo: Path) -> None:
+    """A slice reads only the id of another slice's file: it must be exactly what checking
+    the file records, for every kind of file (broken, empty, not an object, not UTF-8,
+    too large, an id that is not a string)."""
+    write(examples_repo, "numbered.json", valid_pattern(id=7))
+    write(examples_repo, "huge.json", valid_pattern(id="huge", hookMarkdown="x" * 4000))
+    elsewhere = examples_repo.parent / "elsewhere.json"
+    elsewhere.write_text(json.dumps(valid_pattern(id="elsewhere")))
+    (examples_repo / "patterns" / "elsewhere.json").symlink_to(elsewhere)
+    config = Config(root=examples_repo)
+    targets = collect_targets([examples_repo / "patterns"], examples_repo)
+    assert len(targets) > 40 and any(t.outside_repo for t in targets)
+    for limit in (config.max_file_bytes, 3000):
+        config = Config(root=examples_repo, max_file_bytes=limit)
+        ids = [run.read_id(one, config) for one in targets]
+        assert ids == [check_target(one, config)[0].facts.id for one in targets]
+        assert "huge" in ids if limit > 3000 else "huge" not in ids
+
+
+def test_a_shard_is_checked_against_every_files_id(repo: Path, config: Config) -> None:
+    """Slices cover every file once; each slice reports its files as the whole run does,
+    with the ids of the other slices' files read (a duplicate held by another slice)."""
+    for index in range(12):
+        write(repo, f"p{index:02d}.json", valid_pattern(id=f"p{index:02d}",
+                                                        relatedPatterns=["renamed", "gone"]))
+    write(repo, "other.json", valid_pattern(id="renamed"))
+    write(repo, "copy.json", valid_pattern(id="p03"))
+    whole = by_file(validate(ValidateRequest(config, use_cache=False)))
+    seen: list[str] = []
+    for count in (1, 2, 3):
+        for index in range(1, count + 1):
+            piece = validate(ValidateRequest(config, use_cache=False,
+                                             shard=run.Shard(index, count)))
+            for result in piece.files:
+                assert run.shard_of(result.file, count) == index
+                assert result == whole[result.file]
+                seen.append(result.file)
+            assert piece.summary == recount(piece)
+    assert sorted(seen) == sorted(list(whole) * 3)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1/1", (1, 1)), ("2/4", (2, 4)),
+                                                (" 4/4 ", (4, 4))])
+def test_parse_shard(text: str, expected: tuple[int, int]) -> None:
+    shard = run.parse_shard(text)
+    assert (shard.index, shard.count) == expected and str(shard) == f"{expected[0]}/{expected[1]}"
+
+
+@pytest.mark.parametrize("text", ["0/4", "5/4", "1/0", "a/b", "3", "", "1/2/3", "-1/2", "1.5/2"])
+def test_parse_shard_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match="--shard"):
+        run.parse_shard(text)
+
+
+def test_a_files_slice_depends_on_its_path_alone() -> None:
+    names = [f"patterns/p{index}.json" for index in range(2000)]
+    slices = [run.shard_of(name, 4) for name in names]
+    assert set(slices) == {1, 2, 3, 4}
+    assert all(350 < slices.count(i) < 650 for i in range(1, 5))  # about even
+    assert [run.shard_of(name, 4) for name in names] == slices  # the same every time
+    assert run.shard_of("patterns/p1.json", 4) == 1 + int.from_bytes(
+        hashlib.blake2b(b"patterns/p1.json", digest_size=8).digest(), "big") % 4
