@@ -220,15 +220,17 @@ def test_nothing_is_written_when_nothing_changed(repo: Path, pattern: Path) -> N
 def test_a_run_writes_in_one_transaction(repo: Path, pattern: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Not one commit per file: one at the end of a run, one per SAVE_EVERY in a big one."""
+    import _sqlite3  # what the cache imports: the C module alone
+
     statements: list[str] = []
-    connect = sqlite3.connect
+    connect = _sqlite3.connect
 
     def traced(*args: object, **kwargs: object) -> sqlite3.Connection:
         conn = connect(*args, **kwargs)  # type: ignore[arg-type]
         conn.set_trace_callback(statements.append)
         return conn
 
-    monkeypatch.setattr(sqlite3, "connect", traced)
+    monkeypatch.setattr(_sqlite3, "connect", traced)
     result, stamp = checked(repo)
     cache = ResultCache(cache_path(repo), KEY)
     for i in range(5):
@@ -370,7 +372,8 @@ def test_a_cache_that_cannot_be_written_goes_on_uncached(repo: Path, pattern: Pa
 def test_without_sqlite3_the_run_goes_on_uncached(repo: Path, pattern: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     stored(repo)
-    monkeypatch.setitem(sys.modules, "sqlite3", None)  # an interpreter built without it
+    for name in ("sqlite3", "_sqlite3"):  # an interpreter built without it
+        monkeypatch.setitem(sys.modules, name, None)
     cache = ResultCache(cache_path(repo), KEY)
     assert cache.lookup(DISPLAY, str(pattern)) is None
     result, stamp = checked(repo)
