@@ -4,7 +4,7 @@ Figures, not assertions: run it, read it, paste it in the closing note.
 
     python bench/bench_validate.py [--sizes 10000,100000] [--runs 3] [--one-runs 11]
                                    [--out ~/.cache/pubflow-bench/out] [--serial] [--json]
-                                   [--no-install] [--skip 1,3]
+                                   [--no-install] [--skip 1,3] [--baseline REV]
 
 pubflow is timed as users install it: `pip install .` (a regular install, not editable: an
 editable install recompiles every module at every start where PYTHONDONTWRITEBYTECODE is set)
@@ -25,6 +25,9 @@ Measures, each as a fresh process (what a pre-commit hook or CI job pays):
    bars; peak RSS. `--serial` adds `--jobs 1`, `--json` the JSON report (which also reads
    each pattern's metadata);
 3. the same repository again with the cache warm, as a fraction of the cold run.
+
+`--baseline REV` times pubflow as it was at a git revision too (installed once, from
+`git archive`, into ~/.cache/pubflow-bench/venv-REV), in the same rounds: before and after.
 """
 
 from __future__ import annotations
@@ -130,6 +133,25 @@ def installed_pubflow(refresh: bool) -> Path:
     subprocess.run([*pip, *extra, str(PROJECT)], check=True, env=CHILD_ENV,
                    stdout=subprocess.DEVNULL)
     return script
+
+
+def installed_revision(revision: str) -> tuple[str, Path]:
+    """A regular install of pubflow as it was at `revision` (`git archive`: the checkout is not
+    touched), in its own environment beside the other, made once; its label and script."""
+    commit = subprocess.run(["git", "-C", str(PROJECT), "rev-parse", "--short=10", revision],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    venv = CACHE / f"venv-{commit}"
+    script = venv / "bin" / "pubflow"
+    if not script.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        with tempfile.TemporaryDirectory() as folder:
+            archive = subprocess.run(["git", "-C", str(PROJECT), "archive", commit],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                            "--disable-pip-version-check", folder], check=True, env=CHILD_ENV,
+                           stdout=subprocess.DEVNULL)
+    return f"pubflow@{commit}", script
 
 
 def ajv_command() -> list[str] | None:
@@ -256,7 +278,8 @@ def imports_of(pubflow: Path, file: Path, cwd: Path, top: int = 15) -> list[str]
 # --------------------------------------------------------------------------- the sections
 
 
-def one_file(pubflow: Path, cjs: list[str] | None, out: Path, runs: int) -> None:
+def one_file(pubflow: Path, cjs: list[str] | None, out: Path, runs: int,
+             baseline: tuple[str, Path] | None) -> None:
     small = make_repo(out, 1000)
     passing, failing, rule = one_file_of_each(pubflow, small)
     print(f"\n## 1. one pattern, cold process, --no-cache, in a folder of 1 000 "
@@ -264,15 +287,19 @@ def one_file(pubflow: Path, cjs: list[str] | None, out: Path, runs: int) -> None
     for label, file in (("passing", passing), (f"failing ({rule})", failing)):
         commands = {"pubflow": lambda f=file: timed([str(pubflow), "validate", "--no-cache",
                                                      str(f)], small)[0]}
+        if baseline:
+            commands[baseline[0]] = lambda f=file: timed([str(baseline[1]), "validate",
+                                                          "--no-cache", str(f)], small)[0]
         if cjs:
             commands["check-jsonschema"] = lambda f=file: timed([*cjs, str(f)], small)[0]
         medians = interleaved(commands, runs)
-        line = f"{label:<28} pubflow {medians['pubflow'] * 1000:7.1f} ms"
-        if cjs:
-            ratio = medians["pubflow"] / medians["check-jsonschema"]
-            line += (f", check-jsonschema {medians['check-jsonschema'] * 1000:7.1f} ms: "
-                     f"{ratio:4.2f}x (bar <= {ONE_FILE_BAR}) {verdict(ratio <= ONE_FILE_BAR)}")
-        print(line)
+        print(f"{label}: " + ", ".join(f"{name} {seconds * 1000:6.1f} ms"
+                                        for name, seconds in medians.items()))
+        for name in ("pubflow", *([baseline[0]] if baseline else [])):
+            if cjs:
+                ratio = medians[name] / medians["check-jsonschema"]
+                print(f"{'':>4}{name} / check-jsonschema {ratio:4.2f} (bar <= {ONE_FILE_BAR}) "
+                      f"{verdict(ratio <= ONE_FILE_BAR)}")
     print(f"\nimports of the failing run ({failing.name}):")
     for line in imports_of(pubflow, failing, small):
         print(f"  {line}")
@@ -283,7 +310,8 @@ def verdict(met: bool) -> str:
 
 
 def throughput(pubflow: Path, cjs: list[str] | None, ajv: list[str] | None, out: Path,
-               sizes: list[int], runs: int, serial: bool, as_json: bool) -> None:
+               sizes: list[int], runs: int, serial: bool, as_json: bool,
+               baseline: tuple[str, Path] | None) -> None:
     print(f"\n## 2. throughput (10 % invalid), cache off, median of {runs} interleaved rounds")
     print("pubflow as a user runs it: `pubflow validate --no-cache` (text report), automatic "
           "--jobs.")
@@ -299,6 +327,9 @@ def throughput(pubflow: Path, cjs: list[str] | None, ajv: list[str] | None, out:
         if as_json:
             commands["pubflow -f json"] = lambda r=repo, d=default: timed(
                 [*d, "--format", "json"], r)[0]
+        if baseline:
+            commands[baseline[0]] = lambda r=repo: timed(
+                [str(baseline[1]), "validate", "--no-cache"], r)[0]
         if ajv:
             commands["ajv-cli"] = lambda r=repo: timed([*ajv, "-d", "patterns/*.json"], r)[0]
         if cjs:
@@ -319,7 +350,7 @@ def throughput(pubflow: Path, cjs: list[str] | None, ajv: list[str] | None, out:
         floor = ours / medians["read+json.loads"]
         print(f"{'':>9}pubflow / read+json.loads  {floor:5.2f}x (bar <= {FLOOR_BAR:.0f}x) "
               f"{verdict(floor <= FLOOR_BAR)}")
-        for variant in ("pubflow -j1", "pubflow -f json"):
+        for variant in ("pubflow -j1", "pubflow -f json", *([baseline[0]] if baseline else [])):
             if variant in medians:
                 print(f"{'':>9}{variant}: " + ", ".join(
                     f"{medians[variant] / medians[peer]:5.2f}x {peer}"
@@ -358,6 +389,8 @@ def main() -> int:
     parser.add_argument("--no-install", action="store_true",
                         help="time the installed pubflow as it is (no reinstall from the checkout)")
     parser.add_argument("--skip", default="", help="sections to skip, e.g. 1,3")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also time pubflow as it was at this git revision (its own venv)")
     args = parser.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",") if s})
     skip = set(args.skip.split(","))
@@ -372,10 +405,12 @@ def main() -> int:
           f"CPUs; {version} (pip install . in {VENV}); node "
           f"{subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip() if ajv else '-'}"
           f", ajv {ajv_version() if ajv else '-'}")
+    baseline = installed_revision(args.baseline) if args.baseline else None
     if "1" not in skip:
-        one_file(pubflow, cjs, args.out, args.one_runs)
+        one_file(pubflow, cjs, args.out, args.one_runs, baseline)
     if "2" not in skip:
-        throughput(pubflow, cjs, ajv, args.out, sizes, args.runs, args.serial, args.json)
+        throughput(pubflow, cjs, ajv, args.out, sizes, args.runs, args.serial, args.json,
+                   baseline)
     if "3" not in skip:
         warm_cache(pubflow, args.out, sizes[0], args.runs)
     return 0
