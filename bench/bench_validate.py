@@ -130,8 +130,10 @@ def installed_pubflow(refresh: bool) -> Path:
     first = not script.exists()
     # Dependencies once; afterwards only pubflow itself, rebuilt from the work tree.
     extra = [] if first else ["--force-reinstall", "--no-deps"]
-    subprocess.run([*pip, *extra, str(PROJECT)], check=True, env=CHILD_ENV,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run([*pip, *extra, str(PROJECT)], env=CHILD_ENV, capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"cannot install pubflow:\n{done.stderr[-3000:]}")
     return script
 
 
@@ -148,9 +150,11 @@ def installed_revision(revision: str) -> tuple[str, Path]:
             archive = subprocess.run(["git", "-C", str(PROJECT), "archive", commit],
                                      capture_output=True, check=True).stdout
             subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                            "--disable-pip-version-check", folder], check=True, env=CHILD_ENV,
-                           stdout=subprocess.DEVNULL)
+            done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                                   "--disable-pip-version-check", folder], env=CHILD_ENV,
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"cannot install {revision}:\n{done.stderr[-3000:]}")
     return f"pubflow@{commit}", script
 
 
