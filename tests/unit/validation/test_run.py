@@ -521,3 +521,18 @@ def test_a_files_slice_depends_on_its_path_alone() -> None:
     assert [run.shard_of(name, 4) for name in names] == slices  # the same every time
     assert run.shard_of("patterns/p1.json", 4) == 1 + int.from_bytes(
         hashlib.blake2b(b"patterns/p1.json", digest_size=8).digest(), "big") % 4
+
+
+def test_a_failing_worker_process_is_an_error_not_a_hang(examples_repo: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from pubflow.storage.parallel import start_method
+
+    if start_method() != "fork":
+        pytest.skip("only a forked worker sees the monkeypatched check")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("simulated bug")
+
+    monkeypatch.setattr(run, "check_target", broken)
+    with pytest.raises(RuntimeError, match=r"^a worker process failed: ValueError: simulated bug$"):
+        validate(ValidateRequest(Config(root=examples_repo), use_cache=False, jobs=2))
