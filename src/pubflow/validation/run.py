@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,9 +266,12 @@ def _join(found: Iterator[tuple[str, tuple[Finding, ...]]], index: RunIndex, tal
           extra: ExtraFindings) -> None:
     """Count the folder-wide findings into the tally (each file's flags tell whether it
     already had findings or errors) and keep them, in order, for the report."""
-    flags = index.flags()
-    current: tuple[str, int] | None = next(flags, None)
+    flags: Iterator[tuple[str, int]] | None = None
+    current: tuple[str, int] | None = None
     for file, more in found:
+        if flags is None:  # read once every check has run (none then changes the index)
+            flags = index.flags()
+            current = next(flags, None)
         while current is not None and current[0] < file:
             current = next(flags, None)
         if current is None or current[0] != file:
@@ -279,10 +281,8 @@ def _join(found: Iterator[tuple[str, tuple[Finding, ...]]], index: RunIndex, tal
 
 
 def _repo_entry(display: str, facts: PatternFacts) -> RepoEntry:
-    """What the cross-file checks keep of a file. Ids are interned: most are named again in
-    other files' relatedPatterns, and a big run should hold each id once."""
-    related = tuple(map(sys.intern, facts.related)) if facts.related else ()
-    return RepoEntry(display, sys.intern(facts.id) if facts.id else facts.id, related)
+    """What the cross-file checks keep of a file (in a `RunIndex`: on disk for big runs)."""
+    return RepoEntry(display, facts.id, facts.related)
 
 
 def _open_cache(config: Config) -> ResultCache:
