@@ -27,8 +27,9 @@ CLASS_NAME = "pubflow"
 
 
 def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
-    """The whole document in one piece: ElementTree writes a tree, so this format holds one
-    element per pattern in memory (JSON, text and Markdown stream instead)."""
+    """The document in pieces, a test case at a time, so a report of any size is never held
+    (ElementTree writes trees: each case is built and written on its own, indented as the
+    whole tree would indent it, between the text the tree without cases gives)."""
     tests = str(len(report.files))
     failures = str(sum(1 for result in report.files if not result.ready_for_review))
     counts = {"tests": tests, "failures": failures, "errors": "0"}
@@ -40,18 +41,38 @@ def chunks(report: ValidationReport, options: ReportOptions) -> Iterator[str]:
         properties = ET.SubElement(suite, "properties")
         ET.SubElement(properties, "property", {"name": "pubflow.version",
                                                "value": options.tool_version})
-    for result in report.files:
-        _add_testcase(suite, result)
+    results = iter(report.files)
+    first = next(results, None)
+    if first is not None:
+        ET.SubElement(suite, _MARKER)
     ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    yield '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    whole = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+    if first is None:
+        yield whole + "\n"
+        return
+    before, after = whole.split(f"<{_MARKER} />")
+    yield before + _testcase_text(first)
+    for result in results:
+        yield _BETWEEN + _testcase_text(result)
+    yield after + "\n"
 
 
-def _add_testcase(suite: ET.Element, result: FileResult) -> None:
+_MARKER = "pubflow-testcases"
+"""Where the test cases go in the tree written without them."""
+_BETWEEN = "\n    "
+"""What ElementTree's indent puts between two test cases (children of the suite, level 2)."""
+
+
+def _testcase_text(result: FileResult) -> str:
+    case = _testcase(result)
+    ET.indent(case, level=2)
+    return ET.tostring(case, encoding="unicode")
+
+
+def _testcase(result: FileResult) -> ET.Element:
     # `printable` everywhere: XML 1.0 cannot hold most control characters even escaped.
     name = printable(result.file)
-    case = ET.SubElement(suite, "testcase", {"classname": CLASS_NAME, "name": name,
-                                             "file": name})
+    case = ET.Element("testcase", {"classname": CLASS_NAME, "name": name, "file": name})
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
     if errors:
         case.set("line", str(errors[0].line))  # the first failure's, for "jump to"
@@ -68,3 +89,4 @@ def _add_testcase(suite: ET.Element, result: FileResult) -> None:
             remarks.append(text)
     if remarks:
         ET.SubElement(case, "system-out").text = "\n".join(remarks)
+    return case

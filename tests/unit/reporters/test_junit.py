@@ -22,6 +22,8 @@ from tests.unit.reporters.conftest import (
     TRICKY,
     TRICKY_HINT,
     TRICKY_MESSAGE,
+    clean_report,
+    sample_report,
 )
 
 render = REPORTER_BY_NAME["junit"]
@@ -190,3 +192,38 @@ def test_xmllint_validates_the_report_against_junit_10_xsd(report: ValidationRep
     refused = xmllint(render(report, OPTIONS).replace('<testsuites name="pubflow"',
                                                       '<testsuites name="pubflow" skipped="0"', 1))
     assert refused.returncode != 0 and "skipped" in refused.stderr
+
+
+def whole_tree(report: ValidationReport, options: ReportOptions) -> str:
+    """The document as one ElementTree, written whole (how it was made before issue 19)."""
+    from pubflow.reporters import junit
+
+    counts = {"tests": str(len(report.files)),
+              "failures": str(sum(1 for r in report.files if not r.ready_for_review)),
+              "errors": "0"}
+    root = ET.Element("testsuites", {"name": "pubflow", **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": junit.SUITE_NAME, **counts,
+                                              "skipped": "0"})
+    if options.generated_at:
+        suite.set("timestamp", options.generated_at)
+    if options.tool_version:
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", {"name": "pubflow.version",
+                                               "value": options.tool_version})
+    for result in report.files:
+        suite.append(junit._testcase(result))
+    ET.indent(root)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+            + "\n")
+
+
+@pytest.mark.parametrize("options", [OPTIONS, ReportOptions(),
+                                     ReportOptions(generated_at="2026-01-02T03:04:05Z")])
+@pytest.mark.parametrize("count", [0, 1, 2, 3, None])
+def test_the_document_written_a_case_at_a_time_is_the_whole_trees(
+        count: int | None, options: ReportOptions) -> None:
+    """Streamed (issue 19: a report of any size is never held), byte for byte the tree."""
+    files = tuple(sample_report().files)
+    report = ValidationReport(files if count is None else files[:count])
+    assert render(report, options) == whole_tree(report, options)
+    assert render(clean_report(), options) == whole_tree(clean_report(), options)
