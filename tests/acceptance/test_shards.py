@@ -297,6 +297,7 @@ def test_the_readmes_job_matrix_runs_and_merges_into_the_runs_report(catalog: Pa
     assert sarif.returncode == 0, sarif.stderr
     assert text.returncode == 1 and "repo.duplicate-id" in text.stdout
     code, whole, _ = invoke("validate", "--no-cache", "--format", "sarif")
+    assert code == 1
     assert steady((catalog / "pubflow.sarif").read_text(encoding="utf-8")) == steady(whole)
     code, whole, _ = invoke("validate", "--no-cache")
-    assert text.stdout == whole
+    assert code == 1 and text.stdout == whole
