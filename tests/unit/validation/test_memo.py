@@ -127,6 +127,16 @@ def test_names_patterns_folder_resolves_as_the_run_does() -> None:
     assert not names_patterns_folder(["patterns", "other"], "/r/patterns", "/r")
 
 
+def test_a_shard_is_never_memoised(settled: Config) -> None:
+    """A slice reports only its part of the folder: never the whole run's memo."""
+    from pubflow.validation.run import Shard
+
+    for paths in ((), (Path("patterns"),)):
+        request = ValidateRequest(settled, paths=paths, shard=Shard(1, 2))
+        assert RunMemo.for_run(request) is None
+        assert RunMemo.for_run(request, handed_on="from-the-shortcut") is None
+
+
 def test_tickets_mean_no_memo(settled: Config) -> None:
     (settled.root / ".pubflow" / "tickets").mkdir(parents=True)
     assert run_key(settled) is None
