@@ -305,8 +305,11 @@ def _watching(repo: Path, second: str) -> subprocess.Popen[str]:
         cwd=repo, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        live = live_in(repo, "production")
-        if live is not None and "watch" in live:
+        # committed, not only written: a kill before the commit undoes the promotion
+        shown = subprocess.run(["git", "show", "HEAD:.pubflow/environments/production.yaml"],
+                               cwd=repo, capture_output=True, text=True, check=False).stdout
+        if '"watch": {' in shown and process.poll() is None:
+            time.sleep(0.3)  # the tag follows the commit
             return process
         time.sleep(0.2)
     process.kill()
