@@ -362,7 +362,7 @@ def test_cache_never_dirties_git_status_and_sees_changes(repo: Path,
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "first")
     assert invoke("validate")[0] == 0
-    assert (repo / ".git" / "pubflow" / "validate-cache.json").is_file()
+    assert (repo / ".git" / "pubflow" / "validate-cache.sqlite3").is_file()
     assert git(repo, "status", "--porcelain") == ""
     assert invoke("validate")[0] == 0
     data = json.loads(path.read_text())

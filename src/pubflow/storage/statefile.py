@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 CONFIG_CACHE = "config-cache.json"
 """`pubflow.yaml`, parsed and validated, keyed on its bytes and pubflow's version."""
-RESULT_CACHE = "validate-cache.json"
+RESULT_CACHE = "validate-cache.sqlite3"
 """Per-file validation results (`validation.result_cache`)."""
 RUN_MEMO = "validate-run.json"
 """The last full run's report (`validation.memo`)."""

@@ -52,9 +52,7 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 2
 """The database's `user_version`; a file of another format is rebuilt (1 was the JSON file)."""
 LEGACY_JSON = "validate-cache.json"
-"""The JSON cache of earlier versions, deleted when the database is created (while the database
-still bears that name, `statefile.RESULT_CACHE`, an old JSON file there is simply not a
-database: it is discarded and rebuilt)."""
+"""The JSON cache of earlier versions, deleted when the database is created."""
 BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another process's write before the run goes on without saving."""
 SAVE_EVERY = 10_000

@@ -27,7 +27,7 @@ def names(folder: Path) -> list[str]:
 
 def test_state_lives_in_the_git_dir_and_keeps_the_work_tree_clean(repo: Path) -> None:
     path = Path(state_path(repo, RESULT_CACHE))
-    assert path == repo / ".git" / "pubflow" / "validate-cache.json"
+    assert path == repo / ".git" / "pubflow" / "validate-cache.sqlite3"
     assert state_path(str(repo), RESULT_CACHE) == str(path)
     write_json(path, {"a": 1})
     assert read_json(path) == {"a": 1}
