@@ -3,6 +3,12 @@
 A path that does not exist is a usage error (exit 2) because nothing can be checked; a file
 that resolves outside the repository (a symlink to /etc/passwd, say) is *not read* and comes
 back as a finding, so one bad entry never hides the results for the others.
+
+The files come as a stream in display-name order (`iter_targets`), so a run over a million
+files never holds their list; and which files of the patterns folder bear a given name is
+answered with stats (`PatternNames`), so a run over a few named files never walks the folder.
+`walk_folders`, `walk_files` and `pattern_stems` are the plain walk, which the tests hold
+both to.
 """
 
 from __future__ import annotations
