@@ -28,7 +28,7 @@ def backdate(repo: Path) -> None:
     for folder, dirs, files in os.walk(repo):
         dirs[:] = [d for d in dirs if d != ".git"]
         for name in [*files, *dirs]:
-            os.utime(Path(folder) / name, (past, past))
+            os.utime(Path(folder) / name, (past, past), follow_symlinks=False)
     os.utime(repo, (past, past))
 
 
@@ -103,6 +103,36 @@ def test_naming_one_file_still_sees_the_rest_of_the_folder(repo: Path,
         os.utime(path, (past, past))
     code, out = run(str(one))
     assert code == 0, out
+
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+@pytest.mark.parametrize("chain", [False, True], ids=["link", "link-to-link"])
+def test_an_edit_behind_a_symlinked_pattern_is_a_real_run(repo: Path, chain: bool) -> None:
+    """The memo records what a symlinked pattern leads to, not only the link: editing the
+    file it points at (the link itself untouched) must never be answered from the memo."""
+    real = repo / "sources" / "linked-one.json"
+    real.parent.mkdir()
+    real.write_text(json.dumps(valid_pattern(id="linked-one")))
+    if chain:
+        (repo / "sources" / "hop.json").symlink_to("linked-one.json")
+        (repo / "patterns" / "linked-one.json").symlink_to("../sources/hop.json")
+    else:
+        (repo / "patterns" / "linked-one.json").symlink_to("../sources/linked-one.json")
+    backdate(repo)
+    first = run()
+    assert first[0] == 0, first[1]
+    assert memo_files(repo)
+    assert run() == first  # answered from the memo
+
+    broken = valid_pattern(id="linked-one")
+    del broken["hookMarkdown"]
+    real.write_text(json.dumps(broken))
+    past = time.time() - 60
+    os.utime(real, (past, past))  # back to an old mtime: only its ctime and size moved
+    code, out = run()
+    assert code == 1 and "linked-one.json" in out, out
+    assert "hookMarkdown" in out
 
 
 # Runs the script's entry point and says whether the CLI framework was imported.

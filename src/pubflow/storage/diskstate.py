@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 CONFIG_FILE = "pubflow.yaml"
 SKIPPED_DIRS = frozenset({".git", ".pubflow", "node_modules", ".venv", "__pycache__"})
 """Folders that discovery never enters and a folder digest ignores."""
-LISTING_FORMAT = 2
+LISTING_FORMAT = 3
 """Changes whenever what `listing_digest` covers changes, so no old digest matches."""
 
 
@@ -58,7 +58,8 @@ def listing_digest(base_key: str, paths: Sequence[str], root: str) -> str | None
     or missing.
 
     Any change to a file, a new or removed file, or a file touched back to an old mtime (its
-    ctime moves) changes the digest.
+    ctime moves) changes the digest. A symlink is recorded with what it leads to as well
+    (discovery reads a symlinked file through its link), so an edit of the target is a change.
     """
     lines = [f"{LISTING_FORMAT}\0{base_key}\0{os.path.realpath(root)}"]
     now = time.time_ns()
@@ -77,10 +78,31 @@ def listing_digest(base_key: str, paths: Sequence[str], root: str) -> str | None
 def _add(lines: list[str], path: str, st: os.stat_result, now: int) -> bool:
     if is_racy(st.st_mtime_ns, now):
         return False
-    link = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
+    link = _followed(path, None, now) if stat.S_ISLNK(st.st_mode) else ""
+    if link is None:
+        return False
     lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_mode}"
                  f"\0{link}")
     return True
+
+
+def _followed(path: str, fd: int | None, now: int) -> str | None:
+    """A symlink's target and the stat of what it finally leads to (the target alone when dangling), or
+    None when that is too fresh to trust or the link went away meanwhile. The device and
+    inode see a link further down the chain retargeted to a file of the same size and times."""
+    name = os.path.basename(path) if fd is not None else path
+    try:
+        target = os.readlink(name, dir_fd=fd) if fd is not None else os.readlink(path)
+    except OSError:
+        return None
+    try:
+        st = os.stat(name, dir_fd=fd) if fd is not None else os.stat(path)
+    except OSError:
+        return f"{target}\0"
+    if is_racy(st.st_mtime_ns, now):
+        return None
+    return (f"{target}\0{st.st_dev}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}"
+            f"\0{st.st_ctime_ns}\0{st.st_mode}")
 
 
 _STAT_AT = os.stat in os.supports_dir_fd
@@ -115,8 +137,10 @@ def _walk(lines: list[str], folder: str, now: int) -> bool:
                 append(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
                 continue
             path = os.path.join(folder, name)
-            append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{mode}\0"
-                   f"{os.readlink(path) if stat.S_ISLNK(mode) else ''}")
+            link = _followed(path, fd, now) if stat.S_ISLNK(mode) else ""
+            if link is None:
+                return False
+            append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{mode}\0{link}")
             if stat.S_ISDIR(mode) and not _walk(lines, path, now):
                 return False
             append("..")  # leaving the entry: names stay unambiguous
