@@ -120,6 +120,10 @@ class PatternFacts:
     related: tuple[str, ...] = ()
     score_total: int | None = None
     marginal: bool = False
+    may_link: bool = field(default=True, compare=False)
+    """The file's bytes may hold a Markdown link (`checks.links.may_hold_link`): only such
+    files are read again by the folder-wide link check. A hint for the run, not a fact of
+    the pattern: reports leave it out, and results compare equal without it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +170,7 @@ class FileResult:
         facts = self.facts
         findings = tuple(f.to_record() for f in self.findings)
         return (self.file, findings, (facts.id, facts.name, facts.version, facts.related,
-                                      facts.score_total, facts.marginal))
+                                      facts.score_total, facts.marginal, facts.may_link))
 
     @classmethod
     def from_record(cls, record: ResultRecord) -> FileResult:
@@ -180,7 +184,8 @@ class FileResult:
 
 
 ResultRecord = tuple[str, tuple[FindingRecord, ...],
-                     tuple[str | None, str | None, str | None, tuple[str, ...], int | None, bool]]
+                     tuple[str | None, str | None, str | None, tuple[str, ...], int | None, bool,
+                           bool]]
 """A `FileResult` as plain values (see `FindingRecord`)."""
 
 

@@ -36,6 +36,9 @@ class RepoEntry:
     file: str
     id: str | None
     related: tuple[str, ...]
+    may_link: bool = True
+    """Its bytes may hold a Markdown link (`PatternFacts.may_link`); when False, the link
+    check need not read the file again."""
 
 
 class FolderContext(NamedTuple):

@@ -106,6 +106,8 @@ class LinkCheck:
         root = os.path.abspath(config.root)  # noqa: PTH100
         resolver = _Resolver(root)
         for entry in folder.entries:
+            if not entry.may_link:  # its checked bytes hold no link: nothing to read again
+                continue
             path = (entry.file if os.path.isabs(entry.file)  # noqa: PTH117
                     else os.path.join(root, entry.file))  # noqa: PTH118
             data = _read_if_linking(path, config.max_file_bytes)
@@ -134,7 +136,7 @@ def _read_if_linking(path: str, limit: int) -> dict[str, Any] | None:
             os.close(fd)
     except OSError:
         return None
-    if not _may_hold_link(raw):
+    if not may_hold_link(raw):
         return None
     try:
         # too deep or not JSON: the per-file checks report it (with its limit), not this one
@@ -149,7 +151,7 @@ def _read_if_linking(path: str, limit: int) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _may_hold_link(raw: bytes) -> bool:
+def may_hold_link(raw: bytes) -> bool:
     """Whether a file's bytes may hold a Markdown link: `](` or `]:` (or the `(` or `:`
     escaped as `\\u0028`, `\\u003a`; or the `]` itself as `\\u005d`). JSON outside strings
     never has a `]` before either. A `]` is rare, so this looks at each one (memchr), which

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 _SCHEMA = """
 CREATE TABLE f (pos INTEGER PRIMARY KEY, file BLOB NOT NULL, id BLOB, mine INTEGER NOT NULL,
-                flags INTEGER NOT NULL);
+                flags INTEGER NOT NULL, link INTEGER NOT NULL);
 CREATE TABLE r (pos INTEGER NOT NULL, idx INTEGER NOT NULL, rid BLOB NOT NULL);
 CREATE TABLE o (ord INTEGER PRIMARY KEY, file BLOB NOT NULL, id BLOB NOT NULL);
 """
@@ -55,7 +55,7 @@ class RunIndex:
         self._spill_from = spill_from
         self._list: list[tuple[RepoEntry, bool, int]] | None = [] if spill_from > 0 else None
         self._db: sqlite3.Connection | None = None
-        self._files: list[tuple[int, bytes, bytes | None, int, int]] = []
+        self._files: list[tuple[int, bytes, bytes | None, int, int, int]] = []
         self._related: list[tuple[int, int, bytes]] = []
         self._count = 0
         self._mine = 0
@@ -84,7 +84,7 @@ class RunIndex:
             return
         pos = self._count
         self._files.append((pos, _b(entry.file), None if entry.id is None else _b(entry.id),
-                            int(mine), flags))
+                            int(mine), flags, int(entry.may_link)))
         if mine:
             self._related.extend((pos, index, _b(rid)) for index, rid in enumerate(entry.related))
         if len(self._files) >= _ROWS or len(self._related) >= _ROWS:
@@ -104,7 +104,7 @@ class RunIndex:
 
     def _write(self) -> None:
         assert self._db is not None
-        self._db.executemany("INSERT INTO f VALUES (?, ?, ?, ?, ?)", self._files)
+        self._db.executemany("INSERT INTO f VALUES (?, ?, ?, ?, ?, ?)", self._files)
         self._db.executemany("INSERT INTO r VALUES (?, ?, ?)", self._related)
         self._files, self._related = [], []
 
@@ -142,13 +142,14 @@ class RunIndex:
         db = self._finish()
         related = db.execute("SELECT pos, rid FROM r ORDER BY rowid")
         upcoming = related.fetchone()
-        for pos, file, pattern_id in db.execute(
-                "SELECT pos, file, id FROM f WHERE mine ORDER BY pos"):
+        for pos, file, pattern_id, link in db.execute(
+                "SELECT pos, file, id, link FROM f WHERE mine ORDER BY pos"):
             ids: list[str] = []
             while upcoming is not None and upcoming[0] == pos:
                 ids.append(_s(upcoming[1]))
                 upcoming = related.fetchone()
-            yield RepoEntry(_s(file), None if pattern_id is None else _s(pattern_id), tuple(ids))
+            yield RepoEntry(_s(file), None if pattern_id is None else _s(pattern_id), tuple(ids),
+                            bool(link))
 
     def flags(self) -> Iterator[tuple[str, int]]:
         """(file, flags) of each file of this process, in order."""

@@ -49,8 +49,9 @@ if TYPE_CHECKING:
     from pubflow.config import Config
     from pubflow.findings import FileResult
 
-CACHE_FORMAT = 2
-"""The database's `user_version`; a file of another format is rebuilt (1 was the JSON file)."""
+CACHE_FORMAT = 3
+"""The database's `user_version`; a file of another format is rebuilt (1 was the JSON file;
+3 records whether a file may hold a link)."""
 LEGACY_JSON = "validate-cache.json"
 """The JSON cache of earlier versions, deleted when the database is created."""
 BUSY_TIMEOUT = 5.0
@@ -309,7 +310,7 @@ def result_to_dict(result: FileResult) -> dict[str, Any]:
     return {
         "findings": [f.to_dict() for f in result.findings],
         "facts": [facts.id, facts.name, facts.version, list(facts.related), facts.score_total,
-                  facts.marginal],
+                  facts.marginal, facts.may_link],
     }
 
 
@@ -317,6 +318,7 @@ def result_from_dict(display: str, data: dict[str, Any]) -> FileResult:
     from pubflow.findings import FileResult, Finding, PatternFacts
 
     findings = tuple(Finding.from_dict(f) for f in data["findings"])
-    fid, name, version, related, total, marginal = data["facts"]
-    facts = PatternFacts(fid, name, version, tuple(related), total, marginal)
+    fid, name, version, related, total, marginal, *hint = data["facts"]  # (6: no may_link)
+    facts = PatternFacts(fid, name, version, tuple(related), total, marginal,
+                         bool(hint[0]) if hint else True)
     return FileResult(display, findings, facts)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pubflow.checks import FOLDER_CHECKS, PATTERN_CHECKS
 from pubflow.checks.base import CheckContext, FolderContext, RepoEntry
+from pubflow.checks.links import may_hold_link
 from pubflow.checks.runindex import RunIndex
 from pubflow.checks.scorecard import ScorecardResult, evaluate, read_scores
 from pubflow.config import Config
@@ -282,7 +283,7 @@ def _join(found: Iterator[tuple[str, tuple[Finding, ...]]], index: RunIndex, tal
 
 def _repo_entry(display: str, facts: PatternFacts) -> RepoEntry:
     """What the cross-file checks keep of a file (in a `RunIndex`: on disk for big runs)."""
-    return RepoEntry(display, facts.id, facts.related)
+    return RepoEntry(display, facts.id, facts.related, facts.may_link)
 
 
 def _open_cache(config: Config) -> ResultCache:
@@ -517,10 +518,11 @@ def check_bytes(raw: bytes, display: str, config: Config, *, stem: str) -> FileR
     loaded = parse_json_bytes(raw, display)
     if isinstance(loaded, LoadFailure):
         return FileResult(display, loaded.findings)
-    return check_document(loaded, config, stem=stem)
+    return check_document(loaded, config, stem=stem, may_link=may_hold_link(raw))
 
 
-def check_document(doc: JsonDocument, config: Config, *, stem: str) -> FileResult:
+def check_document(doc: JsonDocument, config: Config, *, stem: str,
+                   may_link: bool = True) -> FileResult:
     """Run every registered check on a parsed document and place each finding in the file."""
     data = doc.data
     if not isinstance(data, dict):
@@ -533,7 +535,7 @@ def check_document(doc: JsonDocument, config: Config, *, stem: str) -> FileResul
     for check in PATTERN_CHECKS:
         issues.extend(check(data, context))
     findings = tuple(locate(doc, issue) for issue in issues)
-    return FileResult(doc.file, findings, _facts(data, context))
+    return FileResult(doc.file, findings, _facts(data, context, may_link))
 
 
 def locate(doc: JsonDocument, issue: Issue) -> Finding:
@@ -552,7 +554,7 @@ def _kind(data: Any) -> str:
         type(data), "a number")
 
 
-def _facts(data: dict[str, Any], context: CheckContext) -> PatternFacts:
+def _facts(data: dict[str, Any], context: CheckContext, may_link: bool) -> PatternFacts:
     def text(key: str) -> str | None:
         value = data.get(key)
         return value if isinstance(value, str) else None
@@ -566,7 +568,7 @@ def _facts(data: dict[str, Any], context: CheckContext) -> PatternFacts:
     total = result.total if result else None
     marginal = result.marginal if result else None
     return PatternFacts(text("id"), text("name"), text("version"), related_ids, total,
-                        bool(marginal))
+                        bool(marginal), may_link)
 
 
 def _covers_patterns_folder(request: ValidateRequest) -> bool:

@@ -5,6 +5,8 @@ at the link's line and column in the JSON file."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +218,37 @@ def test_links_written_with_escapes_in_the_json_are_found(repo: Path, hook: str)
     (finding,) = link_findings(repo)
     assert finding.rule == "links.missing"
     assert at(raw, finding).startswith("missing.md")
+
+
+@pytest.mark.parametrize("files", [3, 1001], ids=["in-memory-index", "on-disk-index"])
+def test_only_files_whose_checked_bytes_may_link_are_read_again(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, files: int) -> None:
+    """The per-file check records whether a file's bytes may hold a link at all; the folder
+    check opens only those again (it used to read every file of the run a second time)."""
+    import pubflow.checks.links as links
+
+    for n in range(files - 1):
+        pid = f"plain-{n:04d}"
+        (repo / "patterns" / f"{pid}.json").write_text(json.dumps(valid_pattern(id=pid)))
+    write(repo, hookMarkdown="See [the guide](missing.md).")
+    opened: list[str] = []
+    real_read = links._read_if_linking
+
+    def counting_read(path: str, limit: int) -> Any:
+        opened.append(path)
+        return real_read(path, limit)
+
+    monkeypatch.setattr(links, "_read_if_linking", counting_read)
+    report = validate(ValidateRequest(Config(root=repo), use_cache=False, jobs=1))
+    found = [(f.file, f.rule) for r in report.files for f in r.findings if f.rule.startswith("links.")]
+    assert found == [(PATTERN, "links.missing")]
+    assert [Path(p).name for p in opened] == ["incident-escalation.json"]
+
+    past = time.time() - 60
+    for path in (repo / "patterns").iterdir():
+        os.utime(path, (past, past))
+    for _ in range(2):  # fills the per-file cache, then takes every result from it
+        opened.clear()
+        report = validate(ValidateRequest(Config(root=repo), jobs=1))
+        assert [Path(p).name for p in opened] == ["incident-escalation.json"]
+        assert report.summary.errors == 1
