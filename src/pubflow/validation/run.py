@@ -35,6 +35,7 @@ from pubflow.storage.jsonsource import (
     load_json_file,
     parse_json_bytes,
     too_large,
+    use_fast_decoder,
 )
 from pubflow.validation.spool import ExtraFindings, RecordSpool, ResultSpool, joined
 
@@ -308,6 +309,8 @@ def _work_all(plan: RecordSpool[PlanItem], pending: int, config: Config, jobs: i
     items = ((folder, display, outside, kind == _ID)
              for folder, display, outside, kind, _ in plan if kind in (_CHECK, _ID))
     workers = worker_count(pending, jobs, FILES_PER_WORKER)
+    if pending >= FILES_PER_WORKER:
+        use_fast_decoder()  # (before the workers fork: they inherit it)
     if workers <= 1:
         return (_work(item, config, digest) for item in items)  # one at a time: progress moves
     size = max(1, min(FILES_PER_WORKER, pending // (workers * 4) or 1))
@@ -390,6 +393,7 @@ def _batches(items: Iterator[WorkItem], size: int) -> Iterator[list[WorkItem]]:
 
 def _worker(pipe: Any, shared: tuple[Config, bool]) -> None:
     """A worker process: batches in, packed outcomes out, until told to stop."""
+    use_fast_decoder()  # (a spawned worker starts without it)
     try:
         while True:
             batch = pipe.recv()
