@@ -45,7 +45,7 @@ def test_a_passing_file_loads_no_heavy_library(tmp_path: Path) -> None:
     loaded = imported_after(code, cwd=tmp_path)
     assert "pubflow" in loaded
     assert not loaded & {"jsonschema", "ruamel", "git", "rich", "pydantic", "fastjsonschema",
-                         "referencing", "yaml", "msgspec"}
+                         "referencing", "yaml", "msgspec", "concurrent"}
 
 
 def test_a_failing_file_loads_no_heavy_library_through_the_script(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_a_failing_file_loads_no_heavy_library_through_the_script(tmp_path: Path
     loaded = imported_after(code, cwd=tmp_path)
     assert "pubflow" in loaded
     assert not loaded & {"jsonschema", "typer", "click", "ruamel", "git", "rich", "pydantic",
-                         "fastjsonschema", "referencing", "yaml", "msgspec"}
+                         "fastjsonschema", "referencing", "yaml", "msgspec", "concurrent"}
 
 
 # -- The light `validate` (cli/light.py) against the typer command it stands in for ------------

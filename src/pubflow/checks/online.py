@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pubflow.checks.base import FolderContext
@@ -75,6 +74,8 @@ def check_urls(urls: list[str], timeout: float, root: Any) -> dict[str, tuple[bo
     todo = [u for u in urls if not (u in cache and now - cache[u] < CACHE_SECONDS)]
     results: dict[str, tuple[bool, str]] = {}
     if todo:
+        from concurrent.futures import ThreadPoolExecutor  # (4 ms, and only --online needs it)
+
         with ThreadPoolExecutor(max_workers=min(WORKERS, len(todo))) as pool:
             for url, verdict in zip(todo, pool.map(lambda u: _fetch(u, timeout), todo),
                                     strict=True):
