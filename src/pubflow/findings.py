@@ -228,6 +228,29 @@ class Tally:
         self.ready += errors == 0
         return errors
 
+    def add_record(self, record: ResultRecord) -> int:
+        """`add` for a result still in its plain form (`FileResult.to_record`): a big run
+        counts, indexes and spools what its workers send without making the objects."""
+        self.files += 1
+        findings = record[1]
+        self.marginal += record[2][5]
+        errors = 0
+        if findings:
+            self.with_findings += 1
+            error = Severity.ERROR.value
+            warning = Severity.WARNING.value
+            for finding in findings:
+                severity = finding[5]
+                if severity == error:
+                    errors += 1
+                elif severity == warning:
+                    self.warnings += 1
+                else:
+                    self.notes += 1
+            self.errors += errors
+        self.ready += errors == 0
+        return errors
+
     def add_findings(self, findings: tuple[Finding, ...]) -> int:
         """Count `findings` of one file by severity; returns how many are errors."""
         errors = 0

@@ -122,6 +122,16 @@ def test_tally_counts_equal_a_recount(files: list[FileResult]) -> None:
     assert ValidationReport(tuple(files)).summary == recount(files)
 
 
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(results, max_size=8))
+def test_a_tally_of_records_equals_a_tally_of_results(files: list[FileResult]) -> None:
+    """A big run counts the plain records its workers send (`add_record`), after marshal."""
+    tally = Tally()
+    records = marshal.loads(marshal.dumps([r.to_record() for r in files]))
+    assert [tally.add_record(record) for record in records] == [r.errors for r in files]
+    assert tally.summary() == recount(files)
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(results, findings_of), max_size=8))
 def test_joined_findings_count_as_if_they_had_been_there(pairs: list[tuple[FileResult,

@@ -69,6 +69,23 @@ class RunIndex:
 
     # -- filling -----------------------------------------------------------------------------
 
+    def add_checked(self, file: str, pattern_id: str | None, related: tuple[str, ...],
+                    may_link: bool, flags: int) -> None:
+        """`add` for a file of this process, from its fields: an on-disk index makes no
+        `RepoEntry` of it."""
+        if self._list is not None:
+            self.add(RepoEntry(file, pattern_id, related, may_link), flags=flags)
+            return
+        self._count += 1
+        self._mine += 1
+        pos = self._count
+        self._files.append((pos, _b(file), None if pattern_id is None else _b(pattern_id), 1,
+                            flags, int(may_link)))
+        if related:
+            self._related.extend((pos, index, _b(rid)) for index, rid in enumerate(related))
+        if len(self._files) >= _ROWS or len(self._related) >= _ROWS:
+            self._write()
+
     def add(self, entry: RepoEntry, *, mine: bool = True, flags: int = 0) -> None:
         """The next file of the run (related ids only matter for files of this process)."""
         self._count += 1

@@ -24,6 +24,7 @@ from pubflow.findings import (
     Finding,
     Issue,
     PatternFacts,
+    ResultRecord,
     Severity,
     Tally,
     ValidationReport,
@@ -202,24 +203,30 @@ def validate_targets(targets: Iterable[Target], request: ValidateRequest,
     index = RunIndex(SPOOL_FROM)
     tally = Tally()
     worked = _work_all(plan, pending, config, request.jobs, digest=cache is not None)
+    from_record = FileResult.from_record
     done = 0
     for _folder, display, _outside, kind, payload in plan:
         if kind in (_ID, _KNOWN_ID):
             pattern_id: str | None = next(worked)[1] if kind == _ID else payload
             index.add(RepoEntry(display, pattern_id, ()), mine=False)
             continue
+        # Results stay plain records here (as the workers send them and the spool keeps
+        # them): a big run makes no objects of them until the report is written.
         if kind == _KNOWN:
-            result = FileResult.from_record(payload)
+            record = payload
         else:
-            checked, stamp = next(worked)
-            assert checked is not None
-            result = checked
+            record, stamp = next(worked)
+            assert record is not None
             if cache is not None and stamp is not None:
-                cache.store(display, stamp, result)
-        results.append(result)
-        errors = tally.add(result)
-        index.add(_repo_entry(display, result.facts),
-                  flags=bool(result.findings) | (errors > 0) << 1)
+                cache.store(display, stamp, from_record(record))
+        if isinstance(results, ResultSpool):
+            results.append_record(record)
+        else:
+            results.append(from_record(record))
+        errors = tally.add_record(record)
+        facts = record[2]
+        index.add_checked(display, facts[0], facts[3], facts[6],
+                          flags=bool(record[1]) | (errors > 0) << 1)
         done += 1
         if progress:
             progress(done, mine)
@@ -282,11 +289,6 @@ def _join(found: Iterator[tuple[str, tuple[Finding, ...]]], index: RunIndex, tal
         extra.append(file, more)
 
 
-def _repo_entry(display: str, facts: PatternFacts) -> RepoEntry:
-    """What the cross-file checks keep of a file (in a `RunIndex`: on disk for big runs)."""
-    return RepoEntry(display, facts.id, facts.related, facts.may_link)
-
-
 def _open_cache(config: Config) -> ResultCache:
     from pubflow.validation.result_cache import ResultCache, cache_path, verdict_key
 
@@ -295,9 +297,9 @@ def _open_cache(config: Config) -> ResultCache:
 
 WorkItem = tuple[str, str, bool, bool]
 """(folder, display, outside the repository, only the id) of a file that needs work."""
-Outcome = tuple[FileResult | None, Any]
-"""A checked file's result and its stamp (or None), or (None, its id) for a file of another
-slice."""
+Outcome = tuple[ResultRecord | None, Any]
+"""A checked file's result (as a record: `FileResult.to_record`) and its stamp (or None), or
+(None, its id) for a file of another slice."""
 
 
 def _work_all(plan: RecordSpool[PlanItem], pending: int, config: Config, jobs: int, *,
@@ -311,8 +313,8 @@ def _work_all(plan: RecordSpool[PlanItem], pending: int, config: Config, jobs: i
     workers = worker_count(pending, jobs, FILES_PER_WORKER)
     if pending >= FILES_PER_WORKER:
         use_fast_decoder()  # (before the workers fork: they inherit it)
-    if workers <= 1:
-        return (_work(item, config, digest) for item in items)  # one at a time: progress moves
+    if workers <= 1:  # one at a time: progress moves
+        return (_as_record(_work(item, config, digest)) for item in items)
     size = max(1, min(FILES_PER_WORKER, pending // (workers * 4) or 1))
     return _in_processes(items, (config, digest), workers, size)
 
@@ -412,7 +414,12 @@ def _worker(pipe: Any, shared: tuple[Config, bool]) -> None:
         pipe.close()
 
 
-def _work(item: WorkItem, config: Config, digest: bool) -> Outcome:
+def _as_record(outcome: tuple[FileResult | None, Any]) -> Outcome:
+    result, other = outcome
+    return (None, other) if result is None else (result.to_record(), other)
+
+
+def _work(item: WorkItem, config: Config, digest: bool) -> tuple[FileResult | None, Any]:
     folder, display, outside, id_only = item
     target = Target(folder, display, outside)
     if id_only:
@@ -439,9 +446,7 @@ def _work_batch(items: list[WorkItem], shared: tuple[Config, bool]) -> bytes:
 def _unpack(packed: bytes) -> list[Outcome]:
     import marshal
 
-    from_record = FileResult.from_record
-    return [(None, value) if record is None
-            else (from_record(record), FileStamp(*value) if value else None)
+    return [(None, value) if record is None else (record, FileStamp(*value) if value else None)
             for record, value in marshal.loads(packed)]
 
 

@@ -165,6 +165,10 @@ class ResultSpool(Sequence[FileResult]):
     def append(self, result: FileResult) -> None:
         self._records.append(result.to_record())
 
+    def append_record(self, record: ResultRecord) -> None:
+        """`append` for a result already in its plain form."""
+        self._records.append(record)
+
     def close(self) -> None:
         self._records.close()
 
