@@ -234,35 +234,22 @@ class Tally:
         self.files += 1
         findings = record[1]
         self.marginal += record[2][5]
-        errors = 0
-        if findings:
-            self.with_findings += 1
-            error = Severity.ERROR.value
-            warning = Severity.WARNING.value
-            for finding in findings:
-                severity = finding[5]
-                if severity == error:
-                    errors += 1
-                elif severity == warning:
-                    self.warnings += 1
-                else:
-                    self.notes += 1
-            self.errors += errors
+        errors = self._count([finding[5] for finding in findings]) if findings else 0
+        self.with_findings += bool(findings)
         self.ready += errors == 0
         return errors
 
     def add_findings(self, findings: tuple[Finding, ...]) -> int:
         """Count `findings` of one file by severity; returns how many are errors."""
-        errors = 0
-        for finding in findings:
-            severity = finding.severity
-            if severity is Severity.ERROR:
-                errors += 1
-            elif severity is Severity.WARNING:
-                self.warnings += 1
-            else:
-                self.notes += 1
+        return self._count([finding.severity.value for finding in findings])
+
+    def _count(self, severities: list[str]) -> int:
+        """Count one file's findings by severity value; returns how many are errors."""
+        errors = severities.count(Severity.ERROR.value)
+        warnings = severities.count(Severity.WARNING.value)
         self.errors += errors
+        self.warnings += warnings
+        self.notes += len(severities) - errors - warnings
         return errors
 
     def join(self, more: tuple[Finding, ...], *, had_findings: bool, had_errors: bool) -> None:

@@ -78,13 +78,7 @@ class RunIndex:
             return
         self._count += 1
         self._mine += 1
-        pos = self._count
-        self._files.append((pos, _b(file), None if pattern_id is None else _b(pattern_id), 1,
-                            flags, int(may_link)))
-        if related:
-            self._related.extend((pos, index, _b(rid)) for index, rid in enumerate(related))
-        if len(self._files) >= _ROWS or len(self._related) >= _ROWS:
-            self._write()
+        self._row(file, pattern_id, related, may_link, True, flags)
 
     def add(self, entry: RepoEntry, *, mine: bool = True, flags: int = 0) -> None:
         """The next file of the run (related ids only matter for files of this process)."""
@@ -99,11 +93,16 @@ class RunIndex:
                 for item, is_mine, item_flags in moved:
                     self.add(item, mine=is_mine, flags=item_flags)
             return
+        self._row(entry.file, entry.id, entry.related, entry.may_link, mine, flags)
+
+    def _row(self, file: str, pattern_id: str | None, related: tuple[str, ...], may_link: bool,
+             mine: bool, flags: int) -> None:
+        """The on-disk rows of the file just counted (its related ids only if it is mine)."""
         pos = self._count
-        self._files.append((pos, _b(entry.file), None if entry.id is None else _b(entry.id),
-                            int(mine), flags, int(entry.may_link)))
-        if mine:
-            self._related.extend((pos, index, _b(rid)) for index, rid in enumerate(entry.related))
+        self._files.append((pos, _b(file), None if pattern_id is None else _b(pattern_id),
+                            int(mine), flags, int(may_link)))
+        if mine and related:
+            self._related.extend((pos, index, _b(rid)) for index, rid in enumerate(related))
         if len(self._files) >= _ROWS or len(self._related) >= _ROWS:
             self._write()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,8 +19,9 @@ import pubflow.storage.jsonsource as jsonsource
 from pubflow.storage.jsonsource import JsonDocument, LoadFailure, parse_json_bytes
 
 
-@pytest.fixture
-def fast() -> Iterator[None]:
+@contextmanager
+def fast_decoder() -> Iterator[None]:
+    """msgspec on for the block (as a big run turns it on), as it was after."""
     saved = jsonsource._fast_decode
     jsonsource.use_fast_decoder()
     assert jsonsource._fast_decode is not None
@@ -27,6 +29,12 @@ def fast() -> Iterator[None]:
         yield
     finally:
         jsonsource._fast_decode = saved
+
+
+@pytest.fixture
+def fast() -> Iterator[None]:
+    with fast_decoder():
+        yield
 
 
 def parsed(raw: bytes, *, fast: bool) -> tuple[str, Any]:
@@ -97,12 +105,8 @@ def test_generated_documents_decode_alike(value: Any, ascii_only: bool,
                                           indent: int | None) -> None:
     raw = json.dumps(value, ensure_ascii=ascii_only, indent=indent).encode("utf-8",
                                                                          "surrogatepass")
-    saved = jsonsource._fast_decode
-    jsonsource.use_fast_decoder()
-    try:
+    with fast_decoder():
         assert parsed(raw, fast=True) == parsed(raw, fast=False)
-    finally:
-        jsonsource._fast_decode = saved
 
 
 @settings(max_examples=300, deadline=None)
@@ -111,9 +115,5 @@ def test_generated_documents_decode_alike(value: Any, ascii_only: bool,
 def test_mutated_documents_decode_or_fail_alike(value: Any, cut: int, junk: bytes) -> None:
     raw = json.dumps({"v": value}).encode()
     mutated = raw[:cut] + junk + raw[cut:]
-    saved = jsonsource._fast_decode
-    jsonsource.use_fast_decoder()
-    try:
+    with fast_decoder():
         assert parsed(mutated, fast=True) == parsed(mutated, fast=False)
-    finally:
-        jsonsource._fast_decode = saved
